@@ -1,0 +1,34 @@
+# Two commands: `make run` (set up and run the app on embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## Set up and run web + worker + scheduler on http://127.0.0.1:5000 with demo data.
+run: $(BIN)/.installed
+	$(BIN)/python -m app.launch
+
+## Set up and run the whole test suite (lint first).
+test: $(BIN)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff check .
+
+bench: $(BIN)/.installed-dev
+	$(BIN)/python bench/push_throughput.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

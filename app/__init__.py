@@ -1,0 +1,89 @@
+"""Ledgerlink: carries job-system records one way into accounting packages."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from flask import Flask
+
+from app.config import INSTANCE_DIR, load_config
+from app.extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `config` overrides the environment (tests)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(INSTANCE_DIR.parent / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    _tune_sqlite(app)
+
+    from app import models  # noqa: F401  (registers every table)
+    from app.api.routes import bp as api_bp
+    from app.auth.routes import bp as auth_bp
+    from app.dashboard.routes import bp as dashboard_bp
+    from app.errors import register_error_handlers
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # authenticated by bearer API keys, not cookies
+    register_error_handlers(app)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int]:
+        return "ok", 200
+
+    if app.config["SANDBOX_MODE"]:
+        _register_sandboxes(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_sandboxes(app: Flask) -> None:
+    """Each package's simulator, if it has one, under /sandbox/<key>/."""
+    from connectors import package_keys
+
+    for key in package_keys():
+        try:
+            module = import_module(f"connectors.{key}.sandbox")
+        except ModuleNotFoundError:
+            continue
+        bp = module.bp
+        app.register_blueprint(bp)
+        csrf.exempt(bp)  # it plays a foreign API, called by other programs
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL and a busy timeout let the web, worker and cron processes share one SQLite file."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()

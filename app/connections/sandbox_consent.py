@@ -1,0 +1,57 @@
+"""Clicking "Allow" on a package sandbox's consent page, the way a person would.
+
+Used by the demo command and the tests, so a sandbox connection is made through the very same
+authorisation-code path as a real one. Every sandbox's consent page follows one convention: a
+form whose inputs carry the request, a `decision` button with the value "allow", and an optional
+`new_organisation` field to create a fresh organisation.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import requests
+
+
+class _FormFields(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.action: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action = a.get("action") or ""
+        if tag in ("input", "select") and a.get("name") and a.get("type") != "submit":
+            self.fields.setdefault(a["name"] or "", a.get("value") or "")
+        if tag == "option" and a.get("value") and self.fields.get("tenant_id", None) == "":
+            self.fields["tenant_id"] = a["value"] or ""
+
+
+def consent(authorize_url: str, organisation: str | None = None, timeout: float = 30) -> str:
+    """Approve the request at `authorize_url`; return the authorisation code."""
+    session = requests.Session()
+    page = session.get(authorize_url, timeout=timeout)
+    if page.status_code != 200:
+        raise RuntimeError(f"the consent page answered {page.status_code}: {page.text[:300]}")
+    form = _FormFields()
+    form.feed(page.text)
+    if form.action is None:
+        raise RuntimeError(f"no consent form on the page: {page.text[:300]}")
+    data = dict(form.fields)
+    data["decision"] = "allow"
+    if organisation:
+        data["new_organisation"] = organisation
+    answer = session.post(
+        urljoin(authorize_url, form.action) if form.action else authorize_url,
+        data=data,
+        allow_redirects=False,
+        timeout=timeout,
+    )
+    location = answer.headers.get("Location", "")
+    query = parse_qs(urlsplit(location).query)
+    if "code" not in query:
+        raise RuntimeError(f"consent did not return a code: {answer.status_code} {location}")
+    return query["code"][0]

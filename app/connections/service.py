@@ -1,0 +1,91 @@
+"""Making and changing connections: the OAuth code exchange, tenant choice, mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app
+
+from app.extensions import db
+from app.models import Account, AccountMapping, Connection, TaxMapping, TaxRate
+from app.models.connection import CONNECTED
+from connectors import connector_class
+from connectors.base import Credentials, Tenant
+
+
+class ConnectError(Exception):
+    """Connecting failed in a way the person connecting can act on."""
+
+
+def exchange_code(package: str, code: str, redirect_uri: str) -> Credentials:
+    cls = connector_class(package)
+    try:
+        return cls.exchange_code(current_app.config, code, redirect_uri)
+    except Exception as exc:  # noqa: BLE001 (any failure here is shown to the person connecting)
+        raise ConnectError(f"{cls.title} did not accept the authorisation: {exc}") from exc
+
+
+def list_tenants(package: str, creds: Credentials) -> list[Tenant]:
+    cls = connector_class(package)
+    return cls(current_app.config, creds).tenants()
+
+
+def save_connection(
+    company_id: int,
+    package: str,
+    creds: Credentials,
+    tenant: Tenant,
+    schedule: str = "automatic",
+) -> Connection:
+    """Store (or re-store, on reconnect) the connection for this company and organisation.
+
+    Reconnecting keeps the same row, so history, mapping and links survive.
+    """
+    connection = db.session.execute(
+        db.select(Connection).filter_by(company_id=company_id, package=package, tenant_id=tenant.id)
+    ).scalar_one_or_none()
+    if connection is None:
+        connection = Connection(company_id=company_id, package=package, schedule=schedule)
+        db.session.add(connection)
+    connection.credentials = creds.with_tokens(tenant_id=tenant.id, tenant_name=tenant.name)
+    connection.status = CONNECTED
+    connection.status_detail = ""
+    db.session.commit()
+    return connection
+
+
+def set_mapping(
+    connection: Connection, accounts: Mapping[str, str], tax_rates: Mapping[str, str]
+) -> None:
+    """Map our account and tax-rate keys to the package's codes (replacing earlier choices)."""
+    ours = {
+        a.key: a
+        for a in db.session.execute(
+            db.select(Account).filter_by(company_id=connection.company_id)
+        ).scalars()
+    }
+    for key, code in accounts.items():
+        account = ours[key]
+        row = db.session.execute(
+            db.select(AccountMapping).filter_by(connection_id=connection.id, account_id=account.id)
+        ).scalar_one_or_none()
+        if row is None:
+            row = AccountMapping(connection_id=connection.id, account_id=account.id)
+            db.session.add(row)
+        row.package_code = code
+    rates = {
+        t.key: t
+        for t in db.session.execute(
+            db.select(TaxRate).filter_by(company_id=connection.company_id)
+        ).scalars()
+    }
+    for key, code in tax_rates.items():
+        rate = rates[key]
+        row = db.session.execute(
+            db.select(TaxMapping).filter_by(connection_id=connection.id, tax_rate_id=rate.id)
+        ).scalar_one_or_none()
+        if row is None:
+            row = TaxMapping(connection_id=connection.id, tax_rate_id=rate.id)
+            db.session.add(row)
+        row.package_code = code
+    db.session.commit()

@@ -1,0 +1,124 @@
+"""The scripted demo: a UK VAT-registered company connected to the sandbox Xero.
+
+Idempotent: running it again reuses the company, its login and its connection.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import Any
+
+import requests
+from flask import Flask, current_app
+
+from app.companies import create_company
+from app.connections.sandbox_consent import consent
+from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
+from app.extensions import db
+from app.models import ApiKey, Company, Connection, User
+from connectors import connector_class
+
+DEMO_COMPANY = "Acme Heating Ltd (demo)"
+DEMO_EMAIL = "demo@ledgerlink.example"
+DEMO_PASSWORD = "ledgerlink-demo"  # noqa: S105 (a published demo login, sandbox only)
+DEMO_ORGANISATION = "Acme Heating Ltd (Xero sandbox)"
+
+# Our chart mapped to the sandbox organisation's UK chart.
+XERO_ACCOUNTS = {
+    "sales": "200",
+    "materials_sales": "200",
+    "callout_fees": "260",
+    "bank": "090",
+    "expenses": "429",
+}
+XERO_TAX_RATES = {
+    "standard": "OUTPUT2",
+    "reduced": "RROUTPUT",
+    "zero": "ZERORATEDOUTPUT",
+    "exempt": "EXEMPTOUTPUT",
+}
+
+
+def redirect_uri() -> str:
+    return f"{current_app.config['BASE_URL']}/connections/oauth/callback"
+
+
+def _server_up(base_url: str) -> bool:
+    try:
+        return requests.get(f"{base_url}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _serve_temporarily(app: Flask) -> Any:
+    """The OAuth dance needs the sandbox over HTTP; serve it ourselves if nobody does."""
+    from werkzeug.serving import make_server
+
+    base = app.config["BASE_URL"]
+    host, port = base.split("://", 1)[1].split(":")
+    server = make_server(host, int(port), app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def connect_sandbox_xero(company_id: int, organisation: str) -> Connection:
+    """Connect through the consent page and the code exchange, exactly as a person would."""
+    cls = connector_class("xero")
+    state = secrets.token_urlsafe(16)
+    url = cls.authorization_url(current_app.config, redirect_uri(), state)
+    code = consent(url, organisation=organisation)
+    creds = exchange_code("xero", code, redirect_uri())
+    tenants = list_tenants("xero", creds)
+    tenant = next((t for t in tenants if t.name == organisation), tenants[0])
+    connection = save_connection(company_id, "xero", creds, tenant)
+    set_mapping(connection, XERO_ACCOUNTS, XERO_TAX_RATES)
+    return connection
+
+
+def ensure_demo(app: Flask) -> dict[str, Any]:
+    server = None
+    if not _server_up(app.config["BASE_URL"]):
+        server = _serve_temporarily(app)
+    try:
+        return _ensure_demo()
+    finally:
+        if server is not None:
+            server.shutdown()
+
+
+def _ensure_demo() -> dict[str, Any]:
+    company = db.session.execute(
+        db.select(Company).filter_by(name=DEMO_COMPANY)
+    ).scalar_one_or_none()
+    if company is None:
+        made = create_company(DEMO_COMPANY, DEMO_EMAIL, DEMO_PASSWORD, role="admin")
+        company, api_key = made.company, made.api_key
+    else:
+        # Keys are stored hashed, so a rerun issues a fresh one to print.
+        key, api_key = ApiKey.issue(company.id, name="demo")
+        db.session.add(key)
+        user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one()
+        user.set_password(DEMO_PASSWORD)
+        db.session.commit()
+    connection = db.session.execute(
+        db.select(Connection).filter_by(company_id=company.id, package="xero")
+    ).scalar_one_or_none()
+    if connection is None or connection.status != "connected":
+        connection = connect_sandbox_xero(company.id, DEMO_ORGANISATION)
+    from app.sync.tokens import fresh_credentials
+
+    creds = fresh_credentials(connection)
+    return {
+        "company_id": company.id,
+        "api_key": api_key,
+        "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        "connections": {"xero": connection.id},
+        "sandbox": {
+            "xero": {
+                "api_url": f"{current_app.config['XERO_API_URL']}/api.xro/2.0",
+                "tenant_id": creds.tenant_id,
+                "access_token": creds.access_token,
+            }
+        },
+    }

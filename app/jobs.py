@@ -1,0 +1,69 @@
+"""RQ job functions: they take ids, load rows, call app/sync, and commit.
+
+Jobs run inside the worker's app context (worker.py); when RQ's own CLI runs them instead, an
+app is created once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+
+from app.extensions import db
+
+_app: Flask | None = None
+
+
+@contextmanager
+def _app_context():  # type: ignore[no-untyped-def]
+    global _app
+    if has_app_context():
+        yield current_app
+    else:
+        if _app is None:
+            from app import create_app
+
+            _app = create_app()
+        with _app.app_context():
+            yield _app
+    db.session.remove()
+
+
+def _job(func: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.rollback()
+
+    wrapper.__name__ = func.__name__
+    wrapper.__qualname__ = func.__qualname__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@_job
+def send_data(run_id: int) -> None:
+    """Push everything pending for the run's connection."""
+    from app.sync.engine import execute_run
+
+    execute_run(run_id)
+
+
+@_job
+def cron_tick() -> dict[str, int]:
+    """Start the two-hourly runs that are due, and recover what crashed workers left behind."""
+    from app.sync.sweep import recover, start_due_runs
+
+    started = start_due_runs()
+    recovered = recover()
+    return {"started": started, "recovered": recovered}
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=int(current_app.config.get("RUN_LOCK_SECONDS", 60)) * 2)

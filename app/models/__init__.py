@@ -1,0 +1,31 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from app.models.chart import Account, AccountMapping, TaxMapping, TaxRate
+from app.models.company import ApiKey, Company, Membership, User, utcnow
+from app.models.connection import Connection
+from app.models.records import Contact, Document, DocumentLine, Payment, PaymentAllocation
+from app.models.sandbox import SandboxObject
+from app.models.transfer import Attempt, Run, Transfer, TransferEvent
+
+__all__ = [
+    "Account",
+    "AccountMapping",
+    "ApiKey",
+    "Attempt",
+    "Company",
+    "Connection",
+    "Contact",
+    "Document",
+    "DocumentLine",
+    "Membership",
+    "Payment",
+    "PaymentAllocation",
+    "Run",
+    "SandboxObject",
+    "TaxMapping",
+    "TaxRate",
+    "Transfer",
+    "TransferEvent",
+    "User",
+    "utcnow",
+]

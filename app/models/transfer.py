@@ -1,0 +1,125 @@
+"""Transfers (one record x one connection), push runs, and the audit trail of attempts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.company import utcnow
+
+PENDING = "pending"
+BLOCKED = "blocked"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+NEEDS_MANUAL_UPDATE = "needs_manual_update"
+DO_NOT_SEND = "do_not_send"
+STATES = (PENDING, BLOCKED, SENDING, SENT, FAILED, NEEDS_MANUAL_UPDATE, DO_NOT_SEND)
+# States in which the record is in the package (children may go after it).
+IN_PACKAGE = (SENT, NEEDS_MANUAL_UPDATE)
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class Transfer(db.Model):
+    __tablename__ = "transfers"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "record_type", "record_id"),
+        Index("ix_transfers_conn_state_type", "connection_id", "state", "record_type"),
+        Index("ix_transfers_company_state", "company_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    record_type: Mapped[str] = mapped_column(String(12))
+    record_id: Mapped[int]
+    state: Mapped[str] = mapped_column(String(20), default=PENDING)
+    # Stable for the life of the transfer: a resend after a crash carries the same key.
+    idempotency_key: Mapped[str] = mapped_column(String(64), default=new_key, unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    attempt_count: Mapped[int] = mapped_column(default=0)
+    attempt_id: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None]
+    not_before: Mapped[datetime | None]  # a package asked us to wait (429 / 5xx)
+    reason: Mapped[str] = mapped_column(String(40), default="")  # machine code of the cause
+    explanation: Mapped[str] = mapped_column(Text, default="")  # words for the bookkeeper
+    fix_hint: Mapped[str] = mapped_column(Text, default="")
+    package_message: Mapped[str] = mapped_column(Text, default="")
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+    # What we sent, to diff later edits against; and the diff itself once the record changed.
+    sent_snapshot: Mapped[dict | None] = mapped_column(JSON)
+    changes: Mapped[list | None] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+
+class TransferEvent(db.Model):
+    """A transfer's state history, for the record detail page and audits."""
+
+    __tablename__ = "transfer_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(
+        ForeignKey("transfers.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_state: Mapped[str] = mapped_column(String(20), default="")
+    to_state: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Run(db.Model):
+    """One Send Data run for one connection."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    trigger: Mapped[str] = mapped_column(String(20))  # manual | schedule | api | retry
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    # queued | running | waiting (package asked us to pause) | finished | failed
+    detail: Mapped[str] = mapped_column(Text, default="")
+    total: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    blocked: Mapped[int] = mapped_column(default=0)
+    calls: Mapped[int] = mapped_column(default=0)
+    resume_at: Mapped[datetime | None]
+    # Beaten by the worker while it pushes; a stale beat means the worker died mid-run.
+    heartbeat_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.blocked
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ("queued", "running", "waiting")
+
+
+class Attempt(db.Model):
+    """One call to a package on behalf of one transfer, with secrets redacted."""
+
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(
+        ForeignKey("transfers.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    attempt_id: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(20), default="")
+    request: Mapped[str] = mapped_column(Text, default="")
+    response: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,48 @@
+"""Document arithmetic: line amounts and VAT to the penny, the way the packages do it.
+
+Tax is worked out per line and rounded to 2 dp, then summed (Xero's and HMRC's rule), so our
+totals equal the package's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+PENNY = Decimal("0.01")
+
+
+def to_pennies(value: Decimal) -> Decimal:
+    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    line_amount: Decimal  # as entered: net when exclusive, gross when inclusive
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal  # net of tax
+    tax: Decimal
+    total: Decimal
+
+
+def line_amounts(
+    quantity: Decimal, unit_price: Decimal, rate: Decimal, inclusive: bool
+) -> LineAmounts:
+    amount = to_pennies(quantity * unit_price)
+    if inclusive:
+        tax = to_pennies(amount * rate / (Decimal(100) + rate))
+    else:
+        tax = to_pennies(amount * rate / Decimal(100))
+    return LineAmounts(line_amount=amount, tax=tax)
+
+
+def document_totals(lines: list[LineAmounts], inclusive: bool) -> Totals:
+    amounts = sum((ln.line_amount for ln in lines), Decimal("0.00"))
+    tax = sum((ln.tax for ln in lines), Decimal("0.00"))
+    if inclusive:
+        return Totals(subtotal=amounts - tax, tax=tax, total=amounts)
+    return Totals(subtotal=amounts, tax=tax, total=amounts + tax)

@@ -1,0 +1,203 @@
+"""One Send Data run for one connection, from start (or resumption) to finish.
+
+Only one worker pushes a connection at a time (a Redis lock with a heartbeat); a run that must
+wait for the package is parked and rescheduled, never slept on.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import requests
+from flask import current_app
+from redis.exceptions import LockNotOwnedError
+
+from app.extensions import db
+from app.models import Connection, Run, Transfer, utcnow
+from app.models.connection import CONNECTED
+from app.models.transfer import BLOCKED, FAILED, PENDING, SENDING
+from app.redis_conn import get_redis
+from app.sync.audit import ExchangeLog
+from app.sync.canonical import Chart
+from app.sync.plan import PREFLIGHT_REASONS, ensure_transfers, plan_kind
+from app.sync.push import claim_batch, push_batch
+from app.sync.ratelimit import CallBudget
+from app.sync.reconcile import reconcile
+from app.sync.records import KIND_ORDER, label, load_rows
+from app.sync.runs import enqueue_run
+from app.sync.tokens import fresh_credentials, mark_reconnect_needed
+from connectors import connector_class
+from connectors.base import AuthLostError, Connector, RateLimitedError
+
+
+class RunPaused(Exception):
+    def __init__(self, after: float, problem: str) -> None:
+        super().__init__(problem)
+        self.after = after
+        self.problem = problem
+
+
+class RunTakenOver(Exception):
+    """Our run lock expired and another worker holds it now: leave the run to it."""
+
+
+class RunStopped(Exception):
+    """The run cannot go on (access lost, connection disconnected)."""
+
+
+def _count_open(connection_id: int) -> int:
+    return db.session.execute(
+        db.select(db.func.count(Transfer.id)).filter(
+            Transfer.connection_id == connection_id,
+            db.or_(
+                Transfer.state.in_((PENDING, BLOCKED, SENDING)),
+                db.and_(Transfer.state == FAILED, Transfer.reason.in_(PREFLIGHT_REASONS)),
+            ),
+        )
+    ).scalar_one()
+
+
+def _count_state(connection_id: int, state: str) -> int:
+    return db.session.execute(
+        db.select(db.func.count(Transfer.id)).filter(
+            Transfer.connection_id == connection_id, Transfer.state == state
+        )
+    ).scalar_one()
+
+
+def build_connector(connection: Connection, run: Run | None, log: ExchangeLog) -> Connector:
+    cls = connector_class(connection.package)
+    creds = fresh_credentials(connection)
+
+    def count_call() -> None:
+        if run is not None:
+            run.calls += 1
+
+    budget = CallBudget(get_redis(), connection.id, cls.limits, on_call=count_call)
+    session = requests.Session()
+    log.install(session)
+    return cls(current_app.config, creds, throttle=budget, session=session)
+
+
+class RunExecutor:
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.connection: Connection = db.session.get(Connection, run.connection_id)
+        self.cls = connector_class(self.connection.package)
+        self.config = current_app.config
+        self.lock = get_redis().lock(
+            f"ledgerlink:run-lock:{self.connection.id}",
+            timeout=self.config.get("RUN_LOCK_SECONDS", 60),
+        )
+        self.log = ExchangeLog()
+        self.refreshed = False
+
+    def heartbeat(self) -> None:
+        self.run.heartbeat_at = utcnow()
+        db.session.commit()
+        try:
+            self.lock.reacquire()
+        except LockNotOwnedError:
+            # A slow call outlived the lock; carry on only if nobody else took it meanwhile.
+            if not self.lock.acquire(blocking=False):
+                raise RunTakenOver() from None
+
+    def execute(self) -> None:
+        if not self.lock.acquire(blocking=False):
+            return  # another worker is pushing this connection; it will finish the run
+        try:
+            self._execute()
+        except RunTakenOver:
+            db.session.rollback()
+        finally:
+            try:
+                self.lock.release()
+            except Exception:  # noqa: BLE001,S110 (expired meanwhile: nothing to release)
+                pass
+
+    def _execute(self) -> None:
+        run, connection = self.run, self.connection
+        if connection.status != CONNECTED:
+            self._finish("failed", f"{self.cls.title} is not connected: reconnect it first.")
+            return
+        run.status = "running"
+        run.started_at = run.started_at or utcnow()
+        run.resume_at = None
+        run.detail = ""
+        self.heartbeat()
+        try:
+            connector = build_connector(connection, run, self.log)
+            ensure_transfers(connection)
+            if not run.total:
+                run.total = _count_open(connection.id)
+                db.session.commit()
+            chart = Chart.load(connection.company_id, connection.id)
+            reconcile(connection, connector, chart)
+            for kind in KIND_ORDER:
+                plan_kind(connection, kind, chart, self.cls.title)
+                self._push_kind(connector, kind, chart)
+            reconcile(connection, connector, chart)  # outcomes that came back uncertain
+        except (RateLimitedError, RunPaused) as exc:
+            self._pause(exc.after, exc.problem)
+            return
+        except (AuthLostError, RunStopped) as exc:
+            if isinstance(exc, AuthLostError) and self.connection.status == CONNECTED:
+                mark_reconnect_needed(self.connection, str(exc))
+            self._finish(
+                "failed",
+                f"{self.cls.title} no longer accepts Ledgerlink's access: "
+                "reconnect it, then press Send Data.",
+            )
+            return
+        self._finish("finished", "")
+
+    def _push_kind(self, connector: Connector, kind: str, chart: Chart) -> None:
+        size = max(1, int(self.cls.limits.batch_size.get(kind, 1)))
+        lease = int(self.config.get("LEASE_SECONDS", 300))
+        while True:
+            batch = claim_batch(self.connection.id, kind, size, lease)
+            if not batch:
+                return
+            rows = load_rows(kind, [t.record_id for t in batch])
+            labels = {t.id: label(kind, rows[t.record_id]) for t in batch if t.record_id in rows}
+            result = push_batch(connector, kind, batch, chart, self.log, self.run.id, labels)
+            self.run.sent += result.sent
+            self.run.failed += result.failed
+            self.heartbeat()
+            if result.auth_lost:
+                # One forced refresh (an access token can die before its stated expiry); if
+                # the package still refuses after that, access really is gone.
+                if self.refreshed:
+                    raise AuthLostError(result.auth_lost)
+                self.refreshed = True
+                connector.credentials = fresh_credentials(self.connection, force=True)
+                continue
+            if result.pause_for is not None:
+                raise RunPaused(result.pause_for, result.pause_problem or "rate limit")
+
+    def _pause(self, after: float, problem: str) -> None:
+        self.run.status = "waiting"
+        self.run.resume_at = utcnow() + timedelta(seconds=after)
+        self.run.detail = (
+            f"{self.cls.title} asked us to slow down ({problem}); carrying on at "
+            f"{self.run.resume_at:%H:%M:%S} UTC."
+        )
+        db.session.commit()
+        enqueue_run(self.run.id, delay_seconds=after)
+
+    def _finish(self, status: str, detail: str) -> None:
+        self.run.status = status
+        self.run.detail = detail
+        self.run.blocked = _count_state(self.connection.id, BLOCKED)
+        self.run.finished_at = utcnow()
+        if self.connection.schedule == "automatic":
+            interval = int(self.config.get("SEND_INTERVAL_SECONDS", 7200))
+            self.connection.next_run_at = utcnow() + timedelta(seconds=interval)
+        db.session.commit()
+
+
+def execute_run(run_id: int) -> None:
+    run = db.session.get(Run, run_id)
+    if run is None or not run.is_active:
+        return
+    RunExecutor(run).execute()

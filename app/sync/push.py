@@ -1,0 +1,201 @@
+"""Claiming a batch, sending it through the connector, and applying the outcomes per record.
+
+The exactly-once protocol: rows are marked `sending` with an attempt id and a lease and
+committed BEFORE the call; the call carries an idempotency key derived from the rows' stable
+keys; an outcome we cannot be sure of leaves the row `sending` with its lease expired, to be
+reconciled with a look-up before anything is resent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import Attempt, Transfer, utcnow
+from app.models.transfer import FAILED, NEEDS_MANUAL_UPDATE, PENDING, SENDING, SENT
+from app.records.snapshot import snapshot
+from app.sync.audit import ExchangeLog
+from app.sync.canonical import Chart, to_record
+from app.sync.explain import Explanation, explain_rejection
+from app.sync.plan import set_state
+from app.sync.records import load_rows, load_transfers, parents_of
+from connectors.base import (
+    AuthLost,
+    AuthLostError,
+    Connector,
+    Outcome,
+    RateLimitedError,
+    Record,
+    Rejected,
+    RetryLater,
+    Sent,
+    Uncertain,
+)
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    failed: int = 0
+    calls: int = 0
+    pause_for: float | None = None  # the package asked us to wait this many seconds
+    pause_problem: str = ""
+    auth_lost: str | None = None
+    uncertain: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def claim_batch(connection_id: int, kind: str, size: int, lease_seconds: int) -> list[Transfer]:
+    """Mark up to `size` ready transfers `sending` under a fresh attempt id, and commit."""
+    now = utcnow()
+    stmt = (
+        db.select(Transfer)
+        .filter(
+            Transfer.connection_id == connection_id,
+            Transfer.record_type == kind,
+            Transfer.state == PENDING,
+            db.or_(Transfer.not_before.is_(None), Transfer.not_before <= now),
+        )
+        .order_by(Transfer.id)
+        .limit(size)
+    )
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    transfers = list(db.session.execute(stmt).scalars())
+    attempt_id = uuid.uuid4().hex
+    for t in transfers:
+        set_state(t, SENDING, note=f"attempt {attempt_id}")
+        t.attempt_id = attempt_id
+        t.attempt_count += 1
+        t.lease_until = now + timedelta(seconds=lease_seconds)
+        t.not_before = None
+    db.session.commit()
+    return transfers
+
+
+def build_records(
+    connection_id: int, kind: str, transfers: list[Transfer], chart: Chart
+) -> tuple[list[tuple[Transfer, Record, dict]], list[Transfer]]:
+    """Canonical records (with the snapshot of what is being sent) for claimed transfers, and
+    the transfers that could not be built (a parent left the package meanwhile)."""
+    rows = load_rows(kind, [t.record_id for t in transfers])
+    refs = [
+        r for t in transfers if t.record_id in rows for r in parents_of(kind, rows[t.record_id])
+    ]
+    parents = load_transfers(connection_id, refs)
+    external_ids = {
+        (ref.kind, ref.record_id): p.external_id for ref, p in parents.items() if p.external_id
+    }
+    built: list[tuple[Transfer, Record, dict]] = []
+    unbuildable: list[Transfer] = []
+    for t in transfers:
+        row = rows.get(t.record_id)
+        try:
+            if row is None:
+                raise KeyError(t.record_id)
+            built.append((t, to_record(kind, row, t, chart, external_ids), snapshot(kind, row)))
+        except KeyError:
+            unbuildable.append(t)
+    return built, unbuildable
+
+
+def _call(connector: Connector, kind: str, records: list[Record]) -> list[Outcome]:
+    """The connector's answer, made safe: exactly one outcome per record, never an exception."""
+    try:
+        outcomes = connector.push(kind, records)  # type: ignore[arg-type]
+    except RateLimitedError as exc:
+        return [RetryLater(exc.after, exc.problem)] * len(records)
+    except AuthLostError as exc:
+        return [AuthLost(str(exc))] * len(records)
+    except Exception as exc:  # noqa: BLE001 (we cannot know whether the package created them)
+        return [Uncertain(f"{type(exc).__name__}: {exc}")] * len(records)
+    if not isinstance(outcomes, list) or len(outcomes) != len(records):
+        return [Uncertain("the connector returned a malformed answer")] * len(records)
+    return outcomes
+
+
+def push_batch(
+    connector: Connector,
+    kind: str,
+    transfers: list[Transfer],
+    chart: Chart,
+    log: ExchangeLog,
+    run_id: int | None,
+    labels: dict[int, str],
+) -> BatchResult:
+    result = BatchResult()
+    built, unbuildable = build_records(transfers[0].connection_id, kind, transfers, chart)
+    for t in unbuildable:
+        set_state(t, PENDING, note="a parent is no longer in the package; planned again")
+        t.lease_until = None
+    if not built:
+        db.session.commit()
+        return result
+    attempts = {}
+    for t, _record, _snap in built:
+        attempts[t.id] = Attempt(transfer_id=t.id, run_id=run_id, attempt_id=t.attempt_id or "")
+        db.session.add(attempts[t.id])
+    db.session.commit()
+
+    log.take()
+    outcomes = _call(connector, kind, [record for _, record, _ in built])
+    requests_text, responses_text = log.take()
+    result.outcomes = outcomes
+    now = utcnow()
+    for (t, record, snap), outcome in zip(built, outcomes, strict=True):
+        attempt = attempts[t.id]
+        attempt.finished_at = now
+        attempt.outcome = type(outcome).__name__.lower()
+        attempt.request = requests_text
+        attempt.response = responses_text
+        apply_outcome(t, outcome, snap, connector.title, labels.get(t.id, record.reference), result)
+    db.session.commit()
+    return result
+
+
+def apply_outcome(
+    t: Transfer, outcome: Outcome, snap: dict, package: str, label: str, result: BatchResult
+) -> None:
+    now = utcnow()
+    if isinstance(outcome, Sent):
+        t.external_id = outcome.external_id
+        t.sent_at = now
+        t.sent_snapshot = snap
+        t.lease_until = None
+        # The record was edited while it was on its way: the package has the old version.
+        if t.changes:
+            set_state(
+                t,
+                NEEDS_MANUAL_UPDATE,
+                Explanation(
+                    "changed_after_send",
+                    "Edited in the job system while it was being sent; the package has the "
+                    "earlier version.",
+                    f"Make the changes listed here in {package}, then press Done.",
+                ),
+            )
+        else:
+            set_state(t, SENT, note=f"in {package} as {outcome.external_id}")
+        result.sent += 1
+    elif isinstance(outcome, Rejected):
+        set_state(t, FAILED, explain_rejection(outcome, package, label))
+        t.package_message = outcome.package_message
+        t.lease_until = None
+        result.failed += 1
+    elif isinstance(outcome, RetryLater):
+        set_state(t, PENDING, note=f"{package} asked us to wait {outcome.after:.0f}s")
+        t.not_before = now + timedelta(seconds=outcome.after)
+        t.lease_until = None
+        result.pause_for = max(result.pause_for or 0, outcome.after)
+        result.pause_problem = outcome.problem
+    elif isinstance(outcome, AuthLost):
+        # The package refused the call, so nothing was created: the record simply waits.
+        set_state(t, PENDING, note="access lost; waits for reconnection")
+        t.lease_until = None
+        result.auth_lost = outcome.detail or "access revoked"
+    else:  # Uncertain: expire the lease now so reconciliation looks it up before any resend
+        t.lease_until = now
+        db.session.add(t)
+        result.uncertain += 1

@@ -1,0 +1,348 @@
+"""The Connector interface: canonical records in, outcomes out.
+
+Connectors import no Flask and no models. The sync engine hands them canonical records (already
+mapped to the package's own codes and contact ids) and gets back one outcome per record, so the
+engine never learns a package's quirks and a package never learns our tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+import requests
+
+RecordKind = Literal["customer", "supplier", "invoice", "credit_note", "payment"]
+RECORD_KINDS: tuple[RecordKind, ...] = ("customer", "supplier", "invoice", "credit_note", "payment")
+
+
+# --------------------------------------------------------------------------- canonical records
+@dataclass(frozen=True)
+class Address:
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    postcode: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """A customer or supplier. `reference` is our code for it (Xero's ContactNumber)."""
+
+    key: str  # the transfer's stable idempotency key
+    kind: Literal["customer", "supplier"]
+    reference: str
+    name: str
+    email: str = ""
+    phone: str = ""
+    address: Address = dc_field(default_factory=Address)
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    account_code: str  # the package's nominal code, already mapped
+    tax_code: str  # the package's tax rate code, already mapped
+    tax_rate: Decimal  # percent, e.g. Decimal("20")
+    line_amount: Decimal  # quantity x unit price, rounded to 2 dp
+    tax_amount: Decimal  # tax on this line, rounded to 2 dp
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """An invoice or a credit note, with our totals computed to the penny."""
+
+    key: str
+    kind: Literal["invoice", "credit_note"]
+    reference: str  # our document number (Xero's InvoiceNumber / CreditNoteNumber)
+    contact_external_id: str  # the package's id of the customer
+    contact_name: str
+    date: date
+    due_date: date | None
+    their_reference: str
+    amounts_are: Literal["exclusive", "inclusive"]
+    lines: tuple[DocumentLine, ...]
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    # Credit notes only: the invoice it credits, already in the package.
+    invoice_external_id: str | None = None
+    invoice_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    invoice_external_id: str
+    invoice_reference: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    key: str
+    kind: Literal["payment"]
+    reference: str
+    contact_external_id: str
+    contact_name: str
+    date: date
+    amount: Decimal
+    bank_account_code: str  # the package's code for the bank account, already mapped
+    allocations: tuple[Allocation, ...]
+
+
+Record = ContactRecord | DocumentRecord | PaymentRecord
+
+
+# --------------------------------------------------------------------------- package lists
+@dataclass(frozen=True)
+class LedgerAccount:
+    code: str
+    name: str
+    type: str  # package's own type, e.g. "REVENUE", "BANK"
+    kind: Literal["sales", "bank", "expense", "other"]
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class PackageTaxRate:
+    code: str
+    name: str
+    rate: Decimal
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact that already exists in the package (one-time import, link suggestions)."""
+
+    external_id: str
+    name: str
+    is_customer: bool
+    is_supplier: bool
+    reference: str = ""
+    email: str = ""
+    phone: str = ""
+    address: Address = dc_field(default_factory=Address)
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    name: str
+
+
+# --------------------------------------------------------------------------- outcomes
+# Reasons a package refuses a record, a vocabulary shared by every connector so that
+# app/sync/explain.py can put each into words without knowing the package.
+RejectReason = Literal[
+    "contact_archived",  # details: contact_name
+    "contact_missing",  # details: contact_name
+    "duplicate_name",  # details: contact_name
+    "duplicate_reference",  # details: reference
+    "account_unknown",  # details: account_code
+    "account_archived",  # details: account_code
+    "tax_rate_unknown",  # details: tax_code
+    "locked_period",  # details: date, lock_date (if known)
+    "invoice_missing",  # details: invoice_reference
+    "amount_exceeds_due",  # details: invoice_reference
+    "validation",  # anything else: package_message carries the package's words
+]
+
+
+@dataclass(frozen=True)
+class Sent:
+    external_id: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: RejectReason
+    package_message: str
+    field: str | None = None
+    details: Mapping[str, str] = dc_field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    after: float  # seconds the package asked us to wait
+    problem: str = ""  # e.g. "minute", "day", "concurrent", "server error"
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """The request may or may not have created the record: reconcile with find() first."""
+
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AuthLost:
+    detail: str = ""
+
+
+Outcome = Sent | Rejected | RetryLater | Uncertain | AuthLost
+
+
+# --------------------------------------------------------------------------- errors
+class ConnectorError(Exception):
+    """A call outside push() failed; push() returns outcomes instead of raising."""
+
+
+class AuthLostError(ConnectorError):
+    """The package no longer accepts our tokens: the connection must be reconnected."""
+
+
+class RateLimitedError(ConnectorError):
+    def __init__(self, after: float, problem: str = "") -> None:
+        super().__init__(f"rate limited ({problem or 'limit'}); retry after {after:.0f}s")
+        self.after = after
+        self.problem = problem
+
+
+class PackageError(ConnectorError):
+    """The package answered with an error we cannot act on automatically."""
+
+
+class BadReplyError(ConnectorError):
+    """The package's reply was not what its API documents (bad JSON, missing fields)."""
+
+
+# --------------------------------------------------------------------------- configuration
+@dataclass(frozen=True)
+class Limits:
+    calls_per_minute: int
+    calls_per_day: int | None
+    concurrency: int
+    batch_size: Mapping[str, int]  # per record kind; 1 where the package has no batch
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a connection stores (encrypted) to talk to the package."""
+
+    access_token: str = ""
+    refresh_token: str = ""
+    expires_at: float = 0.0  # epoch seconds
+    tenant_id: str = ""
+    tenant_name: str = ""
+    extra: Mapping[str, Any] = dc_field(default_factory=dict)
+
+    def expires_within(self, seconds: float) -> bool:
+        return self.expires_at - seconds <= time.time()
+
+    def with_tokens(self, **changes: Any) -> Credentials:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    client_id: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+
+
+Throttle = Callable[[], None]
+"""Called before every HTTP request to the package; raises RateLimitedError when the
+connection's shared budget (kept in Redis by the engine) is spent."""
+
+
+def batch_idempotency_key(records: Sequence[Record]) -> str:
+    """One key for a whole batch request, stable for the same set of records.
+
+    A resend of exactly the same batch replays the package's first answer; a different batch
+    (after reconciliation took some records out) gets a different key, as it must.
+    """
+    joined = "\n".join(sorted(r.key for r in records))
+    return hashlib.sha256(joined.encode()).hexdigest()[:64]
+
+
+class Connector(ABC):
+    """One accounting package. Instances serve one connection (one tenant)."""
+
+    key: ClassVar[str]
+    title: ClassVar[str]
+    mode: ClassVar[Literal["push", "pull"]] = "push"
+    auth_kind: ClassVar[Literal["oauth2", "credentials", "web_connector", "agent"]] = "oauth2"
+    limits: ClassVar[Limits]
+    # Setting names this connector reads from the app's configuration.
+    settings_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        credentials: Credentials,
+        throttle: Throttle | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.settings = settings
+        self.credentials = credentials
+        self.throttle = throttle or (lambda: None)
+        self.session = session or requests.Session()
+
+    # ---- OAuth 2 (web packages); class-level because there is no connection yet
+    @classmethod
+    def oauth_settings(cls, settings: Mapping[str, Any]) -> OAuthSettings:
+        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
+
+    @classmethod
+    def authorization_url(cls, settings: Mapping[str, Any], redirect_uri: str, state: str) -> str:
+        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
+
+    @classmethod
+    def exchange_code(
+        cls,
+        settings: Mapping[str, Any],
+        code: str,
+        redirect_uri: str,
+        session: requests.Session | None = None,
+    ) -> Credentials:
+        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
+
+    @classmethod
+    def refresh(
+        cls,
+        settings: Mapping[str, Any],
+        credentials: Credentials,
+        session: requests.Session | None = None,
+    ) -> Credentials:
+        """New credentials from the refresh token; AuthLostError when it was revoked."""
+        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
+
+    def tenants(self) -> list[Tenant]:
+        """Organisations the credentials can reach (one is chosen per connection)."""
+        return []
+
+    # ---- lists for mapping, import and linking
+    @abstractmethod
+    def accounts(self) -> list[LedgerAccount]: ...
+
+    @abstractmethod
+    def tax_rates(self) -> list[PackageTaxRate]: ...
+
+    @abstractmethod
+    def contacts(self) -> Iterable[Contact]: ...
+
+    # ---- sending
+    @abstractmethod
+    def push(self, kind: RecordKind, batch: Sequence[Record]) -> list[Outcome]:
+        """Create a batch of records of one kind; one outcome per record, in order.
+
+        Never raises for a package's answer: every failure becomes an outcome.
+        """
+
+    @abstractmethod
+    def find(self, record: Record) -> str | None:
+        """The package id of a record whose send is uncertain, looked up by its reference."""

@@ -1,0 +1,163 @@
+"""Shared fixtures: a real database (PostgreSQL when DATABASE_URL is set, else SQLite), a real
+Redis (REDIS_URL, else an embedded one), the app served over real HTTP, and company factories.
+
+Environment variables are set at import time so that subprocesses (RQ workers) started by the
+tests read the same configuration as the app under test.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+XERO_SPEC = SHARED / "specs" / "xero" / "xero_accounting.yaml"
+
+_TMP = Path(tempfile.mkdtemp(prefix="ledgerlink-tests-"))
+atexit.register(shutil.rmtree, _TMP, True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _setup_environment() -> None:
+    env = os.environ
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
+    if not env.get("REDIS_URL"):
+        sys.path.insert(0, str(ROOT))
+        from app.redis_conn import start_embedded_redis
+
+        proc, url = start_embedded_redis(_TMP / "redis")
+        atexit.register(proc.kill)
+        env["REDIS_URL"] = url
+    env["BASE_URL"] = f"http://127.0.0.1:{_free_port()}"
+    env["SANDBOX_MODE"] = "1"
+    env["DEMO_DATA"] = "0"
+    env["SECRET_KEY"] = "test-secret-key"
+    # A queue of our own, so a shared CI Redis never hands us another run's jobs.
+    env["RQ_QUEUE"] = f"test-{uuid.uuid4().hex[:8]}"
+    env.setdefault("HTTP_TIMEOUT_SECONDS", "10")
+    # Short leases so crash-recovery tests need not wait minutes; both stay longer than an
+    # HTTP timeout, so a slow call is never taken for a dead worker.
+    env["LEASE_SECONDS"] = "15"
+    env["RUN_LOCK_SECONDS"] = "15"
+    if XERO_SPEC.exists():
+        env["XERO_SANDBOX_SPEC"] = str(XERO_SPEC)
+
+
+_setup_environment()
+
+
+def _reset_schema(app) -> None:  # type: ignore[no-untyped-def]
+    """Start from an empty database and build it with the migrations, as production does."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app():  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    flask_app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True})
+    _reset_schema(flask_app)
+    return flask_app
+
+
+@pytest.fixture(scope="session")
+def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app over real HTTP, at BASE_URL, for the connectors and the browser."""
+    from werkzeug.serving import make_server
+
+    url = os.environ["BASE_URL"]
+    port = int(url.rsplit(":", 1)[1])
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def ctx(app):  # type: ignore[no-untyped-def]
+    with app.app_context() as c:
+        yield c
+        from app.extensions import db
+
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def make_company(app) -> Callable[..., object]:  # type: ignore[no-untyped-def]
+    """Factory: a company with our default chart, an admin user and an API key."""
+    from app.companies import create_company
+
+    def _make(name: str | None = None, role: str = "admin"):  # type: ignore[no-untyped-def]
+        suffix = uuid.uuid4().hex[:8]
+        password = f"pw-{suffix}-long-enough"
+        with app.app_context():
+            made = create_company(
+                name or f"Company {suffix}", f"user-{suffix}@example.test", password, role
+            )
+            made.password = password  # type: ignore[attr-defined]
+            made.company_id = made.company.id  # type: ignore[attr-defined]
+            made.user_id = made.user.id  # type: ignore[attr-defined]
+            made.email = made.user.email  # type: ignore[attr-defined]
+        return made
+
+    return _make
+
+
+@pytest.fixture
+def worker_process(app) -> Iterator[Callable[[], subprocess.Popen]]:  # type: ignore[no-untyped-def]
+    """Start real RQ workers (`python worker.py`) as subprocesses; all are stopped at the end."""
+    procs: list[subprocess.Popen] = []
+
+    def _start() -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py")],
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=open(_TMP / f"worker-{len(procs)}.log", "w"),  # noqa: SIM115
+        )
+        procs.append(proc)
+        return proc
+
+    yield _start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
