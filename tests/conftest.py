@@ -91,7 +91,11 @@ def app():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The app over real HTTP, at BASE_URL, for the connectors and the browser."""
+    import logging
+
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
 
     url = os.environ["BASE_URL"]
     port = int(url.rsplit(":", 1)[1])

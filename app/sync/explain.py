@@ -98,6 +98,23 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
             f"Check {inv} in {package}; correct the payment in the job system or mark it as "
             "do not send.",
         )
+    if rejected.field == "Total" and d.get("external_id"):
+        return Explanation(
+            "totals_differ",
+            f"{label} is in {package}, but {package} made its total £{_d(d, 'package_total')} "
+            f"(VAT £{_d(d, 'package_tax')}) where the job system has £{_d(d, 'our_total')} "
+            f"(VAT £{_d(d, 'our_tax')}).",
+            f"Correct the document in {package} to match the job system, then mark this record "
+            "as do not send (it is already there; Retry would be refused as a duplicate).",
+        )
+    if d.get("created_payment_ids"):
+        return Explanation(
+            "payment_partly_sent",
+            f"Part of this payment reached {package} and part was refused: "
+            f"{rejected.package_message}",
+            f"Record the rest of the payment by hand in {package}, then mark this record as do "
+            "not send (a Retry would duplicate the part that went in).",
+        )
     return Explanation(
         "validation",
         f"{package} refused {label}: {rejected.package_message}",

@@ -130,6 +130,7 @@ def push_batch(
     for t in unbuildable:
         set_state(t, PENDING, note="a parent is no longer in the package; planned again")
         t.lease_until = None
+        t.changes = None  # the next send carries the current version
     if not built:
         db.session.commit()
         return result
@@ -180,11 +181,13 @@ def apply_outcome(
             set_state(t, SENT, note=f"in {package} as {outcome.external_id}")
         result.sent += 1
     elif isinstance(outcome, Rejected):
+        t.changes = None  # edits made meanwhile go with the retry
         set_state(t, FAILED, explain_rejection(outcome, package, label))
         t.package_message = outcome.package_message
         t.lease_until = None
         result.failed += 1
     elif isinstance(outcome, RetryLater):
+        t.changes = None
         set_state(t, PENDING, note=f"{package} asked us to wait {outcome.after:.0f}s")
         t.not_before = now + timedelta(seconds=outcome.after)
         t.lease_until = None
@@ -192,6 +195,7 @@ def apply_outcome(
         result.pause_problem = outcome.problem
     elif isinstance(outcome, AuthLost):
         # The package refused the call, so nothing was created: the record simply waits.
+        t.changes = None
         set_state(t, PENDING, note="access lost; waits for reconnection")
         t.lease_until = None
         result.auth_lost = outcome.detail or "access revoked"

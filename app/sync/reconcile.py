@@ -46,6 +46,7 @@ def reconcile(connection: Connection, connector: Connector, chart: Chart) -> int
         if unbuildable:
             set_state(t, PENDING, note="claim expired; a parent is missing; planned again")
             t.lease_until = None
+            t.changes = None
             db.session.commit()
             continue
         _, record, snap = built[0]

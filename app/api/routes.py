@@ -1,0 +1,196 @@
+"""The inbound JSON API the job system sends records through (views only; the work is in
+app/records and app/sync)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+
+from app.api.auth import Unauthorized, require_api_key, unauthorized_response
+from app.api.openapi import openapi_document
+from app.api.present import present, present_run
+from app.api.schemas import (
+    BadJson,
+    ContactIn,
+    CreditNoteIn,
+    InvoiceIn,
+    PaymentIn,
+    describe_type,
+    field_path,
+    parse_json_body,
+)
+from app.extensions import db
+from app.models import Connection, Run
+from app.models.connection import DISCONNECTED
+from app.records.lookup import find_record
+from app.records.upsert import (
+    RecordProblems,
+    Saved,
+    upsert_contact,
+    upsert_document,
+    upsert_payment,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+M = TypeVar("M", bound=BaseModel)
+# URL segment -> record type, for the GET routes.
+TYPES = {"customers": "customer", "suppliers": "supplier", "invoices": "invoice",
+         "credit-notes": "credit_note", "payments": "payment"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body)
+        self.status = status
+        self.body = body
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
+    return jsonify(exc.body), exc.status
+
+
+@bp.errorhandler(Unauthorized)
+def _unauthorized(exc: Unauthorized):  # type: ignore[no-untyped-def]
+    return unauthorized_response(exc)
+
+
+@bp.errorhandler(RecordProblems)
+def _record_problems(exc: RecordProblems):  # type: ignore[no-untyped-def]
+    problems = [{"field": f, "message": m} for f, m in exc.problems]
+    return jsonify(error="invalid_request", problems=problems), 422
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return jsonify(error="payload_too_large", message=f"the body is larger than the "
+                   f"{limit / 1048576:g} MB limit; send fewer lines or records per request"), 413
+
+
+def _message(error: Any) -> str:
+    """Pydantic's words where they are plain, ours where they talk about Python."""
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a field we accept here"
+    if kind == "string_type":
+        return f"must be a string, not {describe_type(value)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be an object, not {describe_type(value)}"
+    if kind == "list_type":
+        return f"must be an array, not {describe_type(value)}"
+    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("email",):
+        return "is not an email address"
+    return str(error["msg"])
+
+
+def _body(model: type[M]) -> M:
+    """The request's JSON body validated against `model`: 400 if it is not JSON, 422 if it
+    does not fit the model."""
+    if not request.mimetype or request.mimetype != "application/json":
+        raise ApiError(400, {"error": "bad_request", "message": "send the body as JSON with "
+                             f"'Content-Type: application/json' (got "
+                             f"'{request.mimetype or 'none'}')"})
+    raw = request.get_data(cache=False)  # 413 from werkzeug past MAX_CONTENT_LENGTH
+    try:
+        data = parse_json_body(raw)
+    except BadJson as exc:
+        raise ApiError(400, {"error": "bad_request", "message": str(exc)}) from exc
+    if not isinstance(data, dict):
+        raise ApiError(422, {"error": "invalid_request", "problems": [
+            {"field": "(body)", "message": "the body must be a JSON object"}]})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            {"field": field_path(e["loc"]), "message": _message(e)}
+            for e in exc.errors(include_url=False)
+        ]
+        raise ApiError(422, {"error": "invalid_request", "problems": problems}) from exc
+
+
+def _saved(record_type: str, saved: Saved):  # type: ignore[no-untyped-def]
+    return jsonify(present(record_type, saved.row)), 201 if saved.created else 200
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(openapi_document())
+
+
+@bp.post("/customers")
+@require_api_key
+def post_customer():  # type: ignore[no-untyped-def]
+    return _saved("customer", upsert_contact(g.company_id, "customer", _body(ContactIn)))
+
+
+@bp.post("/suppliers")
+@require_api_key
+def post_supplier():  # type: ignore[no-untyped-def]
+    return _saved("supplier", upsert_contact(g.company_id, "supplier", _body(ContactIn)))
+
+
+@bp.post("/invoices")
+@require_api_key
+def post_invoice():  # type: ignore[no-untyped-def]
+    return _saved("invoice", upsert_document(g.company_id, "invoice", _body(InvoiceIn)))
+
+
+@bp.post("/credit-notes")
+@require_api_key
+def post_credit_note():  # type: ignore[no-untyped-def]
+    return _saved("credit_note",
+                  upsert_document(g.company_id, "credit_note", _body(CreditNoteIn)))
+
+
+@bp.post("/payments")
+@require_api_key
+def post_payment():  # type: ignore[no-untyped-def]
+    return _saved("payment", upsert_payment(g.company_id, _body(PaymentIn)))
+
+
+@bp.get("/<any(customers, suppliers, invoices, 'credit-notes', payments):kind>/<path:source_id>")
+@require_api_key
+def get_record(kind: str, source_id: str):  # type: ignore[no-untyped-def]
+    record_type = TYPES[kind]
+    row = find_record(g.company_id, record_type, source_id)
+    if row is None:
+        raise NotFound(f"no {record_type.replace('_', ' ')} with source_id '{source_id}'")
+    return jsonify(present(record_type, row))
+
+
+@bp.post("/connections/<int:connection_id>/send")
+@require_api_key
+def send_connection(connection_id: int):  # type: ignore[no-untyped-def]
+    from app.sync.runs import start_run
+
+    connection = db.session.execute(
+        db.select(Connection).filter_by(id=connection_id, company_id=g.company_id)
+    ).scalar_one_or_none()
+    if connection is None:
+        raise NotFound(f"no connection {connection_id}")
+    if connection.status == DISCONNECTED:
+        raise ApiError(409, {"error": "disconnected", "message": f"connection {connection_id} "
+                             "is disconnected; reconnect it before sending"})
+    run = start_run(connection, trigger="api")
+    response = jsonify(present_run(run))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.get_run", run_id=run.id)
+    return response
+
+
+@bp.get("/runs/<int:run_id>")
+@require_api_key
+def get_run(run_id: int):  # type: ignore[no-untyped-def]
+    run = db.session.execute(
+        db.select(Run).filter_by(id=run_id, company_id=g.company_id)
+    ).scalar_one_or_none()
+    if run is None:
+        raise NotFound(f"no run {run_id}")
+    return jsonify(present_run(run))

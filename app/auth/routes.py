@@ -1,0 +1,147 @@
+"""Signing in and out, the user loader, and switching the current company."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
+
+from app.auth import throttle
+from app.auth.company import (
+    SESSION_KEY,
+    current_company,
+    current_company_id,
+    switch_company,
+    user_memberships,
+)
+from app.auth.forms import CompanySwitchForm, LoginForm, LogoutForm
+from app.extensions import db, login_manager
+from app.models import User
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see this page."
+login_manager.login_message_category = "info"
+
+# A hash to check against when the email is unknown, so a wrong email takes as long as a
+# wrong password and response times do not reveal who has an account.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@bp.app_context_processor
+def _company_context() -> dict[str, object]:
+    """What base.html needs for the top bar: the current company and the switcher."""
+    if not current_user.is_authenticated:
+        return {"current_company": None, "memberships": [], "switch_form": None,
+                "logout_form": None}
+    return {
+        "current_company": current_company(),
+        "memberships": user_memberships(),
+        "switch_form": CompanySwitchForm(formdata=None),
+        "logout_form": LogoutForm(formdata=None),
+    }
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a `next` pointing elsewhere would make us an open redirect."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("dashboard.index")
+
+
+def _client_ip() -> str:
+    # Behind a proxy, ProxyFix (configured at deployment) makes remote_addr the real client.
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/login.html", form=form), status
+
+    email = form.email.data.strip().lower()
+    ip = _client_ip()
+    wait = throttle.seconds_locked(email, ip)
+    if wait:
+        form.password.errors.append(
+            f"Too many failed sign-ins for {email}. For your security, please wait "
+            f"{throttle.minutes_phrase(wait)} before trying again, or reset your password "
+            "with your company's admin."
+        )
+        return render_template("auth/login.html", form=form), 429
+
+    user = db.session.execute(
+        db.select(User).filter(db.func.lower(User.email) == email)
+    ).scalar_one_or_none()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, form.password.data)
+    if user is None or not user.check_password(form.password.data):
+        failures = throttle.record_failure(email, ip)
+        left = throttle.MAX_FAILURES - failures
+        message = "That email and password do not match an account. Check both and try again."
+        if 0 < left <= 2:
+            message += f" After {left} more failed {'try' if left == 1 else 'tries'}, " \
+                       f"sign-in pauses for {throttle.LOCKOUT_SECONDS // 60} minutes."
+        elif failures >= throttle.MAX_FAILURES:
+            message = (f"Too many failed sign-ins for {email}. For your security, please wait "
+                       f"{throttle.LOCKOUT_SECONDS // 60} minutes before trying again.")
+            form.password.errors.append(message)
+            return render_template("auth/login.html", form=form), 429
+        form.password.errors.append(message)
+        return render_template("auth/login.html", form=form), 401
+
+    throttle.clear_failures(email, ip)
+    # A fresh session on sign-in: nothing from before (e.g. another user's company) carries over.
+    session.clear()
+    login_user(user, remember=bool(form.remember.data))
+    current_company_id()
+    return redirect(_safe_next(form.next.data))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    """GET asks to confirm (a link cannot sign anyone out); POST, with its token, signs out."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    form = LogoutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash("You have signed out.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/company", methods=["POST"])
+@login_required
+def switch() -> Response:
+    form = CompanySwitchForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose a company from the list.")
+    if not switch_company(form.company_id.data):
+        # The same answer whether the company exists or not: ids of others are not confirmed.
+        abort(404, description="You are not a member of that company.")
+    for m in user_memberships():
+        if m.company_id == session[SESSION_KEY]:
+            flash(f"You are now working on {m.company.name}.", "info")
+    return redirect(_safe_next(form.next.data))

@@ -1,0 +1,312 @@
+"""What the dashboard counts and lists, always for one company.
+
+Every function takes `company_id` and filters on it, even where a connection id would already
+narrow the rows: a user must never see another company's data, whatever id reaches a view.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Account,
+    AccountMapping,
+    Connection,
+    Contact,
+    Document,
+    DocumentLine,
+    Payment,
+    Run,
+    TaxMapping,
+    TaxRate,
+    Transfer,
+)
+from app.models.transfer import BLOCKED, FAILED, NEEDS_MANUAL_UPDATE, PENDING, STATES
+from app.records.totals import document_totals
+
+ATTENTION_STATES = (FAILED, NEEDS_MANUAL_UPDATE, BLOCKED)
+# Transfers that have not reached the package and could be held up by a missing mapping.
+WAITING_STATES = (PENDING, BLOCKED, FAILED)
+ATTENTION_LIMIT = 50
+FINISHED = ("finished", "failed")
+ACTIVE = ("queued", "running", "waiting")
+
+TWO_PLACES = Decimal("0.01")
+
+
+def package_title(key: str) -> str:
+    """The package's own name ("Xero"); the key, tidied, if its connector cannot be loaded."""
+    try:
+        from connectors import connector_class
+
+        return connector_class(key).title
+    except Exception:  # noqa: BLE001 - a broken package must not take the dashboard down
+        return key.replace("_", " ").title()
+
+
+@dataclass
+class ConnectionSummary:
+    connection: Connection
+    title: str
+    counts: dict[str, int]
+    last_finished: Run | None
+    active_run: Run | None
+
+
+def connections(company_id: int) -> list[ConnectionSummary]:
+    """Each connection with its transfer counts by state, last finished run and active run."""
+    conns = db.session.execute(
+        select(Connection).filter_by(company_id=company_id).order_by(Connection.id)
+    ).scalars().all()
+    counts = counts_by_state(company_id)
+    summaries = []
+    for conn in conns:
+        summaries.append(ConnectionSummary(
+            connection=conn,
+            title=package_title(conn.package),
+            counts=counts.get(conn.id, dict.fromkeys(STATES, 0)),
+            last_finished=_latest_run(company_id, conn.id, FINISHED),
+            active_run=_latest_run(company_id, conn.id, ACTIVE),
+        ))
+    return summaries
+
+
+def counts_by_state(company_id: int) -> dict[int, dict[str, int]]:
+    """connection id -> {state: number of transfers}, every state present (0 if none)."""
+    rows = db.session.execute(
+        select(Transfer.connection_id, Transfer.state, func.count())
+        .where(Transfer.company_id == company_id)
+        .group_by(Transfer.connection_id, Transfer.state)
+    ).all()
+    result: dict[int, dict[str, int]] = {}
+    for conn_id, state, n in rows:
+        result.setdefault(conn_id, dict.fromkeys(STATES, 0))[state] = n
+    return result
+
+
+def _latest_run(company_id: int, connection_id: int, statuses: tuple[str, ...]) -> Run | None:
+    return db.session.execute(
+        select(Run)
+        .where(Run.company_id == company_id, Run.connection_id == connection_id,
+               Run.status.in_(statuses))
+        .order_by(Run.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def last_finished_run(company_id: int, connection_id: int) -> Run | None:
+    return _latest_run(company_id, connection_id, FINISHED)
+
+
+def get_run(company_id: int, run_id: int) -> Run | None:
+    return db.session.execute(
+        select(Run).where(Run.id == run_id, Run.company_id == company_id)
+    ).scalar_one_or_none()
+
+
+def get_connection(company_id: int, connection_id: int) -> Connection | None:
+    return db.session.execute(
+        select(Connection).where(Connection.id == connection_id,
+                                 Connection.company_id == company_id)
+    ).scalar_one_or_none()
+
+
+# --- Mapping gaps -------------------------------------------------------------------------
+
+@dataclass
+class MappingGap:
+    """Our accounts (or tax rates) without a package code that waiting records use."""
+
+    connection_id: int
+    connection_title: str
+    kind: str  # "account" | "tax_rate"
+    names: list[str]
+    waiting: Counter = field(default_factory=Counter)  # record type -> distinct records
+
+
+def mapping_gaps(company_id: int, summaries: list[ConnectionSummary]) -> list[MappingGap]:
+    gaps = []
+    for s in summaries:
+        for kind in ("account", "tax_rate"):
+            gap = _mapping_gap(company_id, s.connection.id, s.title, kind)
+            if gap is not None:
+                gaps.append(gap)
+    return gaps
+
+
+def _mapping_gap(company_id: int, connection_id: int, title: str, kind: str) -> MappingGap | None:
+    if kind == "account":
+        model, mapping, fk, line_col = Account, AccountMapping, AccountMapping.account_id, \
+            DocumentLine.account_key
+    else:
+        model, mapping, fk, line_col = TaxRate, TaxMapping, TaxMapping.tax_rate_id, \
+            DocumentLine.tax_rate_key
+    mapped = select(fk).where(mapping.connection_id == connection_id)
+    unmapped = dict(db.session.execute(
+        select(model.key, model.name)
+        .where(model.company_id == company_id, model.id.not_in(mapped))
+    ).all())
+    if not unmapped:
+        return None
+
+    waiting_docs = (
+        select(Transfer.record_type, DocumentLine.document_id, line_col.label("key"))
+        .join(Document, and_(Document.id == Transfer.record_id,
+                             Document.kind == Transfer.record_type))
+        .join(DocumentLine, DocumentLine.document_id == Document.id)
+        .where(Transfer.company_id == company_id, Document.company_id == company_id,
+               Transfer.connection_id == connection_id, Transfer.state.in_(WAITING_STATES),
+               line_col.in_(unmapped))
+    )
+    rows = [tuple(r) for r in db.session.execute(waiting_docs).all()]
+    if kind == "account":
+        # Payments name the bank account they were paid into.
+        rows += [tuple(r) for r in db.session.execute(
+            select(Transfer.record_type, Payment.id, Payment.bank_account_key)
+            .join(Payment, and_(Payment.id == Transfer.record_id,
+                                Transfer.record_type == "payment"))
+            .where(Transfer.company_id == company_id, Payment.company_id == company_id,
+                   Transfer.connection_id == connection_id,
+                   Transfer.state.in_(WAITING_STATES),
+                   Payment.bank_account_key.in_(unmapped))
+        ).all()]
+    if not rows:
+        return None
+    per_key = Counter(key for _, _, key in {(t, i, k) for t, i, k in rows})
+    names = [unmapped[key] for key, _ in sorted(per_key.items(), key=lambda kv: (-kv[1], kv[0]))]
+    waiting = Counter(t for t, _ in {(t, i) for t, i, _ in rows})
+    return MappingGap(connection_id, title, kind, names, waiting)
+
+
+# --- Needs your attention -----------------------------------------------------------------
+
+@dataclass
+class RecordLabel:
+    title: str  # "Invoice INV-3381"
+    detail: str = ""  # "A. Smith · £240.00"
+
+
+@dataclass
+class AttentionItem:
+    transfer: Transfer
+    connection_title: str
+    record: RecordLabel
+    blocked_by: RecordLabel | None = None
+
+
+@dataclass
+class Attention:
+    items: list[AttentionItem]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def attention(company_id: int, limit: int = ATTENTION_LIMIT) -> Attention:
+    """Failed, then changed-after-sending, then blocked transfers, newest first, at most
+    `limit`, with the total so the page can say how many are not shown."""
+    base = select(Transfer).where(Transfer.company_id == company_id,
+                                  Transfer.state.in_(ATTENTION_STATES))
+    total = db.session.execute(
+        select(func.count()).select_from(base.subquery())
+    ).scalar_one()
+    order = db.case({s: i for i, s in enumerate(ATTENTION_STATES)}, value=Transfer.state)
+    transfers = db.session.execute(
+        base.order_by(order, Transfer.updated_at.desc(), Transfer.id.desc()).limit(limit)
+    ).scalars().all()
+
+    parent_ids = {t.blocked_by_id for t in transfers if t.blocked_by_id}
+    parents = {p.id: p for p in db.session.execute(
+        select(Transfer).where(Transfer.company_id == company_id, Transfer.id.in_(parent_ids))
+    ).scalars()} if parent_ids else {}
+    keys = {(t.record_type, t.record_id) for t in [*transfers, *parents.values()]}
+    labels = record_labels(company_id, keys)
+    titles = {c.id: package_title(c.package) for c in db.session.execute(
+        select(Connection).where(Connection.company_id == company_id)).scalars()}
+
+    items = []
+    for t in transfers:
+        parent = parents.get(t.blocked_by_id) if t.blocked_by_id else None
+        items.append(AttentionItem(
+            transfer=t,
+            connection_title=titles.get(t.connection_id, ""),
+            record=labels.get((t.record_type, t.record_id), _unknown(t.record_type, t.record_id)),
+            blocked_by=labels.get((parent.record_type, parent.record_id)) if parent else None,
+        ))
+    return Attention(items=items, total=total)
+
+
+TYPE_WORDS = {"customer": "Customer", "supplier": "Supplier", "invoice": "Invoice",
+              "credit_note": "Credit note", "payment": "Payment"}
+
+
+def _unknown(record_type: str, record_id: int) -> RecordLabel:
+    return RecordLabel(f"{TYPE_WORDS.get(record_type, record_type.title())} #{record_id}",
+                       "record not found")
+
+
+def money(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount).quantize(TWO_PLACES, ROUND_HALF_UP):,}"
+
+
+def record_labels(
+    company_id: int, keys: set[tuple[str, int]]
+) -> dict[tuple[str, int], RecordLabel]:
+    """(record type, id) -> a label a bookkeeper recognises: number, customer and amount."""
+    by_type: dict[str, set[int]] = {}
+    for record_type, record_id in keys:
+        by_type.setdefault(record_type, set()).add(record_id)
+    labels: dict[tuple[str, int], RecordLabel] = {}
+
+    contact_ids = by_type.get("customer", set()) | by_type.get("supplier", set())
+    if contact_ids:
+        for c in db.session.execute(select(Contact).where(
+                Contact.company_id == company_id, Contact.id.in_(contact_ids))).scalars():
+            detail = " · ".join(x for x in (c.email, (c.address or {}).get("postcode", "")) if x)
+            labels[(c.kind, c.id)] = RecordLabel(f"{TYPE_WORDS[c.kind]} {c.name}", detail)
+
+    doc_ids = by_type.get("invoice", set()) | by_type.get("credit_note", set())
+    if doc_ids:
+        rates = dict(db.session.execute(
+            select(TaxRate.key, TaxRate.rate).where(TaxRate.company_id == company_id)).all())
+        docs = db.session.execute(
+            select(Document).where(Document.company_id == company_id, Document.id.in_(doc_ids))
+            .options(selectinload(Document.lines), selectinload(Document.customer))
+        ).scalars()
+        for d in docs:
+            labels[(d.kind, d.id)] = RecordLabel(
+                f"{TYPE_WORDS.get(d.kind, d.kind)} {d.number}",
+                f"{d.customer.name} · {money(document_total(d, rates))}",
+            )
+
+    if by_type.get("payment"):
+        payments = db.session.execute(
+            select(Payment).where(Payment.company_id == company_id,
+                                  Payment.id.in_(by_type["payment"]))
+            .options(selectinload(Payment.customer))
+        ).scalars()
+        for p in payments:
+            labels[("payment", p.id)] = RecordLabel(
+                f"Payment {p.reference or p.source_id}",
+                f"{p.customer.name} · {money(p.amount)}",
+            )
+    return labels
+
+
+def document_total(doc: Document, rates: dict[str, Decimal]) -> Decimal | None:
+    """The gross total, by the same arithmetic the engine sends with (tax per line to the
+    penny, then summed); None if a line names a tax rate the company does not have."""
+    if any(line.tax_rate_key not in rates for line in doc.lines):
+        return doc.stated_total
+    return document_totals(doc.lines, doc.amounts_are, rates).total

@@ -1,0 +1,234 @@
+"""Xero: OAuth 2, batched creates with per-item results, Idempotency-Key on every create.
+
+Design choices a bookkeeper would notice (see also payloads.py):
+- Lines carry our own LineAmount and TaxAmount, so Xero stores the invoice exactly as the job
+  system printed it. Xero's Total is still checked after creation; if it differs the record is
+  Rejected (field "Total", details external_id/package_total/our_total): the invoice exists in
+  Xero, but a payment must not be posted against a total nobody agreed to.
+- A credit note is allocated to its invoice by a second call (Xero ignores inline allocations on
+  create), for min(credit total, invoice amount due). If that allocation fails the credit note
+  still exists and is reported Sent: resending would duplicate it; the credit stays on the
+  customer's account in Xero to allocate by hand.
+- A payment against several invoices becomes one Xero payment per invoice in the same request;
+  its external id is their PaymentIDs joined by commas (find() returns the same shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import requests
+
+from connectors.base import (
+    Connector,
+    Contact,
+    ContactRecord,
+    Credentials,
+    DocumentRecord,
+    LedgerAccount,
+    Limits,
+    OAuthSettings,
+    Outcome,
+    PackageTaxRate,
+    PaymentRecord,
+    RecordKind,
+    Rejected,
+    Tenant,
+    Uncertain,
+)
+from connectors.xero import client as http
+from connectors.xero.errors import batch_outcome
+from connectors.xero.pushing import Pusher, contact_from_xero
+
+PAGE_SIZE = 100  # Xero's page size for GET /Contacts?page=N
+
+
+class XeroConnector(Connector):
+    key: ClassVar[str] = "xero"
+    title: ClassVar[str] = "Xero"
+    limits: ClassVar[Limits] = Limits(
+        calls_per_minute=60,
+        calls_per_day=5000,
+        concurrency=5,
+        batch_size={
+            "customer": 50, "supplier": 50, "invoice": 50, "credit_note": 50, "payment": 50,
+        },
+    )
+    settings_keys: ClassVar[tuple[str, ...]] = (
+        "XERO_CLIENT_ID",
+        "XERO_CLIENT_SECRET",
+        "XERO_SCOPES",
+        "XERO_LOGIN_URL",
+        "XERO_IDENTITY_URL",
+        "XERO_API_URL",
+        "HTTP_TIMEOUT_SECONDS",
+    )
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        credentials: Credentials,
+        throttle: Any = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        super().__init__(settings, credentials, throttle, session)
+        self.client = http.XeroClient(settings, credentials, self.throttle, self.session)
+
+    # ---- OAuth 2
+    @classmethod
+    def oauth_settings(cls, settings: Mapping[str, Any]) -> OAuthSettings:
+        return OAuthSettings(
+            client_id=settings["XERO_CLIENT_ID"],
+            client_secret=settings["XERO_CLIENT_SECRET"],
+            authorize_url=http.authorize_endpoint(settings),
+            token_url=http.token_endpoint(settings),
+            scopes=http.scopes(settings),
+        )
+
+    @classmethod
+    def authorization_url(cls, settings: Mapping[str, Any], redirect_uri: str, state: str) -> str:
+        return http.authorization_url(settings, redirect_uri, state)
+
+    @classmethod
+    def exchange_code(
+        cls,
+        settings: Mapping[str, Any],
+        code: str,
+        redirect_uri: str,
+        session: requests.Session | None = None,
+    ) -> Credentials:
+        return http.exchange_code(settings, code, redirect_uri, session)
+
+    @classmethod
+    def refresh(
+        cls,
+        settings: Mapping[str, Any],
+        credentials: Credentials,
+        session: requests.Session | None = None,
+    ) -> Credentials:
+        return http.refresh(settings, credentials, session)
+
+    @classmethod
+    def revoke(
+        cls,
+        settings: Mapping[str, Any],
+        credentials: Credentials,
+        session: requests.Session | None = None,
+    ) -> None:
+        """Disconnect: revoke the refresh token at Xero (not part of the base interface)."""
+        http.revoke(settings, credentials, session)
+
+    def tenants(self) -> list[Tenant]:
+        reply = self.client.connections()
+        tenants = []
+        for item in reply:
+            if not isinstance(item, dict) or not item.get("tenantId"):
+                continue
+            if item.get("tenantType", "ORGANISATION") != "ORGANISATION":
+                continue  # practice-manager connections cannot take invoices
+            tenants.append(Tenant(str(item["tenantId"]), str(item.get("tenantName") or "")))
+        return tenants
+
+    # ---- lists
+    def accounts(self) -> list[LedgerAccount]:
+        reply = self.client.get("/Accounts")
+        accounts = []
+        for item in http.check_items(reply, "Accounts"):
+            code = item.get("Code")
+            if not isinstance(code, str) or not code:
+                continue  # Xero lets bank accounts go without a code; nothing to map to
+            xtype = str(item.get("Type") or "")
+            accounts.append(
+                LedgerAccount(
+                    code=code,
+                    name=str(item.get("Name") or code),
+                    type=xtype,
+                    kind=_account_kind(xtype),
+                    active=item.get("Status", "ACTIVE") == "ACTIVE",
+                )
+            )
+        return accounts
+
+    def tax_rates(self) -> list[PackageTaxRate]:
+        reply = self.client.get("/TaxRates")
+        rates = []
+        for item in http.check_items(reply, "TaxRates"):
+            code = item.get("TaxType")
+            if not isinstance(code, str) or not code:
+                continue
+            rates.append(
+                PackageTaxRate(
+                    code=code,
+                    name=str(item.get("Name") or code),
+                    rate=_decimal(item.get("EffectiveRate", item.get("DisplayTaxRate"))),
+                    active=item.get("Status", "ACTIVE") == "ACTIVE",
+                )
+            )
+        return rates
+
+    def contacts(self) -> Iterable[Contact]:
+        return self._contact_pages()
+
+    def _contact_pages(self) -> Iterator[Contact]:
+        page = 1
+        while True:
+            reply = self.client.get("/Contacts", {"page": page, "includeArchived": "true"})
+            items = http.check_items(reply, "Contacts")
+            for item in items:
+                contact = contact_from_xero(item)
+                if contact is not None:
+                    yield contact
+            if len(items) < PAGE_SIZE:
+                return
+            page += 1
+
+    # ---- sending
+    def push(self, kind: RecordKind, batch: Sequence[Any]) -> list[Outcome]:
+        if not batch:
+            return []
+        pusher = Pusher(self.client)
+        try:
+            if kind in ("customer", "supplier"):
+                outcomes = pusher.contacts(batch)
+            elif kind == "invoice":
+                outcomes = pusher.invoices(batch)
+            elif kind == "credit_note":
+                outcomes = pusher.credit_notes(batch)
+            elif kind == "payment":
+                outcomes = pusher.payments(batch)
+            else:
+                return [Rejected("validation", f"Xero cannot take a {kind!r}")] * len(batch)
+        except Exception as exc:  # noqa: BLE001 - push must answer with outcomes, never raise
+            return [batch_outcome(exc)] * len(batch)
+        if len(outcomes) != len(batch):  # our own bug; never guess which record is which
+            return [Uncertain("internal: outcome count mismatch")] * len(batch)
+        return outcomes
+
+    def find(self, record: Any) -> str | None:
+        if isinstance(record, ContactRecord):
+            return Pusher(self.client).find_contact(record)
+        if isinstance(record, DocumentRecord):
+            return Pusher(self.client).find_document(record)
+        if isinstance(record, PaymentRecord):
+            return Pusher(self.client).find_payment(record)
+        raise TypeError(f"not a record: {record!r}")
+
+
+def _account_kind(xero_type: str) -> Any:
+    if xero_type in ("REVENUE", "SALES", "OTHERINCOME"):
+        return "sales"
+    if xero_type == "BANK":
+        return "bank"
+    if xero_type in ("EXPENSE", "OVERHEADS", "DIRECTCOSTS"):
+        return "expense"
+    return "other"
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value)) if value is not None else Decimal("0")
+    except InvalidOperation:
+        return Decimal("0")
+

@@ -1,0 +1,255 @@
+"""Canonical records -> Xero Accounting API JSON bodies.
+
+Pure functions, no HTTP: the tests validate every body built here against Xero's official
+OpenAPI document. Money stays Decimal until `dumps`, which writes it as a JSON number literal
+with exactly the digits we computed (never through float).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from connectors.base import (
+    Allocation,
+    ContactRecord,
+    DocumentRecord,
+    PaymentRecord,
+)
+
+CONTACT_NUMBER_MAX = 50  # Xero's ContactNumber limit (spec: maxLength 50)
+NAME_MAX = 255
+INVOICE_NUMBER_MAX = 255
+
+
+class PayloadError(ValueError):
+    """A record Xero is certain to refuse; reported as Rejected without calling Xero."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --------------------------------------------------------------------------- JSON boundary
+class _DecimalNumber(float):
+    """A float subclass whose repr is the Decimal's own digits.
+
+    json's C encoder cannot be taught new number types, but the pure-Python encoder writes
+    floats with float.__repr__; overriding it lets "12.30" go out as 12.30, not 12.3 or
+    12.300000000000001.
+    """
+
+    def __new__(cls, value: Decimal) -> _DecimalNumber:
+        obj = super().__new__(cls, value)
+        obj._text = format(value, "f")  # type: ignore[attr-defined]
+        return obj
+
+    def __repr__(self) -> str:
+        return self._text  # type: ignore[attr-defined]
+
+
+def _prepare(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _DecimalNumber(value)
+    if isinstance(value, dict):
+        return {k: _prepare(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_prepare(v) for v in value]
+    return value
+
+
+class _Encoder(json.JSONEncoder):
+    def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
+        # Force the pure-Python path (c_make_encoder would format floats with float.__repr__
+        # of the base class, losing our exact digits).
+        return json.encoder._make_iterencode(  # type: ignore[attr-defined]
+            {} if self.check_circular else None,
+            self.default,
+            json.encoder.py_encode_basestring_ascii,  # type: ignore[attr-defined]
+            self.indent,
+            lambda f: repr(f),
+            self.key_separator,
+            self.item_separator,
+            self.sort_keys,
+            self.skipkeys,
+            _one_shot,
+        )(o, 0)
+
+
+def dumps(body: Any) -> str:
+    """JSON text for a request body, with Decimal amounts written digit for digit."""
+    return json.dumps(_prepare(body), cls=_Encoder, separators=(",", ":"))
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def ymd(value: date) -> str:
+    return value.isoformat()
+
+
+# --------------------------------------------------------------------------- contacts
+def contact_payload(record: ContactRecord) -> dict[str, Any]:
+    """One Xero Contact. Customers and suppliers are the same object in Xero: IsCustomer and
+    IsSupplier cannot be set (Xero derives them from the documents raised against the contact)."""
+    reference = record.reference.strip()
+    name = record.name.strip()
+    if not reference:
+        raise PayloadError("ContactNumber", "The contact has no reference (Xero ContactNumber).")
+    if len(reference) > CONTACT_NUMBER_MAX:
+        raise PayloadError(
+            "ContactNumber",
+            f"The contact reference '{reference}' is longer than Xero's limit of "
+            f"{CONTACT_NUMBER_MAX} characters.",
+        )
+    if not name:
+        raise PayloadError("Name", "The contact has no name; Xero requires one.")
+    if len(name) > NAME_MAX:
+        raise PayloadError("Name", f"The contact name is longer than Xero's {NAME_MAX} characters.")
+    body: dict[str, Any] = {"ContactNumber": reference, "Name": name}
+    if record.email:
+        body["EmailAddress"] = record.email.strip()
+    if record.phone:
+        body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": record.phone.strip()[:50]}]
+    a = record.address
+    if any((a.line1, a.line2, a.city, a.postcode, a.country)):
+        fields = {
+            "AddressLine1": a.line1,
+            "AddressLine2": a.line2,
+            "City": a.city,
+            "PostalCode": a.postcode[:50],
+            "Country": a.country[:50],
+        }
+        fields = {k: v for k, v in fields.items() if v}
+        # POBOX is the postal address Xero prints on invoices; STREET the physical one. The job
+        # system has one address for the customer, which serves as both.
+        body["Addresses"] = [
+            {"AddressType": "POBOX", **fields},
+            {"AddressType": "STREET", **fields},
+        ]
+    return body
+
+
+# --------------------------------------------------------------------------- documents
+def _line_items(record: DocumentRecord) -> list[dict[str, Any]]:
+    lines = []
+    for line in record.lines:
+        lines.append(
+            {
+                "Description": line.description or "-",
+                "Quantity": line.quantity,
+                "UnitAmount": line.unit_price,
+                "AccountCode": line.account_code,
+                "TaxType": line.tax_code,
+                # Our own per-line rounding, sent explicitly: Xero then stores the line and its
+                # tax exactly as the job system printed them instead of recomputing (its docs say
+                # TaxAmount "can be overriden if the calculated TaxAmount is not correct").
+                "LineAmount": money(line.line_amount),
+                "TaxAmount": money(line.tax_amount),
+            }
+        )
+    return lines
+
+
+def _document_checks(record: DocumentRecord, number_field: str) -> None:
+    if not record.reference.strip():
+        raise PayloadError(number_field, "The document has no number.")
+    if len(record.reference) > INVOICE_NUMBER_MAX:
+        raise PayloadError(number_field, f"The number is longer than {INVOICE_NUMBER_MAX}.")
+    if not record.contact_external_id:
+        raise PayloadError("Contact", f"Customer '{record.contact_name}' is not in Xero yet.")
+    if not record.lines:
+        raise PayloadError("LineItems", "The document has no lines.")
+
+
+def _amounts_are(record: DocumentRecord) -> str:
+    return "Inclusive" if record.amounts_are == "inclusive" else "Exclusive"
+
+
+def invoice_payload(record: DocumentRecord) -> dict[str, Any]:
+    """A sales invoice (ACCREC), authorised so it reaches the ledger and can take payments."""
+    _document_checks(record, "InvoiceNumber")
+    body: dict[str, Any] = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": record.contact_external_id},
+        "InvoiceNumber": record.reference.strip(),
+        "Date": ymd(record.date),
+        # Xero refuses an AUTHORISED invoice without a due date; "due on the invoice date" is
+        # what a missing due date means in the job system.
+        "DueDate": ymd(record.due_date or record.date),
+        "LineAmountTypes": _amounts_are(record),
+        "Status": "AUTHORISED",
+        "LineItems": _line_items(record),
+    }
+    if record.their_reference:
+        body["Reference"] = record.their_reference
+    return body
+
+
+def credit_note_payload(record: DocumentRecord) -> dict[str, Any]:
+    """A sales credit note (ACCRECCREDIT). Allocation to the invoice is a separate call: Xero
+    ignores allocations given inline when a credit note is created."""
+    _document_checks(record, "CreditNoteNumber")
+    body: dict[str, Any] = {
+        "Type": "ACCRECCREDIT",
+        "Contact": {"ContactID": record.contact_external_id},
+        "CreditNoteNumber": record.reference.strip(),
+        "Date": ymd(record.date),
+        "LineAmountTypes": _amounts_are(record),
+        "Status": "AUTHORISED",
+        "LineItems": _line_items(record),
+    }
+    if record.their_reference:
+        body["Reference"] = record.their_reference
+    return body
+
+
+def allocation_payload(invoice_id: str, amount: Decimal, on: date) -> dict[str, Any]:
+    return {
+        "Allocations": [
+            {"Invoice": {"InvoiceID": invoice_id}, "Amount": money(amount), "Date": ymd(on)}
+        ]
+    }
+
+
+# --------------------------------------------------------------------------- payments
+def payment_payloads(record: PaymentRecord) -> list[dict[str, Any]]:
+    """One Xero Payment per allocation, each carrying our reference.
+
+    A receipt against several invoices becomes several Xero payments (Xero's Payment applies to
+    one invoice). BatchPayments would keep them as one bank line, but its Reference is NZ-only
+    and the UK field (Narrative) holds 18 characters, so a batch could not be found again by
+    our reference after an uncertain send; per-allocation payments can (find() by Reference).
+    """
+    if not record.allocations:
+        raise PayloadError("Allocations", "The payment is not allocated to any invoice.")
+    if not record.bank_account_code:
+        raise PayloadError("Account", "The payment has no bank account code.")
+    return [_payment(record, allocation) for allocation in record.allocations]
+
+
+def _payment(record: PaymentRecord, allocation: Allocation) -> dict[str, Any]:
+    if not allocation.invoice_external_id:
+        raise PayloadError(
+            "Invoice", f"Invoice {allocation.invoice_reference} is not in Xero yet."
+        )
+    if allocation.amount <= 0:
+        raise PayloadError("Amount", "A payment allocation must be a positive amount.")
+    body: dict[str, Any] = {
+        "Invoice": {"InvoiceID": allocation.invoice_external_id},
+        "Account": {"Code": record.bank_account_code},
+        "Date": ymd(record.date),
+        "Amount": money(allocation.amount),
+    }
+    if record.reference:
+        body["Reference"] = record.reference
+    return body
+
+
+def wrap(collection: str, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The envelope Xero expects for a batch create, e.g. {"Invoices": [...]}."""
+    return {collection: list(items)}

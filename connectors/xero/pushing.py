@@ -1,0 +1,386 @@
+"""Batched creates and look-ups against Xero, turning every reply into per-record outcomes.
+
+One PUT per batch with summarizeErrors=false: Xero answers 200 with one element per item, each
+either created (with its id) or carrying ValidationErrors. Anything we cannot attribute to a
+record with certainty becomes Uncertain, never Sent, so reconciliation (find) decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connectors.base import (
+    Address,
+    AuthLost,
+    Contact,
+    ContactRecord,
+    DocumentRecord,
+    Outcome,
+    PaymentRecord,
+    Record,
+    Rejected,
+    RetryLater,
+    Sent,
+    Uncertain,
+    batch_idempotency_key,
+)
+from connectors.xero import payloads
+from connectors.xero.client import XeroClient, check_items
+from connectors.xero.errors import (
+    XeroRequestError,
+    batch_outcome,
+    classify,
+    elements_of,
+    item_failed,
+    message_of,
+    validation_messages,
+)
+
+ZERO_ID = "00000000-0000-0000-0000-000000000000"
+GONE = {"DELETED", "VOIDED"}
+SUMMARIZE = {"summarizeErrors": "false"}
+
+
+def _id(item: Mapping[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    if isinstance(value, str) and value and value != ZERO_ID:
+        return value
+    return None
+
+
+def _money(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _quote(value: str) -> str:
+    """A string literal for Xero's where= filter."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def contact_from_xero(item: Mapping[str, Any]) -> Contact | None:
+    contact_id = _id(item, "ContactID")
+    if contact_id is None:
+        return None
+    phone = ""
+    for p in item.get("Phones") or []:
+        if isinstance(p, dict) and p.get("PhoneNumber"):
+            phone = " ".join(str(p.get(k) or "") for k in ("PhoneCountryCode", "PhoneAreaCode",
+                                                           "PhoneNumber")).strip()
+            if p.get("PhoneType") == "DEFAULT":
+                break
+    address = Address()
+    for a in item.get("Addresses") or []:
+        if isinstance(a, dict) and (a.get("AddressLine1") or a.get("PostalCode")):
+            address = Address(
+                line1=str(a.get("AddressLine1") or ""),
+                line2=str(a.get("AddressLine2") or ""),
+                city=str(a.get("City") or ""),
+                postcode=str(a.get("PostalCode") or ""),
+                country=str(a.get("Country") or ""),
+            )
+            if a.get("AddressType") == "POBOX":
+                break
+    return Contact(
+        external_id=contact_id,
+        name=str(item.get("Name") or ""),
+        is_customer=item.get("IsCustomer") is True,
+        is_supplier=item.get("IsSupplier") is True,
+        reference=str(item.get("ContactNumber") or ""),
+        email=str(item.get("EmailAddress") or ""),
+        phone=phone,
+        address=address,
+        active=item.get("ContactStatus", "ACTIVE") == "ACTIVE",
+    )
+
+
+class Pusher:
+    def __init__(self, client: XeroClient) -> None:
+        self.client = client
+
+    # ------------------------------------------------------------------ generic batch create
+    def _create(
+        self,
+        records: Sequence[Record],
+        build: Callable[[Any], dict[str, Any]],
+        path: str,
+        collection: str,
+        id_key: str,
+        number_key: str | None,
+    ) -> list[tuple[Outcome, dict[str, Any] | None]]:
+        """Build, send, and pair each record with (outcome, Xero's element for it)."""
+        results: list[tuple[Outcome, dict[str, Any] | None] | None] = [None] * len(records)
+        bodies, sent_at = [], []
+        for i, record in enumerate(records):
+            try:
+                bodies.append(build(record))
+                sent_at.append(i)
+            except payloads.PayloadError as exc:
+                results[i] = (Rejected("validation", str(exc), exc.field,
+                                       {"reference": record.reference}), None)
+        if bodies:
+            sent = [records[i] for i in sent_at]
+            answers = self._send(sent, bodies, path, collection, id_key, number_key)
+            for i, answer in zip(sent_at, answers, strict=True):
+                results[i] = answer
+        return [r for r in results if r is not None]
+
+    def _send(
+        self,
+        records: Sequence[Record],
+        bodies: Sequence[dict[str, Any]],
+        path: str,
+        collection: str,
+        id_key: str,
+        number_key: str | None,
+    ) -> list[tuple[Outcome, dict[str, Any] | None]]:
+        key = batch_idempotency_key(records)
+        try:
+            reply = self.client.put(path, payloads.wrap(collection, bodies), key, SUMMARIZE)
+            items = check_items(reply, collection, len(records))
+        except XeroRequestError as exc:
+            return self._refused(exc, records, bodies, path, collection, id_key, number_key)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
+            return [(batch_outcome(exc), None)] * len(records)
+        return [
+            (self._item_outcome(item, record, id_key, number_key), item)
+            for item, record in zip(items, records, strict=True)
+        ]
+
+    def _refused(
+        self,
+        exc: XeroRequestError,
+        records: Sequence[Record],
+        bodies: Sequence[dict[str, Any]],
+        path: str,
+        collection: str,
+        id_key: str,
+        number_key: str | None,
+    ) -> list[tuple[Outcome, dict[str, Any] | None]]:
+        """A 4xx for the whole request. Xero refuses such a request atomically."""
+        elements = elements_of(exc.body)
+        if elements is not None and len(elements) == len(records):
+            return [
+                (classify(validation_messages(el), rec), None) if item_failed(el)
+                # Refused as a whole, yet no error of its own: let reconciliation decide.
+                else (Uncertain("Xero refused the batch without naming this record"), None)
+                for el, rec in zip(elements, records, strict=True)
+            ]
+        if len(records) == 1:
+            messages = [m for el in elements or [] for m in validation_messages(el)]
+            return [(classify(messages or [message_of(exc.body) or str(exc)], records[0]), None)]
+        # Cannot tell which record Xero objected to: send each alone (nothing was created).
+        out: list[tuple[Outcome, dict[str, Any] | None]] = []
+        for record, body in zip(records, bodies, strict=True):
+            if out and isinstance(out[-1][0], RetryLater | AuthLost):
+                out.append(out[-1])  # the budget or the access is gone for the rest too
+                continue
+            out.extend(self._send([record], [body], path, collection, id_key, number_key))
+        return out
+
+    @staticmethod
+    def _item_outcome(
+        item: Mapping[str, Any], record: Record, id_key: str, number_key: str | None
+    ) -> Outcome:
+        if item_failed(item):
+            messages = validation_messages(item) or ["Xero marked the record as an error."]
+            return classify(messages, record)
+        external_id = _id(item, id_key)
+        if external_id is None:
+            return Uncertain(f"Xero's reply has no {id_key} for {record.reference}")
+        if number_key and item.get(number_key) not in (None, record.reference):
+            return Uncertain(
+                f"Xero's reply is out of order: {item.get(number_key)!r} for {record.reference!r}"
+            )
+        return Sent(external_id)
+
+    # ------------------------------------------------------------------ per kind
+    def contacts(self, batch: Sequence[ContactRecord]) -> list[Outcome]:
+        pairs = self._create(batch, payloads.contact_payload, "/Contacts", "Contacts",
+                             "ContactID", "ContactNumber")
+        return [outcome for outcome, _ in pairs]
+
+    def invoices(self, batch: Sequence[DocumentRecord]) -> list[Outcome]:
+        pairs = self._create(batch, payloads.invoice_payload, "/Invoices", "Invoices",
+                             "InvoiceID", "InvoiceNumber")
+        return [_check_totals(o, item, rec) for (o, item), rec in zip(pairs, batch, strict=True)]
+
+    def credit_notes(self, batch: Sequence[DocumentRecord]) -> list[Outcome]:
+        pairs = self._create(batch, payloads.credit_note_payload, "/CreditNotes", "CreditNotes",
+                             "CreditNoteID", "CreditNoteNumber")
+        outcomes = [_check_totals(o, item, rec) for (o, item), rec in zip(pairs, batch,
+                                                                             strict=True)]
+        self._allocate(batch, outcomes)
+        return outcomes
+
+    def _allocate(self, batch: Sequence[DocumentRecord], outcomes: Sequence[Outcome]) -> None:
+        """Apply each new credit note to its invoice, up to what the invoice still owes."""
+        todo = [
+            (rec, out.external_id)
+            for rec, out in zip(batch, outcomes, strict=True)
+            if isinstance(out, Sent) and rec.invoice_external_id
+        ]
+        if not todo:
+            return
+        try:
+            ids = ",".join(sorted({rec.invoice_external_id or "" for rec, _ in todo}))
+            reply = self.client.get("/Invoices", {"IDs": ids})
+            due = {
+                inv.get("InvoiceID"): _money(inv.get("AmountDue"))
+                for inv in check_items(reply, "Invoices")
+            }
+        except Exception:  # noqa: BLE001 - the credit notes exist; allocation is best effort
+            return
+        for rec, credit_note_id in todo:
+            owed = due.get(rec.invoice_external_id)
+            if owed is None or owed <= 0:
+                continue
+            amount = min(rec.total, owed)
+            key = hashlib.sha256(f"{rec.key}:allocation".encode()).hexdigest()[:64]
+            try:
+                self.client.put(
+                    f"/CreditNotes/{credit_note_id}/Allocations",
+                    payloads.allocation_payload(rec.invoice_external_id or "", amount, rec.date),
+                    key,
+                )
+            except Exception:  # noqa: BLE001, S112 - see the module docstring of connectors.xero
+                continue
+            due[rec.invoice_external_id] = owed - amount
+
+    def payments(self, batch: Sequence[PaymentRecord]) -> list[Outcome]:
+        """All allocations of all receipts in one PUT /Payments; one outcome per receipt."""
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        bodies: list[dict[str, Any]] = []
+        owners: list[int] = []  # index in batch of each payment body
+        for i, record in enumerate(batch):
+            try:
+                made = payloads.payment_payloads(record)
+            except payloads.PayloadError as exc:
+                outcomes[i] = Rejected("validation", str(exc), exc.field,
+                                       {"reference": record.reference})
+                continue
+            bodies.extend(made)
+            owners.extend([i] * len(made))
+        if bodies:
+            sent = [batch[i] for i in sorted(set(owners))]
+            try:
+                reply = self.client.put(
+                    "/Payments", payloads.wrap("Payments", bodies), batch_idempotency_key(sent),
+                    SUMMARIZE,
+                )
+                items = check_items(reply, "Payments", len(bodies))
+            except XeroRequestError as exc:
+                items = self._payment_elements(exc, len(bodies))
+                if items is None:
+                    for i in set(owners):
+                        outcomes[i] = batch_outcome(exc)
+            except Exception as exc:  # noqa: BLE001
+                items = None
+                for i in set(owners):
+                    outcomes[i] = batch_outcome(exc)
+            if items is not None:
+                for i in sorted(set(owners)):
+                    mine = [item for item, owner in zip(items, owners, strict=True) if owner == i]
+                    outcomes[i] = _payment_outcome(batch[i], mine)
+        return [o if o is not None else Uncertain("internal: no outcome") for o in outcomes]
+
+    @staticmethod
+    def _payment_elements(exc: XeroRequestError, count: int) -> list[dict[str, Any]] | None:
+        elements = elements_of(exc.body)
+        if elements is None or len(elements) != count:
+            return None
+        # A refused request created nothing: an element without errors was simply not made.
+        return [el if isinstance(el, dict) and item_failed(el) else
+                {"ValidationErrors": [{"Message": "Not created: Xero refused the batch."}]}
+                for el in elements]
+
+    # ------------------------------------------------------------------ look-ups by reference
+    def find_contact(self, record: ContactRecord) -> str | None:
+        reply = self.client.get("/Contacts", {
+            "where": f"ContactNumber=={_quote(record.reference)}", "includeArchived": "true",
+        })
+        for item in check_items(reply, "Contacts"):
+            if item.get("ContactNumber") == record.reference and _id(item, "ContactID"):
+                return _id(item, "ContactID")
+        return None
+
+    def find_document(self, record: DocumentRecord) -> str | None:
+        if record.kind == "invoice":
+            reply = self.client.get("/Invoices", {"InvoiceNumbers": record.reference})
+            items, type_, number, id_key = (check_items(reply, "Invoices"), "ACCREC",
+                                            "InvoiceNumber", "InvoiceID")
+        else:
+            reply = self.client.get("/CreditNotes", {
+                "where": f"CreditNoteNumber=={_quote(record.reference)}",
+            })
+            items, type_, number, id_key = (check_items(reply, "CreditNotes"), "ACCRECCREDIT",
+                                            "CreditNoteNumber", "CreditNoteID")
+        for item in items:
+            if (item.get(number) == record.reference and item.get("Type", type_) == type_
+                    and item.get("Status") not in GONE and _id(item, id_key)):
+                return _id(item, id_key)
+        return None
+
+    def find_payment(self, record: PaymentRecord) -> str | None:
+        reply = self.client.get("/Payments", {"where": f"Reference=={_quote(record.reference)}"})
+        by_invoice: dict[str, str] = {}
+        for item in check_items(reply, "Payments"):
+            invoice = item.get("Invoice") if isinstance(item.get("Invoice"), dict) else {}
+            payment_id = _id(item, "PaymentID")
+            if (item.get("Reference") == record.reference and item.get("Status") not in GONE
+                    and payment_id and invoice.get("InvoiceID")):
+                by_invoice.setdefault(str(invoice["InvoiceID"]), payment_id)
+        found = [by_invoice[a.invoice_external_id] for a in record.allocations
+                 if a.invoice_external_id in by_invoice]
+        return ",".join(found) if found else None
+
+
+def _payment_outcome(record: PaymentRecord, items: Sequence[Mapping[str, Any]]) -> Outcome:
+    failed = [item for item in items if item_failed(item)]
+    made = [_id(item, "PaymentID") for item in items if not item_failed(item)]
+    if not failed:
+        if all(made):
+            return Sent(",".join(m for m in made if m))
+        return Uncertain(f"Xero's reply has no PaymentID for {record.reference}")
+    rejected = classify([m for item in failed for m in validation_messages(item)]
+                        or ["Xero marked the payment as an error."], record)
+    created = [m for m in made if m]
+    if created:
+        # Part of a multi-invoice receipt went in: say so, a resend would duplicate those parts.
+        details = {**rejected.details, "created_payment_ids": ",".join(created)}
+        return Rejected(rejected.reason, rejected.package_message, rejected.field, details)
+    return rejected
+
+
+def _check_totals(outcome: Outcome, item: Mapping[str, Any] | None, record: DocumentRecord
+                  ) -> Outcome:
+    """Xero's totals must equal ours to the penny; see the docstring of connectors.xero."""
+    if not isinstance(outcome, Sent) or item is None:
+        return outcome
+    theirs_total, theirs_tax = _money(item.get("Total")), _money(item.get("TotalTax"))
+    ours_total, ours_tax = record.total.quantize(Decimal("0.01")), record.tax_total.quantize(
+        Decimal("0.01"))
+    if (theirs_total is None or theirs_total == ours_total) and (
+            theirs_tax is None or theirs_tax == ours_tax):
+        return outcome
+    return Rejected(
+        "validation",
+        f"Xero created {record.reference} with total {theirs_total} (tax {theirs_tax}) but ours "
+        f"is {ours_total} (tax {ours_tax}). Correct the document in Xero so the totals agree.",
+        "Total",
+        {
+            "reference": record.reference,
+            "external_id": outcome.external_id,
+            "package_total": str(theirs_total),
+            "package_tax": str(theirs_tax),
+            "our_total": str(ours_total),
+            "our_tax": str(ours_tax),
+        },
+    )

@@ -1,0 +1,179 @@
+"""A simulator of Xero's API, served under /sandbox/xero/ in sandbox mode.
+
+Below the prefix the paths are Xero's own, so a client written for the real Xero works by changing
+only its base URLs: login  -> {prefix}/identity/connect/authorize, identity -> {prefix}/identity
+(/connect/token, /connect/revocation), API -> {prefix} (/connections, /api.xro/2.0/...).
+
+Every accounting call goes through one pipeline: bearer token and tenant, rate limits, body size,
+JSON, the official OpenAPI schema (when XERO_SANDBOX_SPEC names the spec file), Idempotency-Key
+replay, then the handler. State is in the database, counters in Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from app.extensions import db
+from app.openapi_check import request_violations
+from connectors.xero import sandbox_api as api
+from connectors.xero import sandbox_identity as identity
+from connectors.xero import sandbox_limits as limits
+
+bp = Blueprint("xero_sandbox", __name__, url_prefix="/sandbox/xero")
+
+MAX_BODY_BYTES = 3_500_000  # Xero refuses requests over 3.5 MB
+API = "/api.xro/2.0"
+COLLECTIONS = {name.lower(): name for name in (
+    "Contacts", "Invoices", "CreditNotes", "Payments", "BatchPayments", "Accounts", "TaxRates",
+    "Organisation",
+)}
+_READ_ONLY = {"Accounts", "TaxRates", "Organisation"}
+
+bp.add_url_rule("/identity/connect/authorize", view_func=identity.authorize,
+                methods=["GET", "POST"])
+bp.add_url_rule("/identity/connect/token", view_func=identity.token, methods=["POST"])
+bp.add_url_rule("/identity/connect/revocation", view_func=identity.revocation, methods=["POST"])
+bp.add_url_rule("/connections", view_func=identity.connections, methods=["GET"])
+bp.add_url_rule("/connections/<connection_id>", view_func=identity.delete_connection,
+                methods=["DELETE"])
+
+
+@bp.before_request
+def _allow_xero_sized_bodies() -> None:
+    # The app's own limit is smaller; Xero takes up to 3.5 MB and answers 413 beyond.
+    request.max_content_length = MAX_BODY_BYTES
+
+
+@bp.teardown_request
+def _end_session(_exc: BaseException | None) -> None:
+    db.session.rollback()
+
+
+def spec_path() -> str | None:
+    path = current_app.config.get("XERO_SANDBOX_SPEC") or os.environ.get("XERO_SANDBOX_SPEC")
+    return path or None
+
+
+def _spec_violation(method: str, path: str, body: Any) -> tuple[Response, int] | None:
+    spec = spec_path()
+    if not spec:
+        return None
+    problems = request_violations(spec, method, path, body)
+    if not problems:
+        return None
+    message = "request does not match Xero's OpenAPI spec: " + "; ".join(problems[:5])
+    return jsonify({"Type": "SpecViolation", "Message": message, "Problems": problems}), 400
+
+
+def _read_json() -> tuple[Any, bytes] | tuple[Response, int]:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return _too_large()
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        return _too_large()
+    try:
+        return json.loads(raw.decode("utf-8")), raw
+    except (UnicodeDecodeError, ValueError):
+        return api.post_data_invalid("Invalid Json data")
+
+
+def _too_large() -> tuple[Response, int]:
+    return identity.problem(413, "Request Entity Too Large",
+                            "The request is larger than 3.5 MB. Send fewer items per request.")
+
+
+def _dispatch(tenant: str, collection: str, object_id: str | None, sub: str | None,
+              body: Any) -> tuple[Response, int] | Response:
+    method = request.method
+    if sub is not None:
+        if collection == "CreditNotes" and sub.lower() == "allocations" and method == "PUT":
+            return api.allocate(tenant, object_id or "", body)
+        return api.not_found()
+    if method == "GET":
+        if object_id is None or collection == "Organisation":
+            return api.list_collection(tenant, collection)
+        return api.get_one(tenant, collection, object_id)
+    if collection in _READ_ONLY:
+        return identity.problem(405, "MethodNotAllowed",
+                                f"The sandbox does not change {collection}")
+    if object_id is not None:
+        if collection == "Contacts" and method == "POST":
+            return api.update_contact(tenant, object_id, body)
+        return identity.problem(405, "MethodNotAllowed",
+                                "The sandbox does not update existing documents")
+    return api.create(tenant, collection, body)
+
+
+@bp.route(f"{API}/<collection>", methods=["GET", "PUT", "POST"])
+@bp.route(f"{API}/<collection>/<object_id>", methods=["GET", "PUT", "POST"])
+@bp.route(f"{API}/<collection>/<object_id>/<sub>", methods=["GET", "PUT", "POST"])
+def accounting(collection: str, object_id: str | None = None,
+               sub: str | None = None) -> tuple[Response, int] | Response:
+    name = COLLECTIONS.get(collection.lower())
+    if name is None:
+        return api.not_found()
+    guard = identity.api_guard(name)
+    if isinstance(guard[0], Response):
+        return guard  # type: ignore[return-value]
+    tenant = str(guard[0])
+    limiter = limits.RateLimit(tenant)
+    if current_app.config.get("SANDBOX_RATE_LIMITS"):
+        limiter.acquire()
+    try:
+        if limiter.refused:
+            answer = limiter.refused
+        else:
+            answer = _handle(tenant, name, object_id, sub)
+    finally:
+        limiter.release()
+    response, status = (answer, answer.status_code) if isinstance(answer, Response) else answer
+    response.headers.update(limiter.headers)
+    return response, status
+
+
+def _handle(tenant: str, collection: str, object_id: str | None,
+            sub: str | None) -> tuple[Response, int] | Response:
+    if request.method == "GET":
+        return _dispatch(tenant, collection, object_id, None if sub is None else sub, None)
+    parsed = _read_json()
+    if isinstance(parsed[0], Response):
+        return parsed  # type: ignore[return-value]
+    body, raw = parsed
+    path = request.path.split("/sandbox/xero", 1)[1]
+    violation = _spec_violation(request.method, path, body)
+    if violation:
+        return violation
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return _safely(tenant, collection, object_id, sub, body)
+    too_long = limits.too_long(key)
+    if too_long:
+        return too_long
+    fingerprint = limits.body_hash(request.method, request.full_path, raw)
+    with limits.idempotency_lock(tenant, key):
+        replayed = limits.replay(tenant, key, fingerprint)
+        if replayed:
+            return replayed
+        response, status = _as_pair(_safely(tenant, collection, object_id, sub, body))
+        if status < 500:
+            limits.remember(tenant, key, fingerprint, status, response.get_data())
+        return response, status
+
+
+def _safely(tenant: str, collection: str, object_id: str | None, sub: str | None,
+            body: Any) -> tuple[Response, int] | Response:
+    """Garbage that slipped past the schema (or with no schema loaded) is a 400, never a 500."""
+    try:
+        return _dispatch(tenant, collection, object_id, sub, body)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        db.session.rollback()
+        current_app.logger.info("xero sandbox refused a malformed body: %r", exc)
+        return api.post_data_invalid(f"The request body could not be read: {exc}")
+
+
+def _as_pair(answer: tuple[Response, int] | Response) -> tuple[Response, int]:
+    return (answer, answer.status_code) if isinstance(answer, Response) else answer
