@@ -63,9 +63,12 @@ def _register_sandboxes(app: Flask) -> None:
     from connectors import package_keys
 
     for key in package_keys():
+        name = f"connectors.{key}.sandbox"
         try:
-            module = import_module(f"connectors.{key}.sandbox")
-        except ModuleNotFoundError:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise  # the sandbox exists but something it needs is missing: say so
             continue
         bp = module.bp
         app.register_blueprint(bp)

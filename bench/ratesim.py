@@ -1,70 +1,91 @@
-"""Replaying recorded call times through a rate limit on a simulated clock.
+"""Replaying recorded call times through rate limits on a simulated clock.
 
-The push is measured with limits off; these functions answer "how long would the same push have
-taken with the limit on" by keeping the work between calls as measured and delaying a call only
-when the limit says it may not start yet.
+The push is measured with limits off; this answers "how long would the same push have taken
+with the limits on" by keeping the measured work between calls and delaying a call only when a
+limit says it may not start yet.
+
+Two limits can apply, and they count differently:
+- Xero's (as the sandbox enforces them): at most 60 calls started in any rolling 60 s and 5,000 in
+  any rolling day. A call over it is answered 429 with Retry-After.
+- Our engine's own budget (app/sync/ratelimit.py): fixed windows aligned to the clock minute and
+  day, at 95% of Xero's figures. A call over it is not sent; the run is parked until the window
+  ends. Fixed windows allow a burst of two windows' worth around an edge, which the rolling
+  limit then refuses: so the engine can still meet 429s.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 DAY = 86400.0
 
 
-def sliding_window(starts: Sequence[float], end: float, per_minute: int = 60,
-                   per_day: int = 5000) -> float:
-    """Xero's own limits, as the sandbox enforces them: at most `per_minute` calls started in any
-    60 s and `per_day` in any 24 h. `starts` are call start offsets (s) from the run's start,
-    `end` the run's measured duration; returns the simulated duration."""
-    if not starts:
-        return end
-    sim: list[float] = []
-    previous_real = 0.0
-    previous_sim = 0.0
-    for i, real in enumerate(starts):
-        moment = previous_sim + (real - previous_real)
-        if i >= per_minute:
-            moment = max(moment, sim[i - per_minute] + 60.0)
-        if i >= per_day:
-            moment = max(moment, sim[i - per_day] + DAY)
-        sim.append(moment)
-        previous_real, previous_sim = real, moment
-    return sim[-1] + (end - starts[-1])
+@dataclass
+class Simulated:
+    seconds: float
+    parked: int = 0  # times our budget parked the run
+    refused: int = 0  # 429s Xero would have answered
 
 
-def fixed_window(starts: Sequence[float], end: float, per_minute: int, per_day: int,
-                 phase: float = 0.0, resume_cost: float = 0.0) -> tuple[float, int]:
-    """Our engine's own budget (app/sync/ratelimit.py): fixed windows aligned to the clock
-    minute/day; a call over budget parks the run until the window ends, and resuming costs
-    `resume_cost` seconds (the worker picking the run up again, reconciling). `phase` is the
-    wall-clock time the run started, which fixes where the window edges fall. Returns the
-    simulated duration and how many times the run was parked."""
+def simulate(
+    starts: Sequence[float],
+    end: float,
+    xero_per_minute: int = 60,
+    xero_per_day: int = 5000,
+    budget: tuple[int, int] | None = None,
+    phase: float = 0.0,
+    resume_cost: float = 0.0,
+) -> Simulated:
+    """`starts`: call start offsets (s) from the run's start; `end`: the run's measured
+    duration. `budget`: (per minute, per day) of our engine's fixed windows, or None for an ideal
+    client that waits exactly as long as Xero needs. `phase`: wall-clock time the run started
+    (where the fixed window edges fall). `resume_cost`: seconds lost each time the run is parked
+    or refused (rescheduling, the worker picking it up, reconciling)."""
     if not starts:
-        return end, 0
-    moment = phase
-    previous_real = 0.0
-    minute_start, minute_used = math.floor(phase / 60) * 60, 0
-    day_start, day_used = math.floor(phase / DAY) * DAY, 0
-    pauses = 0
+        return Simulated(end)
+    sent: list[float] = []  # simulated start of each call Xero accepted
+    result = Simulated(0.0)
+    moment = 0.0
+    previous = 0.0
+    minute_edge, minute_used = math.floor(phase / 60) * 60 - phase, 0
+    day_edge, day_used = math.floor(phase / DAY) * DAY - phase, 0
     for real in starts:
-        moment += real - previous_real
-        previous_real = real
+        moment += real - previous
+        previous = real
         while True:
-            if moment >= minute_start + 60:
-                minute_start, minute_used = math.floor(moment / 60) * 60, 0
-            if moment >= day_start + DAY:
-                day_start, day_used = math.floor(moment / DAY) * DAY, 0
-            if day_used >= per_day:
-                moment = day_start + DAY + resume_cost
-                pauses += 1
-                continue
-            if minute_used >= per_minute:
-                moment = minute_start + 60 + resume_cost
-                pauses += 1
-                continue
-            break
-        minute_used += 1
-        day_used += 1
-    return moment - phase + (end - starts[-1]), pauses
+            if budget is not None:
+                if moment >= minute_edge + 60:
+                    minute_edge += math.floor((moment - minute_edge) / 60) * 60
+                    minute_used = 0
+                if moment >= day_edge + DAY:
+                    day_edge += math.floor((moment - day_edge) / DAY) * DAY
+                    day_used = 0
+                if day_used >= budget[1] or minute_used >= budget[0]:
+                    edge = day_edge + DAY if day_used >= budget[1] else minute_edge + 60
+                    moment = edge + resume_cost
+                    result.parked += 1
+                    continue
+            # The rolling limits: the call n places back must be at least a window old.
+            wait = 0.0
+            if len(sent) >= xero_per_minute:
+                wait = max(wait, sent[-xero_per_minute] + 60 - moment)
+            if len(sent) >= xero_per_day:
+                wait = max(wait, sent[-xero_per_day] + DAY - moment)
+            if wait <= 0:
+                break
+            if budget is None:
+                moment += wait  # an ideal client waits just long enough
+            else:
+                # Sent anyway, refused: the budget was taken, the run waits Retry-After.
+                minute_used += 1
+                day_used += 1
+                result.refused += 1
+                moment += math.ceil(wait) + resume_cost
+        sent.append(moment)
+        if budget is not None:
+            minute_used += 1
+            day_used += 1
+    result.seconds = sent[-1] + (end - starts[-1])
+    return result

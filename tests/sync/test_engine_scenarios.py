@@ -1,0 +1,651 @@
+"""The sync engine's promises, scenario by scenario, through real components: the inbound API
+over HTTP, Send Data handled by a real RQ worker, the Xero connector, and the sandbox over HTTP
+(read back through Xero's own API). Record counts are small: each scenario is about one rule."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import requests
+from flask import request, request_finished
+from sqlalchemy import select as _select
+
+from tests.sync.conftest import Books
+
+# ---------------------------------------------------------------------------- payloads
+
+
+def _customer(sid: str, name: str) -> tuple[str, dict]:
+    return "customers", {"source_id": sid, "name": name, "email": f"{sid.lower()}@example.test"}
+
+
+def _invoice(
+    sid: str, number: str, customer: str, price: float = 100.0, account: str = "sales",
+    when: str = "2026-10-15", total: float | None = None, reference: str = "Job 1",
+) -> tuple[str, dict]:
+    body: dict[str, Any] = {
+        "source_id": sid, "number": number, "customer_source_id": customer, "date": when,
+        "due_date": "2026-11-30", "reference": reference, "amounts_are": "exclusive",
+        "lines": [{"description": "Boiler service", "quantity": 1, "unit_price": price,
+                   "account": account, "tax_rate": "standard"}],
+    }
+    if total is not None:
+        body["total"] = total
+    return "invoices", body
+
+
+def _payment(sid: str, customer: str, invoice: str, amount: float,
+             when: str = "2026-10-25") -> tuple[str, dict]:
+    return "payments", {
+        "source_id": sid, "customer_source_id": customer, "date": when, "amount": amount,
+        "bank_account": "bank", "reference": f"Card {sid}",
+        "allocations": [{"invoice_source_id": invoice, "amount": amount}],
+    }
+
+
+# ---------------------------------------------------------------------------- helpers
+
+PATHS = {"customer": "customers", "invoice": "invoices", "payment": "payments"}
+
+
+@contextmanager
+def _session(books: Books) -> Iterator[Any]:
+    with books.app.app_context():
+        from app.extensions import db
+
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+
+
+def _public(books: Books, kind: str, sid: str) -> dict:
+    """The record's transfer as the inbound API shows it."""
+    transfers = books.get(f"{PATHS[kind]}/{sid}")["transfers"]
+    assert len(transfers) == 1, transfers
+    return transfers[0]
+
+
+def _update_transfer(books: Books, kind: str, sid: str, **fields: Any) -> None:
+    from app.models import Transfer
+    from app.records.lookup import find_record
+
+    with _session(books) as s:
+        row = find_record(books.company_id, kind, sid)
+        t = s.execute(_select(Transfer).filter_by(
+            connection_id=books.connection_id, record_type=kind, record_id=row.id
+        )).scalar_one()
+        for name, value in fields.items():
+            setattr(t, name, value)
+        s.commit()
+
+
+def _transfer(books: Books, kind: str, sid: str) -> Any:
+    from app.records.lookup import find_record
+
+    with _session(books):
+        record_id = find_record(books.company_id, kind, sid).id
+    return next(t for t in books.transfers() if t.record_type == kind and t.record_id == record_id)
+
+
+def _invoice_numbers(books: Books) -> Counter:
+    return Counter(i["InvoiceNumber"] for i in books.xero_all("Invoices"))
+
+
+def _run_row(books: Books, run_id: int) -> Any:
+    from app.models import Run
+
+    with _session(books) as s:
+        run = s.get(Run, run_id)
+        s.expunge(run)
+        return run
+
+
+def _connection(books: Books) -> Any:
+    from app.models import Connection
+
+    with _session(books) as s:
+        connection = s.get(Connection, books.connection_id)
+        s.expunge(connection)
+        return connection
+
+
+def _set_credentials(books: Books, **changes: Any) -> None:
+    from app.models import Connection
+
+    with _session(books) as s:
+        connection = s.get(Connection, books.connection_id)
+        connection.credentials = connection.credentials.with_tokens(**changes)
+        s.commit()
+
+
+def _send_and_wait(books: Books) -> dict:
+    return books.wait_for_run(books.send()["id"], timeout=90)
+
+
+def _poll_statuses(books: Books, run_id: int, timeout: float = 90) -> tuple[dict, list[str]]:
+    """Follow a run closely to its end; returns it and every status it was seen in."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = books.get(f"runs/{run_id}")
+        if not seen or seen[-1] != run["status"]:
+            seen.append(run["status"])
+        if run["status"] in ("finished", "failed"):
+            return run, seen
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish; statuses seen: {seen}")
+
+
+@contextmanager
+def _refresh_calls(app: Any) -> Iterator[list[str]]:
+    """Every refresh-token grant the sandbox's token endpoint answers (the sandbox is served by
+    this process, so Flask's request_finished signal sees the worker's calls too)."""
+    calls: list[str] = []
+
+    def _seen(sender: Any, response: Any, **_extra: Any) -> None:
+        if request.path.endswith("/identity/connect/token") and (
+            request.form.get("grant_type") == "refresh_token"
+        ):
+            calls.append(request.form.get("refresh_token", ""))
+
+    request_finished.connect(_seen, app)
+    try:
+        yield calls
+    finally:
+        request_finished.disconnect(_seen, app)
+
+
+# ---------------------------------------------------------------------------- 1 + 3 archived
+
+
+def test_archived_contact_fails_only_its_documents_and_children_follow_the_fix(
+    connected_books, worker_process
+) -> None:
+    books = connected_books()
+    p = f"A{books.company_id}-"
+    books.post_all([
+        _customer(f"{p}C1", f"Archie Vale {p}"), _customer(f"{p}C2", f"Bea Stone {p}"),
+        _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1"),
+    ])
+    worker_process()
+    assert _send_and_wait(books)["status"] == "finished"
+    before = {(t.record_type, t.record_id): (t.external_id, t.sent_at) for t in books.transfers()}
+
+    contact = next(c for c in books.xero_all("Contacts") if c["ContactNumber"] == f"{p}C1")
+    archived = books.xero("POST", f"Contacts/{contact['ContactID']}", json={"Contacts": [
+        {"ContactID": contact["ContactID"], "ContactStatus": "ARCHIVED"}]})
+    assert archived.status_code == 200, archived.text
+
+    books.post_all([
+        _invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", price=50.0),
+        _invoice(f"{p}I3", f"{p}INV-3", f"{p}C2", price=70.0),
+        _payment(f"{p}P2", f"{p}C1", f"{p}I2", 60.0),
+    ])
+    run = _send_and_wait(books)
+    assert run["status"] == "finished", run
+    assert run["failed"] == 1 and run["blocked"] == 1, run
+
+    failed = _public(books, "invoice", f"{p}I2")
+    assert failed["state"] == "failed"
+    assert f"Archie Vale {p}" in failed["explanation"] and "archived" in failed["explanation"]
+    assert "Restore the contact" in failed["fix"]
+    assert _transfer(books, "invoice", f"{p}I2").reason == "contact_archived"
+    payment = _public(books, "payment", f"{p}P2")
+    assert payment["state"] == "blocked"
+    assert f"Invoice {p}INV-2" in payment["explanation"] and "failed" in payment["explanation"]
+    assert _public(books, "invoice", f"{p}I3")["state"] == "sent"
+    # Nothing that was already in Xero was touched.
+    for t in books.transfers():
+        if (t.record_type, t.record_id) in before:
+            assert t.state == "sent" and (t.external_id, t.sent_at) == before[
+                (t.record_type, t.record_id)]
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-3": 1}
+
+    # The fix: restore the contact in Xero, then correct the invoice in the job system.
+    restored = books.xero("POST", f"Contacts/{contact['ContactID']}", json={"Contacts": [
+        {"ContactID": contact["ContactID"], "ContactStatus": "ACTIVE"}]})
+    assert restored.status_code == 200, restored.text
+    books.post_all([_invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", price=50.0, reference="Job 2")])
+    assert _public(books, "invoice", f"{p}I2")["state"] == "pending"
+    run = _send_and_wait(books)
+    assert run["status"] == "finished" and run["sent"] == 2, run
+    assert _public(books, "payment", f"{p}P2")["state"] == "sent"
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-2": 1, f"{p}INV-3": 1}
+    payments = books.xero_all("Payments")
+    assert [x["Invoice"]["InvoiceNumber"] for x in payments] == [f"{p}INV-2"]
+
+
+# ---------------------------------------------------------------------------- 3 rejected parent
+
+
+def test_invoice_of_a_rejected_customer_is_blocked_until_the_customer_goes(
+    connected_books, worker_process
+) -> None:
+    books = connected_books()
+    p = f"B{books.company_id}-"
+    taken = books.xero("PUT", "Contacts", json={"Contacts": [{"Name": f"Cal Dupe {p}"}]})
+    assert taken.status_code == 200, taken.text
+    books.post_all([
+        _customer(f"{p}C1", f"Cal Dupe {p}"), _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1"),
+    ])
+    worker_process()
+    run = _send_and_wait(books)
+    assert run["status"] == "finished" and run["blocked"] == 1, run
+    customer = _public(books, "customer", f"{p}C1")
+    assert customer["state"] == "failed" and "already has another contact" in customer[
+        "explanation"]
+    invoice = _public(books, "invoice", f"{p}I1")
+    assert invoice["state"] == "blocked"
+    assert f"Customer Cal Dupe {p}" in invoice["explanation"]
+    assert _invoice_numbers(books) == {}
+
+    books.post_all([_customer(f"{p}C1", f"Cal Dupe {p} (Leeds)")])
+    run = _send_and_wait(books)
+    assert run["status"] == "finished" and run["sent"] == 2, run
+    assert _public(books, "invoice", f"{p}I1")["state"] == "sent"
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1}
+
+
+# ---------------------------------------------------------------------------- 2 pre-flight
+
+
+def test_preflight_failures_never_reach_xero_and_a_mapping_fix_is_enough(
+    connected_books, worker_process
+) -> None:
+    from app.models import Account, AccountMapping, Connection
+
+    books = connected_books()
+    p = f"F{books.company_id}-"
+    with _session(books) as s:
+        account = s.execute(_select(Account).filter_by(
+            company_id=books.company_id, key="callout_fees")).scalar_one()
+        s.execute(AccountMapping.__table__.delete().where(
+            AccountMapping.connection_id == books.connection_id,
+            AccountMapping.account_id == account.id))
+        s.commit()
+    books.post_all([
+        _customer(f"{p}C1", f"Fran Field {p}"),
+        _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1", account="callout_fees"),
+        _invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", total=100.0),  # the lines come to 120.00
+        _invoice(f"{p}I3", f"{p}INV-3", f"{p}C1"),
+    ])
+    worker_process()
+    run = _send_and_wait(books)
+    assert run["status"] == "finished", run
+
+    unmapped = _public(books, "invoice", f"{p}I1")
+    assert unmapped["state"] == "failed"
+    assert "Call-out fees" in unmapped["explanation"] and "not mapped" in unmapped["explanation"]
+    assert "Mapping page" in unmapped["fix"]
+    mismatch = _public(books, "invoice", f"{p}I2")
+    assert mismatch["state"] == "failed"
+    assert "£120.00" in mismatch["explanation"] and "£100.00" in mismatch["explanation"]
+    for sid in (f"{p}I1", f"{p}I2"):
+        assert _transfer(books, "invoice", sid).attempt_count == 0
+    assert _invoice_numbers(books) == {f"{p}INV-3": 1}
+
+    with _session(books) as s:
+        from app.connections.service import set_mapping
+
+        set_mapping(s.get(Connection, books.connection_id), {"callout_fees": "260"}, {})
+    run = _send_and_wait(books)
+    assert run["status"] == "finished" and run["sent"] == 1, run
+    assert _public(books, "invoice", f"{p}I1")["state"] == "sent"
+    assert _public(books, "invoice", f"{p}I2")["state"] == "failed"
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-3": 1}
+
+    books.post_all([_invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", total=120.0)])
+    assert _send_and_wait(books)["sent"] == 1
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-2": 1, f"{p}INV-3": 1}
+
+
+# ---------------------------------------------------------------------------- 4 rate limits
+
+
+def _wait_for_minute_tail(most: float = 20.0, least: float = 8.0) -> None:
+    """Sleep until between `least` and `most` seconds are left in the current UTC minute, so a
+    pause until the minute's end is short but there is time to reach it."""
+    left = 60 - time.time() % 60
+    if left > most:
+        time.sleep(left - most)
+    elif left < least:
+        time.sleep(left + 60 - most)
+
+
+def test_spent_call_budget_parks_the_run_and_frees_the_worker(
+    connected_books, worker_process, app
+) -> None:
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from app.redis_conn import get_redis
+
+    books, other = connected_books(), connected_books()
+    p, q = f"R{books.company_id}-", f"R{other.company_id}-"
+    payloads = [_customer(f"{p}C1", f"Rae Limit {p}"), _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1"),
+                _invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", price=20.0)]
+    books.post_all(payloads)
+    other.post_all([_customer(f"{q}C1", f"Otto Other {q}"),
+                    _invoice(f"{q}I1", f"{q}INV-1", f"{q}C1")])
+    worker_process()
+    _wait_for_minute_tail()
+    with app.app_context():
+        redis = get_redis()
+        start = int(time.time() // 60) * 60
+        key = f"ledgerlink:rl:{books.connection_id}:60:{start}"
+        redis.set(key, 10_000, ex=120)  # other workers spent this minute's budget
+        run_id = books.send()["id"]
+        deadline = time.monotonic() + 20
+        while books.get(f"runs/{run_id}")["status"] != "waiting":
+            assert time.monotonic() < deadline, books.get(f"runs/{run_id}")
+            time.sleep(0.1)
+        waiting = books.get(f"runs/{run_id}")
+        row = _run_row(books, run_id)
+        assert row.resume_at is not None
+        assert row.resume_at.strftime("%H:%M:%S") in waiting["detail"]
+        assert "slow down" in waiting["detail"], waiting
+        states = Counter(t.state for t in books.transfers())
+        assert states == {"pending": 3}, states
+        # Handed back to RQ's scheduler for later, not slept on.
+        registry = ScheduledJobRegistry(queue=Queue(app.config["RQ_QUEUE"], connection=redis))
+        jobs = [j for j in registry.get_job_ids() if _job_args(redis, j) == (run_id,)]
+        assert len(jobs) == 1, registry.get_job_ids()
+        due = registry.get_scheduled_time(jobs[0])
+        assert abs((due.replace(tzinfo=None) - row.resume_at).total_seconds()) < 2
+
+        # The only worker is free meanwhile: another company's run goes right through.
+        assert _send_and_wait(other)["status"] == "finished"
+        assert books.get(f"runs/{run_id}")["status"] == "waiting"
+        redis.delete(key)
+
+    run = books.wait_for_run(run_id, timeout=60)
+    assert run["status"] == "finished" and run["sent"] == 3, run
+    assert Counter(t.state for t in books.transfers()) == {"sent": 3}
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-2": 1}
+    assert _invoice_numbers(other) == {f"{q}INV-1": 1}
+
+
+def _job_args(redis: Any, job_id: str) -> tuple:
+    from rq.job import Job
+
+    return tuple(Job.fetch(job_id, connection=redis).args)
+
+
+def test_xero_429_is_waited_out_by_rescheduling(connected_books, worker_process, app) -> None:
+    from app.models import Attempt, TransferEvent
+    from app.redis_conn import get_redis
+
+    books = connected_books()
+    p = f"L{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Lou Busy {p}"), _invoice(f"{p}I1", f"{p}INV-1",
+                                                                    f"{p}C1")])
+    tenant = _connection(books).tenant_id
+    worker_process()
+    with app.app_context():
+        # Xero has counted 60 calls for this organisation in the last minute, the oldest 55s
+        # ago: it refuses the next call and asks for about 5 seconds.
+        now = time.time()
+        get_redis().zadd(f"sandbox:xero:min:{tenant}",
+                         {f"earlier-{i}": now - 55 + i / 1000 for i in range(60)})
+    run, seen = _poll_statuses(books, books.send()["id"])
+    assert run["status"] == "finished" and run["sent"] == 2, (run, seen)
+    assert "waiting" in seen, seen
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1}
+    customer = _transfer(books, "customer", f"{p}C1")
+    with _session(books) as s:
+        outcomes = [a.outcome for a in s.execute(
+            _select(Attempt).filter_by(transfer_id=customer.id).order_by(Attempt.id)).scalars()]
+        notes = [e.note for e in s.execute(
+            _select(TransferEvent).filter_by(transfer_id=customer.id)).scalars()]
+    assert outcomes[0] == "retrylater" and outcomes[-1] == "sent", outcomes
+    assert any("asked us to wait" in n for n in notes), notes
+    assert customer.attempt_count == len(outcomes)
+
+
+# ---------------------------------------------------------------------------- 5 revoked access
+
+
+def _revoke(books: Books) -> None:
+    app = books.app
+    answer = requests.post(
+        f"{books.base_url}/sandbox/xero/identity/connect/revocation",
+        auth=(app.config["XERO_CLIENT_ID"], app.config["XERO_CLIENT_SECRET"]),
+        data={"token": _connection(books).credentials.refresh_token}, timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize("token_expired", [True, False], ids=["expired", "still-valid"])
+def test_revoked_access_asks_to_reconnect_and_fails_no_record(
+    connected_books, worker_process, token_expired: bool
+) -> None:
+    books = connected_books()
+    p = f"V{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Rev Oked {p}"), _invoice(f"{p}I1", f"{p}INV-1",
+                                                                    f"{p}C1")])
+    _revoke(books)
+    if token_expired:
+        _set_credentials(books, expires_at=time.time() - 60)
+    worker_process()
+    run = _send_and_wait(books)
+    assert run["status"] == "failed", run
+    assert "reconnect" in run["detail"], run
+    connection = _connection(books)
+    assert connection.status == "reconnect_needed"
+    assert "Xero" in connection.status_detail
+    assert Counter(t.state for t in books.transfers()) == {"pending": 2}
+    assert _public(books, "customer", f"{p}C1")["explanation"] == ""
+
+
+# ---------------------------------------------------------------------------- 6 uncertain sends
+
+
+def test_uncertain_sends_are_looked_up_before_anything_is_resent(
+    connected_books, worker_process
+) -> None:
+    from app.models import utcnow
+
+    books = connected_books()
+    p = f"U{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Una Certain {p}"),
+                    _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1"),
+                    _invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", price=30.0)])
+    worker_process()
+    assert _send_and_wait(books)["status"] == "finished"
+    sent_id = _transfer(books, "invoice", f"{p}I1").external_id
+    assert sent_id
+    expired = utcnow() - timedelta(minutes=1)
+    # The worker died after Xero created INV-1 but before it recorded the answer.
+    _update_transfer(books, "invoice", f"{p}I1", state="sending", lease_until=expired,
+                     external_id=None, sent_at=None, sent_snapshot=None)
+    # And another died after claiming INV-3 but before calling Xero.
+    books.post_all([_invoice(f"{p}I3", f"{p}INV-3", f"{p}C1", price=40.0)])
+    _update_transfer(books, "invoice", f"{p}I3", state="sending", lease_until=expired,
+                     attempt_count=1, attempt_id="deadbeef")
+
+    run = _send_and_wait(books)
+    assert run["status"] == "finished", run
+    found = _transfer(books, "invoice", f"{p}I1")
+    assert found.state == "sent" and found.external_id == sent_id
+    assert found.sent_snapshot, "what was sent is recorded, so later edits can be diffed"
+    resent = _transfer(books, "invoice", f"{p}I3")
+    assert resent.state == "sent" and resent.attempt_count == 2
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-2": 1, f"{p}INV-3": 1}
+
+
+# ---------------------------------------------------------------------------- 7 edits after send
+
+
+def test_change_after_send_needs_a_manual_update_and_is_not_resent(
+    connected_books, worker_process
+) -> None:
+    books = connected_books()
+    p = f"E{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Ed Ited {p}"), _invoice(f"{p}I1", f"{p}INV-1",
+                                                                   f"{p}C1")])
+    worker_process()
+    assert _send_and_wait(books)["status"] == "finished"
+    books.post_all([_invoice(f"{p}I1", f"{p}INV-1", f"{p}C1", price=150.0)])
+    transfer = _public(books, "invoice", f"{p}I1")
+    assert transfer["state"] == "needs_manual_update"
+    changes = {c["field"]: (c["old"], c["new"]) for c in transfer["changes"]}
+    assert changes["lines[1].unit_price"] == ("100.00", "150.00")
+    assert changes["total"] == ("120.00", "180.00")
+
+    run = _send_and_wait(books)
+    assert run["status"] == "finished" and run["sent"] == 0, run
+    assert _public(books, "invoice", f"{p}I1")["state"] == "needs_manual_update"
+    invoices = books.xero_all("Invoices")
+    assert [(i["InvoiceNumber"], i["Total"]) for i in invoices] == [(f"{p}INV-1", 120.0)]
+
+
+# ---------------------------------------------------------------------------- 8 token refresh
+
+
+def _expire_sandbox_access_token(books: Books, access_token: str) -> None:
+    from connectors.xero import sandbox_store as store
+
+    with _session(books) as s:
+        data = store.get_data(store.GLOBAL, "access_tokens", access_token)
+        assert data is not None
+        store.put(store.GLOBAL, "access_tokens", access_token, data | {"expires": 0})
+        s.commit()
+
+
+def test_expired_access_token_is_refreshed_once_and_the_rotation_kept(
+    connected_books, worker_process, app
+) -> None:
+    from connectors.xero import sandbox_store as store
+
+    books = connected_books()
+    p = f"T{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Toby Token {p}"), _invoice(f"{p}I1", f"{p}INV-1",
+                                                                      f"{p}C1")])
+    old = _connection(books).credentials
+    _set_credentials(books, expires_at=time.time() - 60)
+    _expire_sandbox_access_token(books, old.access_token)
+    worker_process()
+    with _refresh_calls(app) as calls:
+        run = _send_and_wait(books)
+        assert run["status"] == "finished" and run["sent"] == 2, run
+        new = _connection(books).credentials
+        assert calls == [old.refresh_token]
+    assert new.access_token != old.access_token and new.refresh_token != old.refresh_token
+    assert new.expires_at > time.time() + 600
+    with _session(books):
+        assert store.get_data(store.GLOBAL, "refresh_tokens", old.refresh_token)["rotated_at"]
+        kept = store.get_data(store.GLOBAL, "refresh_tokens", new.refresh_token)
+        assert kept is not None and kept["rotated_at"] is None
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1}
+
+
+def test_concurrent_refreshes_of_one_connection_make_one_call(connected_books, app) -> None:
+    from app.extensions import db
+    from app.models import Connection
+    from app.sync.tokens import fresh_credentials
+
+    books = connected_books()
+    old = _connection(books).credentials
+    _set_credentials(books, expires_at=time.time() - 60)
+    barrier = threading.Barrier(3)
+    tokens: list[str] = []
+    errors: list[BaseException] = []
+
+    def refresh() -> None:
+        with app.app_context():
+            try:
+                connection = db.session.get(Connection, books.connection_id)
+                barrier.wait(10)
+                tokens.append(fresh_credentials(connection).access_token)
+            except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    with _refresh_calls(app) as calls:
+        threads = [threading.Thread(target=refresh) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert not errors, errors
+    assert calls == [old.refresh_token]
+    stored = _connection(books).credentials
+    assert tokens == [stored.access_token] * 3
+    assert stored.refresh_token != old.refresh_token
+
+
+# ---------------------------------------------------------------------------- 9 cut-off date
+
+
+def test_records_before_the_cutoff_date_are_never_sent(connected_books, worker_process) -> None:
+    from app.models import Connection
+
+    books = connected_books()
+    p = f"D{books.company_id}-"
+    with _session(books) as s:
+        s.get(Connection, books.connection_id).cutoff_date = date(2026, 10, 10)
+        s.commit()
+    books.post_all([
+        _customer(f"{p}C1", f"Dot Date {p}"),
+        _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1", when="2026-10-01"),
+        _invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", when="2026-10-20"),
+        _payment(f"{p}P1", f"{p}C1", f"{p}I1", 120.0, when="2026-10-25"),
+    ])
+    worker_process()
+    run = _send_and_wait(books)
+    assert run["status"] == "finished" and run["sent"] == 2, run
+    old = _public(books, "invoice", f"{p}I1")
+    assert old["state"] == "do_not_send"
+    assert "01/10/2026" in old["explanation"] and "10/10/2026" in old["explanation"]
+    assert _transfer(books, "invoice", f"{p}I1").attempt_count == 0
+    payment = _public(books, "payment", f"{p}P1")
+    assert payment["state"] == "blocked" and "do not send" in payment["explanation"]
+    assert _invoice_numbers(books) == {f"{p}INV-2": 1}
+    assert books.xero_all("Payments") == []
+
+
+# ---------------------------------------------------------------------------- 10 one run at once
+
+
+def test_two_presses_at_once_share_one_run(connected_books, worker_process, app) -> None:
+    from rq import Queue
+
+    from app.models import Run
+    from app.redis_conn import get_redis
+
+    books = connected_books()
+    p = f"W{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Wyn Twice {p}"), _invoice(f"{p}I1", f"{p}INV-1",
+                                                                     f"{p}C1")])
+    barrier = threading.Barrier(4)
+    ids: list[int] = []
+
+    def press() -> None:
+        barrier.wait(10)
+        ids.append(books.send()["id"])
+
+    threads = [threading.Thread(target=press) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(ids) == 4 and len(set(ids)) == 1, ids
+    with _session(books) as s:
+        runs = s.execute(_select(Run).filter_by(connection_id=books.connection_id)).scalars()
+        assert [r.id for r in runs] == ids[:1]
+        queued = Queue(app.config["RQ_QUEUE"], connection=get_redis()).jobs
+        assert [j.args for j in queued if j.args == (ids[0],)] == [(ids[0],)]
+    worker_process()
+    run = books.wait_for_run(ids[0], timeout=90)
+    assert run["status"] == "finished" and run["sent"] == 2, run
+    assert books.send()["id"] != ids[0]  # a press after the run ended starts a new one
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1}
