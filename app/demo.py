@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from app.companies import create_company
 from app.connections.sandbox_consent import consent
 from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
+from app.demo_records import generate
 from app.extensions import db
 from app.models import ApiKey, Company, Connection, User
 from connectors import connector_class
@@ -76,6 +77,19 @@ def connect_sandbox_xero(company_id: int, organisation: str) -> Connection:
     return connection
 
 
+def _post_sample_records(api_key: str) -> None:
+    """A few weeks of a small heating business, sent in through the inbound API like a job
+    system would, so the dashboard has something to show from the first minute."""
+    base = current_app.config["BASE_URL"]
+    headers = {"Authorization": f"Bearer {api_key}"}
+    for path, body in generate(
+        customers=6, invoices=12, payments=5, credit_notes=1, prefix="DEMO-"
+    ):
+        answer = requests.post(f"{base}/api/v1/{path}", json=body, headers=headers, timeout=30)
+        if answer.status_code not in (200, 201):
+            raise RuntimeError(f"demo record refused: {path} {answer.status_code} {answer.text}")
+
+
 def ensure_demo(app: Flask) -> dict[str, Any]:
     server = None
     if not _server_up(app.config["BASE_URL"]):
@@ -91,6 +105,7 @@ def _ensure_demo() -> dict[str, Any]:
     company = db.session.execute(
         db.select(Company).filter_by(name=DEMO_COMPANY)
     ).scalar_one_or_none()
+    new = company is None
     if company is None:
         made = create_company(DEMO_COMPANY, DEMO_EMAIL, DEMO_PASSWORD, role="admin")
         company, api_key = made.company, made.api_key
@@ -106,6 +121,8 @@ def _ensure_demo() -> dict[str, Any]:
     ).scalar_one_or_none()
     if connection is None or connection.status != "connected":
         connection = connect_sandbox_xero(company.id, DEMO_ORGANISATION)
+    if new:
+        _post_sample_records(api_key)
     from app.sync.tokens import fresh_credentials
 
     creds = fresh_credentials(connection)
