@@ -56,6 +56,38 @@ def send_data(run_id: int) -> None:
 
 
 @_job
+def import_contacts(connection_id: int) -> dict[str, int]:
+    """The one-time import of the package's customers and suppliers, with progress in
+    job.meta["seen"] for the page that shows it."""
+    from dataclasses import asdict
+
+    from rq import get_current_job
+
+    from app.models import Connection
+    from app.redis_conn import get_redis
+    from app.sync.audit import ExchangeLog
+    from app.sync.engine import build_connector
+    from app.sync.importing import import_contacts as run_import
+
+    job = get_current_job()
+
+    def progress(seen: int) -> None:
+        if job is not None:
+            job.meta["seen"] = seen
+            job.save_meta()
+
+    lock = get_redis().lock(f"ledgerlink:import:{connection_id}", timeout=3600)
+    if not lock.acquire(blocking=False):
+        return {"already_running": 1}
+    try:
+        connection = db.session.get(Connection, connection_id)
+        connector = build_connector(connection, None, ExchangeLog())
+        return asdict(run_import(connection, connector, progress))
+    finally:
+        lock.release()
+
+
+@_job
 def cron_tick() -> dict[str, int]:
     """Start the two-hourly runs that are due, and recover what crashed workers left behind."""
     from app.sync.sweep import recover, start_due_runs

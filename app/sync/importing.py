@@ -1,0 +1,157 @@
+"""The one-time import: the package's customers and suppliers created here, already linked.
+
+It runs once per connection (SPEC rule 2), so people who already kept their books in the
+package do not retype their contacts. Each imported contact gets a transfer that is `sent` with
+the package's id, so it is never created in the package again; invoices for it go straight to
+the existing contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.extensions import db
+from app.models import Connection, Contact, Transfer, TransferEvent, utcnow
+from app.models.transfer import IN_PACKAGE, SENT
+from app.records.snapshot import snapshot
+from app.sync.changes import record_saved
+from connectors import connector_class
+from connectors.base import Connector
+from connectors.base import Contact as PackageContact
+
+COMMIT_EVERY = 200
+
+
+class ImportAlreadyDone(Exception):
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(
+            f"Contacts were already imported from this connection on "
+            f"{connection.imported_at:%d/%m/%Y}; the import runs once only."
+        )
+
+
+@dataclass
+class ImportResult:
+    customers: int = 0
+    suppliers: int = 0
+    linked_existing: int = 0  # already here under the same code: linked, not duplicated
+    skipped_archived: int = 0
+
+
+def _source_id(package: str, contact: PackageContact) -> str:
+    # The package's own code when it has one (the job system likely uses the same code);
+    # otherwise a stable id from the package, so a repeated import could never duplicate.
+    return contact.reference or f"{package}:{contact.external_id}"
+
+
+def _kinds(contact: PackageContact) -> list[str]:
+    kinds = []
+    if contact.is_customer:
+        kinds.append("customer")
+    if contact.is_supplier:
+        kinds.append("supplier")
+    # Xero marks a contact as customer/supplier only once it has documents; a contact with
+    # none is most likely a customer for a trades business.
+    return kinds or ["customer"]
+
+
+def _link(connection: Connection, row: Contact, external_id: str, package_title: str) -> None:
+    transfer = db.session.execute(
+        db.select(Transfer).filter_by(
+            connection_id=connection.id, record_type=row.kind, record_id=row.id
+        )
+    ).scalar_one()
+    if transfer.state in IN_PACKAGE and transfer.external_id:
+        return  # already in the package under our own send: keep that link
+    db.session.add(
+        TransferEvent(
+            transfer_id=transfer.id,
+            from_state=transfer.state,
+            to_state=SENT,
+            note=f"imported from {package_title} ({external_id})",
+        )
+    )
+    transfer.state = SENT
+    transfer.external_id = external_id
+    transfer.sent_at = utcnow()
+    transfer.sent_snapshot = snapshot(row.kind, row)
+    transfer.explanation = transfer.reason = transfer.fix_hint = ""
+
+
+def import_contacts(
+    connection: Connection,
+    connector: Connector,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Create the package's active contacts here, linked; refuses to run a second time."""
+    if connection.imported_at is not None:
+        raise ImportAlreadyDone(connection)
+    title = connector_class(connection.package).title
+    result = ImportResult()
+    seen = 0
+    for contact in connector.contacts():
+        seen += 1
+        if not contact.active:
+            result.skipped_archived += 1
+            continue
+        for kind in _kinds(contact):
+            source_id = _source_id(connection.package, contact)
+            row = db.session.execute(
+                db.select(Contact).filter_by(
+                    company_id=connection.company_id, kind=kind, source_id=source_id
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                row = Contact(
+                    company_id=connection.company_id,
+                    kind=kind,
+                    source_id=source_id,
+                    name=contact.name,
+                    email=contact.email,
+                    phone=contact.phone,
+                    address={
+                        "line1": contact.address.line1,
+                        "line2": contact.address.line2,
+                        "city": contact.address.city,
+                        "postcode": contact.address.postcode,
+                        "country": contact.address.country,
+                    },
+                )
+                db.session.add(row)
+                db.session.flush()
+                record_saved(connection.company_id, kind, row.id, True)
+                result.customers += kind == "customer"
+                result.suppliers += kind == "supplier"
+            else:
+                result.linked_existing += 1
+            _ensure_transfer(connection, kind, row.id)
+            _link(connection, row, contact.external_id, title)
+        if seen % COMMIT_EVERY == 0:
+            db.session.commit()
+            if progress:
+                progress(seen)
+    connection.imported_at = utcnow()
+    db.session.commit()
+    if progress:
+        progress(seen)
+    return result
+
+
+def _ensure_transfer(connection: Connection, kind: str, record_id: int) -> None:
+    """record_saved skips connections that are not connected; the importing one needs its row."""
+    exists = db.session.execute(
+        db.select(Transfer.id).filter_by(
+            connection_id=connection.id, record_type=kind, record_id=record_id
+        )
+    ).first()
+    if exists is None:
+        db.session.add(
+            Transfer(
+                company_id=connection.company_id,
+                connection_id=connection.id,
+                record_type=kind,
+                record_id=record_id,
+            )
+        )
+        db.session.flush()
