@@ -308,7 +308,10 @@ class Connector(ABC):
         code: str,
         redirect_uri: str,
         session: requests.Session | None = None,
+        callback: Mapping[str, str] | None = None,
     ) -> Credentials:
+        """Credentials for an authorisation code. `callback` holds every query parameter the
+        package sent to our redirect URI (QuickBooks Online names the company in `realmId`)."""
         raise NotImplementedError(f"{cls.title} does not use OAuth 2")
 
     @classmethod

@@ -32,6 +32,13 @@ class _FormFields(HTMLParser):
 
 def consent(authorize_url: str, organisation: str | None = None, timeout: float = 30) -> str:
     """Approve the request at `authorize_url`; return the authorisation code."""
+    return consent_callback(authorize_url, organisation, timeout)["code"]
+
+
+def consent_callback(
+    authorize_url: str, organisation: str | None = None, timeout: float = 30
+) -> dict[str, str]:
+    """Approve the request; return every parameter the package sends to our redirect URI."""
     session = requests.Session()
     page = session.get(authorize_url, timeout=timeout)
     if page.status_code != 200:
@@ -54,4 +61,4 @@ def consent(authorize_url: str, organisation: str | None = None, timeout: float 
     query = parse_qs(urlsplit(location).query)
     if "code" not in query:
         raise RuntimeError(f"consent did not return a code: {answer.status_code} {location}")
-    return query["code"][0]
+    return {key: values[0] for key, values in query.items()}

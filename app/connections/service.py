@@ -17,10 +17,12 @@ class ConnectError(Exception):
     """Connecting failed in a way the person connecting can act on."""
 
 
-def exchange_code(package: str, code: str, redirect_uri: str) -> Credentials:
+def exchange_code(
+    package: str, code: str, redirect_uri: str, callback: Mapping[str, str] | None = None
+) -> Credentials:
     cls = connector_class(package)
     try:
-        return cls.exchange_code(current_app.config, code, redirect_uri)
+        return cls.exchange_code(current_app.config, code, redirect_uri, callback=callback)
     except Exception as exc:  # noqa: BLE001 (any failure here is shown to the person connecting)
         raise ConnectError(f"{cls.title} did not accept the authorisation: {exc}") from exc
 

@@ -98,7 +98,9 @@ class XeroConnector(Connector):
         code: str,
         redirect_uri: str,
         session: requests.Session | None = None,
+        callback: Mapping[str, str] | None = None,
     ) -> Credentials:
+        # Xero's callback carries nothing beyond the code: the tenant comes from /connections.
         return http.exchange_code(settings, code, redirect_uri, session)
 
     @classmethod
