@@ -33,6 +33,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     sandbox = _bool(env.get("SANDBOX_MODE"), True)
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     xero_sandbox = f"{base_url}/sandbox/xero"
+    qbo_sandbox = f"{base_url}/sandbox/quickbooks_online"
     cfg: dict[str, Any] = {
         "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
         # Fernet key for tokens and credentials at rest; derived from SECRET_KEY when unset.
@@ -72,8 +73,43 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "XERO_API_URL": env.get(
             "XERO_API_URL", xero_sandbox if sandbox else "https://api.xero.com"
         ).rstrip("/"),
+        # QuickBooks Online (the API lives at {QBO_API_URL}/v3/company/{realmId}/...)
+        "QBO_CLIENT_ID": env.get("QBO_CLIENT_ID", "ledgerlink-sandbox" if sandbox else ""),
+        "QBO_CLIENT_SECRET": env.get("QBO_CLIENT_SECRET", "sandbox-secret" if sandbox else ""),
+        "QBO_SCOPES": env.get("QBO_SCOPES", "com.intuit.quickbooks.accounting"),
+        "QBO_AUTH_URL": env.get(
+            "QBO_AUTH_URL",
+            f"{qbo_sandbox}/connect/oauth2" if sandbox
+            else "https://appcenter.intuit.com/connect/oauth2",
+        ).rstrip("/"),
+        "QBO_TOKEN_URL": env.get(
+            "QBO_TOKEN_URL",
+            f"{qbo_sandbox}/oauth2/v1/tokens/bearer" if sandbox
+            else "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        ).rstrip("/"),
+        "QBO_REVOKE_URL": env.get(
+            "QBO_REVOKE_URL",
+            f"{qbo_sandbox}/oauth2/v1/tokens/revoke" if sandbox
+            else "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+        ).rstrip("/"),
+        "QBO_API_URL": env.get(
+            "QBO_API_URL", qbo_sandbox if sandbox else "https://quickbooks.api.intuit.com"
+        ).rstrip("/"),
+        "QBO_MINOR_VERSION": env.get("QBO_MINOR_VERSION", "75"),
         "HTTP_TIMEOUT_SECONDS": float(env.get("HTTP_TIMEOUT_SECONDS", "30")),
+        # Our own per-connection call budget (under each package's limit). Only a benchmark
+        # against the local sandbox has reason to switch it off.
+        "CALL_BUDGET_ENABLED": _bool(env.get("CALL_BUDGET_ENABLED"), True),
         # The sandbox enforces Xero's real limits unless told otherwise (tests of other things).
         "SANDBOX_RATE_LIMITS": _bool(env.get("SANDBOX_RATE_LIMITS"), True),
+        # Outgoing mail (password resets, invitations, failure digests). With no SMTP_HOST
+        # the mail is written to the log instead of sent (development).
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT") or "587"),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), True),
+        "SMTP_TIMEOUT_SECONDS": float(env.get("SMTP_TIMEOUT_SECONDS", "30")),
+        "MAIL_FROM": env.get("MAIL_FROM", "Ledgerlink <ledgerlink@localhost>"),
     }
     return cfg

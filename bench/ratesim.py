@@ -7,10 +7,9 @@ limit says it may not start yet.
 Two limits can apply, and they count differently:
 - Xero's (as the sandbox enforces them): at most 60 calls started in any rolling 60 s and 5,000 in
   any rolling day. A call over it is answered 429 with Retry-After.
-- Our engine's own budget (app/sync/ratelimit.py): fixed windows aligned to the clock minute and
-  day, at 95% of Xero's figures. A call over it is not sent; the run is parked until the window
-  ends. Fixed windows allow a burst of two windows' worth around an edge, which the rolling
-  limit then refuses: so the engine can still meet 429s.
+- Our engine's own budget (app/sync/ratelimit.py): a rolling minute and a UTC-day counter at 95%
+  of Xero's figures. A call over it is not sent; the run is parked until the oldest call leaves
+  the window (plus the resume cost). Being under Xero's rolling limit, it never meets a 429.
 """
 
 from __future__ import annotations
@@ -39,9 +38,9 @@ def simulate(
     resume_cost: float = 0.0,
 ) -> Simulated:
     """`starts`: call start offsets (s) from the run's start; `end`: the run's measured
-    duration. `budget`: (per minute, per day) of our engine's fixed windows, or None for an ideal
+    duration. `budget`: (per minute, per day) of our engine's budget, or None for an ideal
     client that waits exactly as long as Xero needs. `phase`: wall-clock time the run started
-    (where the fixed window edges fall). `resume_cost`: seconds lost each time the run is parked
+    (where the UTC day's edge falls). `resume_cost`: seconds lost each time the run is parked
     or refused (rescheduling, the worker picking it up, reconciling)."""
     if not starts:
         return Simulated(end)
@@ -49,22 +48,21 @@ def simulate(
     result = Simulated(0.0)
     moment = 0.0
     previous = 0.0
-    minute_edge, minute_used = math.floor(phase / 60) * 60 - phase, 0
     day_edge, day_used = math.floor(phase / DAY) * DAY - phase, 0
     for real in starts:
         moment += real - previous
         previous = real
         while True:
             if budget is not None:
-                if moment >= minute_edge + 60:
-                    minute_edge += math.floor((moment - minute_edge) / 60) * 60
-                    minute_used = 0
                 if moment >= day_edge + DAY:
                     day_edge += math.floor((moment - day_edge) / DAY) * DAY
                     day_used = 0
-                if day_used >= budget[1] or minute_used >= budget[0]:
-                    edge = day_edge + DAY if day_used >= budget[1] else minute_edge + 60
-                    moment = edge + resume_cost
+                if day_used >= budget[1]:
+                    moment = day_edge + DAY + resume_cost
+                    result.parked += 1
+                    continue
+                if len(sent) >= budget[0] and sent[-budget[0]] + 60 > moment:
+                    moment = math.ceil(sent[-budget[0]] + 60 - moment) + moment + resume_cost
                     result.parked += 1
                     continue
             # The rolling limits: the call n places back must be at least a window old.
@@ -79,13 +77,10 @@ def simulate(
                 moment += wait  # an ideal client waits just long enough
             else:
                 # Sent anyway, refused: the budget was taken, the run waits Retry-After.
-                minute_used += 1
                 day_used += 1
                 result.refused += 1
                 moment += math.ceil(wait) + resume_cost
         sent.append(moment)
-        if budget is not None:
-            minute_used += 1
-            day_used += 1
+        day_used += 1
     result.seconds = sent[-1] + (end - starts[-1])
     return result

@@ -3,6 +3,7 @@ and checking each is there exactly once with the source's totals to the penny.""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,9 @@ def read_back(app: Any, base_url: str, connection_id: int, collection: str) -> l
     while True:
         r = requests.get(f"{base_url}/sandbox/xero/api.xro/2.0/{collection}", headers=headers,
                          params={"page": page}, timeout=60)
+        if r.status_code == 429:
+            time.sleep(float(r.headers.get("Retry-After", "1")))
+            continue
         r.raise_for_status()
         batch = r.json()[collection]
         items += batch
@@ -34,8 +38,9 @@ def read_back(app: Any, base_url: str, connection_id: int, collection: str) -> l
 
 
 def verify(app: Any, base_url: str, connection_id: int, payloads: list[tuple[str, dict]]
-           ) -> tuple[list[str], list[str]]:
-    """(problems with exactly-once, problems with totals); empty lists mean all is well."""
+           ) -> tuple[list[str], list[str], list[str]]:
+    """Problems with (exactly-once, totals, credit-note allocations); empty lists mean all is
+    well."""
     from app.demo_records import invoice_total
 
     once: list[str] = []
@@ -56,9 +61,10 @@ def verify(app: Any, base_url: str, connection_id: int, payloads: list[tuple[str
     invoices = {b["number"]: b for p, b in payloads if p == "invoices"}
     credits = {b["number"]: b for p, b in payloads if p == "credit-notes"}
     check("Contacts", "ContactNumber", customers)
+    found_by: dict[str, dict[str, dict]] = {}
     for collection, key, expected in (("Invoices", "InvoiceNumber", invoices),
                                       ("CreditNotes", "CreditNoteNumber", credits)):
-        found = check(collection, key, expected)
+        found = found_by[collection] = check(collection, key, expected)
         for number, body in expected.items():
             if number in found and Decimal(str(found[number]["Total"])) != invoice_total(body):
                 totals.append(f"{number}: {found[number]['Total']} != {invoice_total(body)}")
@@ -67,8 +73,7 @@ def verify(app: Any, base_url: str, connection_id: int, payloads: list[tuple[str
     by_number = {b["source_id"]: b["number"] for b in invoices.values()}
     expected_pay = {(b["source_id"], by_number[a["invoice_source_id"]]): a["amount"]
                     for p, b in payloads if p == "payments" for a in b["allocations"]}
-    xinvoices = {i["InvoiceID"]: i["InvoiceNumber"]
-                 for i in read_back(app, base_url, connection_id, "Invoices")}
+    xinvoices = {i["InvoiceID"]: i["InvoiceNumber"] for i in found_by["Invoices"].values()}
     seen = Counter()
     for x in read_back(app, base_url, connection_id, "Payments"):
         ref = str(x.get("Reference") or "")
@@ -83,4 +88,15 @@ def verify(app: Any, base_url: str, connection_id: int, payloads: list[tuple[str
         once.append(f"Payments: {len(dupes)} twice or more, e.g. {dupes[:3]}")
     if missing:
         once.append(f"Payments: {len(missing)} missing, e.g. {sorted(missing)[:3]}")
-    return once, totals
+    # Each credit note is allocated to its invoice (no payment touches those invoices), so the
+    # invoice owes its total less the credit.
+    allocated: list[str] = []
+    for body in credits.values():
+        number = by_number.get(body.get("invoice_source_id") or "")
+        invoice = found_by["Invoices"].get(number or "")
+        if invoice is None:
+            continue
+        owed = invoice_total(invoices[number]) - invoice_total(body)
+        if Decimal(str(invoice["AmountDue"])) != owed:
+            allocated.append(f"{body['number']} on {number}: due {invoice['AmountDue']} != {owed}")
+    return once, totals, allocated

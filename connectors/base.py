@@ -349,3 +349,12 @@ class Connector(ABC):
     @abstractmethod
     def find(self, record: Record) -> str | None:
         """The package id of a record whose send is uncertain, looked up by its reference."""
+
+    def complete(self, record: Record, external_id: str) -> Outcome:
+        """Finish the follow-up steps of a record that find() located (e.g. allocating a
+        credit note that was created but not yet applied to its invoice).
+
+        Must be idempotent: it runs after any uncertain send. Packages whose records are
+        created in one call have nothing to finish.
+        """
+        return Sent(external_id)

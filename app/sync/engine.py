@@ -6,6 +6,7 @@ wait for the package is parked and rescheduled, never slept on.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import requests
@@ -73,10 +74,14 @@ def build_connector(connection: Connection, run: Run | None, log: ExchangeLog) -
         if run is not None:
             run.calls += 1
 
-    budget = CallBudget(get_redis(), connection.id, cls.limits, on_call=count_call)
+    throttle = (
+        CallBudget(get_redis(), connection.id, cls.limits, on_call=count_call)
+        if current_app.config.get("CALL_BUDGET_ENABLED", True)
+        else count_call
+    )
     session = requests.Session()
     log.install(session)
-    return cls(current_app.config, creds, throttle=budget, session=session)
+    return cls(current_app.config, creds, throttle=throttle, session=session)
 
 
 class RunExecutor:
@@ -137,6 +142,7 @@ class RunExecutor:
                 plan_kind(connection, kind, chart, self.cls.title)
                 self._push_kind(connector, kind, chart)
             reconcile(connection, connector, chart)  # outcomes that came back uncertain
+            self._pause_for_waiting_records()
         except (RateLimitedError, RunPaused) as exc:
             self._pause(exc.after, exc.problem)
             return
@@ -175,6 +181,20 @@ class RunExecutor:
             if result.pause_for is not None:
                 raise RunPaused(result.pause_for, result.pause_problem or "rate limit")
 
+    def _pause_for_waiting_records(self) -> None:
+        """Records the package told us to hold back are not done: wait for them rather than
+        finish (a resumed run can wake a moment before their time, as RQ schedules in whole
+        seconds)."""
+        latest = db.session.execute(
+            db.select(db.func.max(Transfer.not_before)).filter(
+                Transfer.connection_id == self.connection.id,
+                Transfer.state == PENDING,
+                Transfer.not_before > utcnow(),
+            )
+        ).scalar_one_or_none()
+        if latest is not None:
+            raise RunPaused((latest - utcnow()).total_seconds(), "records held back")
+
     def _pause(self, after: float, problem: str) -> None:
         self.run.status = "waiting"
         self.run.resume_at = utcnow() + timedelta(seconds=after)
@@ -183,7 +203,8 @@ class RunExecutor:
             f"{self.run.resume_at:%H:%M:%S} UTC."
         )
         db.session.commit()
-        enqueue_run(self.run.id, delay_seconds=after)
+        # RQ schedules in whole seconds: round up so the run never wakes before its time.
+        enqueue_run(self.run.id, delay_seconds=math.ceil(after) + 1)
 
     def _finish(self, status: str, detail: str) -> None:
         self.run.status = status

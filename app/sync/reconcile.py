@@ -15,7 +15,14 @@ from app.sync.canonical import Chart
 from app.sync.plan import set_state
 from app.sync.push import BatchResult, apply_outcome, build_records
 from app.sync.records import KIND_ORDER
-from connectors.base import Connector, Sent
+from connectors.base import (
+    AuthLost,
+    AuthLostError,
+    Connector,
+    RateLimitedError,
+    RetryLater,
+    Sent,
+)
 
 
 def expired_claims(connection_id: int) -> list[Transfer]:
@@ -52,7 +59,14 @@ def reconcile(connection: Connection, connector: Connector, chart: Chart) -> int
         _, record, snap = built[0]
         external_id = connector.find(record)
         if external_id:
-            apply_outcome(t, Sent(external_id), snap, connector.title, record.reference, result)
+            outcome = connector.complete(record, external_id)
+            if isinstance(outcome, RetryLater):
+                raise RateLimitedError(outcome.after, outcome.problem)  # the claim stays open
+            if isinstance(outcome, AuthLost):
+                raise AuthLostError(outcome.detail)
+            if not isinstance(outcome, Sent):
+                continue  # still unsure; the claim stays expired for the next attempt
+            apply_outcome(t, outcome, snap, connector.title, record.reference, result)
             found += 1
         else:
             set_state(

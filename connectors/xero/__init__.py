@@ -208,6 +208,13 @@ class XeroConnector(Connector):
             return [Uncertain("internal: outcome count mismatch")] * len(batch)
         return outcomes
 
+    def complete(self, record: Any, external_id: str) -> Outcome:
+        if isinstance(record, DocumentRecord) and record.kind == "credit_note" and (
+            record.invoice_external_id
+        ):
+            return Pusher(self.client).complete(record, external_id)
+        return super().complete(record, external_id)
+
     def find(self, record: Any) -> str | None:
         if isinstance(record, ContactRecord):
             return Pusher(self.client).find_contact(record)

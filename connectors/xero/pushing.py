@@ -220,39 +220,75 @@ class Pusher:
         self._allocate(batch, outcomes)
         return outcomes
 
-    def _allocate(self, batch: Sequence[DocumentRecord], outcomes: Sequence[Outcome]) -> None:
-        """Apply each new credit note to its invoice, up to what the invoice still owes."""
+    def _allocate(self, batch: Sequence[DocumentRecord], outcomes: list[Outcome]) -> None:
+        """Apply each new credit note to its invoice, up to what the invoice still owes.
+
+        A credit note whose allocation was interrupted (rate limit, network, Xero down) becomes
+        Uncertain: the engine then looks it up with find() and finishes it with complete(),
+        which allocates it if it still is not. Never a resend, never a lost allocation.
+        """
         todo = [
-            (rec, out.external_id)
-            for rec, out in zip(batch, outcomes, strict=True)
+            (i, rec, out.external_id)
+            for i, (rec, out) in enumerate(zip(batch, outcomes, strict=True))
             if isinstance(out, Sent) and rec.invoice_external_id
         ]
         if not todo:
             return
         try:
-            ids = ",".join(sorted({rec.invoice_external_id or "" for rec, _ in todo}))
+            ids = ",".join(sorted({rec.invoice_external_id or "" for _, rec, _ in todo}))
             reply = self.client.get("/Invoices", {"IDs": ids})
             due = {
                 inv.get("InvoiceID"): _money(inv.get("AmountDue"))
                 for inv in check_items(reply, "Invoices")
             }
-        except Exception:  # noqa: BLE001 - the credit notes exist; allocation is best effort
+        except Exception as exc:  # noqa: BLE001 - the credit notes exist; finish them later
+            for i, _, _ in todo:
+                outcomes[i] = Uncertain(f"credit note created; allocation pending: {exc}")
             return
-        for rec, credit_note_id in todo:
+        for i, rec, credit_note_id in todo:
             owed = due.get(rec.invoice_external_id)
             if owed is None or owed <= 0:
                 continue
             amount = min(rec.total, owed)
-            key = hashlib.sha256(f"{rec.key}:allocation".encode()).hexdigest()[:64]
             try:
-                self.client.put(
-                    f"/CreditNotes/{credit_note_id}/Allocations",
-                    payloads.allocation_payload(rec.invoice_external_id or "", amount, rec.date),
-                    key,
-                )
-            except Exception:  # noqa: BLE001, S112 - see the module docstring of connectors.xero
+                self._put_allocation(rec, credit_note_id, amount)
+            except XeroRequestError:
+                continue  # Xero refused it (e.g. already allocated): the credit note stands
+            except Exception as exc:  # noqa: BLE001 - interrupted: finish it later
+                outcomes[i] = Uncertain(f"credit note created; allocation pending: {exc}")
                 continue
             due[rec.invoice_external_id] = owed - amount
+
+    def _put_allocation(self, rec: DocumentRecord, credit_note_id: str, amount: Decimal) -> None:
+        key = hashlib.sha256(f"{rec.key}:allocation".encode()).hexdigest()[:64]
+        self.client.put(
+            f"/CreditNotes/{credit_note_id}/Allocations",
+            payloads.allocation_payload(rec.invoice_external_id or "", amount, rec.date),
+            key,
+        )
+
+    def complete(self, rec: DocumentRecord, credit_note_id: str) -> Outcome:
+        """Allocate a credit note found after an uncertain send, unless it already is."""
+        try:
+            reply = self.client.get(f"/CreditNotes/{credit_note_id}")
+            note = check_items(reply, "CreditNotes", 1)[0]
+            allocated_to = {
+                (a.get("Invoice") or {}).get("InvoiceID") for a in note.get("Allocations") or []
+            }
+            remaining = _money(note.get("RemainingCredit"))
+            if rec.invoice_external_id in allocated_to or not remaining or remaining <= 0:
+                return Sent(credit_note_id)
+            reply = self.client.get("/Invoices", {"IDs": rec.invoice_external_id or ""})
+            invoices = check_items(reply, "Invoices")
+            owed = _money(invoices[0].get("AmountDue")) if invoices else None
+            if owed is None or owed <= 0:
+                return Sent(credit_note_id)
+            self._put_allocation(rec, credit_note_id, min(remaining, owed))
+        except XeroRequestError:
+            return Sent(credit_note_id)  # refused by Xero: the credit note itself is there
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
+            return batch_outcome(exc)
+        return Sent(credit_note_id)
 
     def payments(self, batch: Sequence[PaymentRecord]) -> list[Outcome]:
         """All allocations of all receipts in one PUT /Payments; one outcome per receipt."""
