@@ -51,7 +51,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # The run lock a pushing worker holds and beats; a dead worker's lock expires after it.
         # Keep it and LEASE_SECONDS longer than HTTP_TIMEOUT_SECONDS.
         "RUN_LOCK_SECONDS": int(env.get("RUN_LOCK_SECONDS", "60")),
+        # Official specs the sandboxes check every request against (set by the tests).
         "XERO_SANDBOX_SPEC": env.get("XERO_SANDBOX_SPEC", ""),
+        "QBO_SANDBOX_XSD": env.get("QBO_SANDBOX_XSD", ""),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

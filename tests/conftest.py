@@ -24,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 XERO_SPEC = SHARED / "specs" / "xero" / "xero_accounting.yaml"
+QBO_XSD = SHARED / "specs" / "quickbooks-online" / "Finance.xsd"
 
 _TMP = Path(tempfile.mkdtemp(prefix="ledgerlink-tests-"))
 atexit.register(shutil.rmtree, _TMP, True)
@@ -59,6 +60,8 @@ def _setup_environment() -> None:
     env["RUN_LOCK_SECONDS"] = "15"
     if XERO_SPEC.exists():
         env["XERO_SANDBOX_SPEC"] = str(XERO_SPEC)
+    if QBO_XSD.exists():
+        env["QBO_SANDBOX_XSD"] = str(QBO_XSD)
 
 
 _setup_environment()

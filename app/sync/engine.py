@@ -137,13 +137,17 @@ class RunExecutor:
                 run.total = _count_open(connection.id)
                 db.session.commit()
             chart = Chart.load(connection.company_id, connection.id)
-            reconcile(connection, connector, chart)
+            run.sent += reconcile(connection, connector, chart)
             for kind in KIND_ORDER:
                 plan_kind(connection, kind, chart, self.cls.title)
                 self._push_kind(connector, kind, chart)
-            reconcile(connection, connector, chart)  # outcomes that came back uncertain
+            run.sent += reconcile(connection, connector, chart)  # uncertain outcomes
             self._pause_for_waiting_records()
-        except (RateLimitedError, RunPaused) as exc:
+            self._pause_while_uncertain()
+        except RateLimitedError as exc:
+            self._pause(exc.after, f"{self.cls.title} asked us to slow down ({exc.problem})")
+            return
+        except RunPaused as exc:
             self._pause(exc.after, exc.problem)
             return
         except (AuthLostError, RunStopped) as exc:
@@ -179,7 +183,23 @@ class RunExecutor:
                 connector.credentials = fresh_credentials(self.connection, force=True)
                 continue
             if result.pause_for is not None:
-                raise RunPaused(result.pause_for, result.pause_problem or "rate limit")
+                raise RunPaused(
+                    result.pause_for,
+                    f"{self.cls.title} asked us to slow down ({result.pause_problem or 'limit'})",
+                )
+
+    def _pause_while_uncertain(self) -> None:
+        """Sends we could not confirm even by looking them up (the package is slow or down)
+        are not done either: try again shortly rather than call the run finished."""
+        open_claims = db.session.execute(
+            db.select(db.func.count(Transfer.id)).filter(
+                Transfer.connection_id == self.connection.id, Transfer.state == SENDING
+            )
+        ).scalar_one()
+        if open_claims:
+            raise RunPaused(
+                15, f"{self.cls.title} has not confirmed {open_claims} record(s) yet"
+            )
 
     def _pause_for_waiting_records(self) -> None:
         """Records the package told us to hold back are not done: wait for them rather than
@@ -193,15 +213,15 @@ class RunExecutor:
             )
         ).scalar_one_or_none()
         if latest is not None:
-            raise RunPaused((latest - utcnow()).total_seconds(), "records held back")
+            raise RunPaused(
+                (latest - utcnow()).total_seconds(),
+                f"{self.cls.title} asked us to hold some records back",
+            )
 
     def _pause(self, after: float, problem: str) -> None:
         self.run.status = "waiting"
         self.run.resume_at = utcnow() + timedelta(seconds=after)
-        self.run.detail = (
-            f"{self.cls.title} asked us to slow down ({problem}); carrying on at "
-            f"{self.run.resume_at:%H:%M:%S} UTC."
-        )
+        self.run.detail = f"{problem}; carrying on at {self.run.resume_at:%H:%M:%S} UTC."
         db.session.commit()
         # RQ schedules in whole seconds: round up so the run never wakes before its time.
         enqueue_run(self.run.id, delay_seconds=math.ceil(after) + 1)

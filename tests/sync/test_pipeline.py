@@ -50,10 +50,14 @@ def _check_books(books, payloads) -> None:  # type: ignore[no-untyped-def]
         inv = by_id[x["Invoice"]["InvoiceID"]]
         paid[source_by_number[inv["InvoiceNumber"]]] += Decimal(str(x["Amount"]))
     assert paid == expected
-    # Paid invoices are settled to the penny in Xero.
+    # Paid invoices are settled to the penny in Xero, and credited ones reduced by the credit.
+    number_of = {b["source_id"]: n for n, b in invoices.items()}
     for source_id in expected:
-        number = next(n for n, b in invoices.items() if b["source_id"] == source_id)
-        assert Decimal(str(xinvoices[number]["AmountDue"])) == 0, number
+        assert Decimal(str(xinvoices[number_of[source_id]]["AmountDue"])) == 0, source_id
+    for body in credits.values():
+        number = number_of[body["invoice_source_id"]]
+        owed = invoice_total(invoices[number]) - invoice_total(body)
+        assert Decimal(str(xinvoices[number]["AmountDue"])) == owed, number
 
 
 def test_full_journey_exactly_once(connected_books, worker_process) -> None:
