@@ -36,11 +36,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import models  # noqa: F401  (registers every table)
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.connections.routes import bp as connections_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.errors import register_error_handlers
+    from app.linking.routes import bp as linking_bp
+    from app.mapping.routes import bp as mapping_bp
+    from app.records.routes import bp as records_bp
+    from app.settings.routes import bp as settings_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(mapping_bp)
+    app.register_blueprint(linking_bp)
+    app.register_blueprint(connections_bp)
+    app.register_blueprint(records_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # authenticated by bearer API keys, not cookies
     register_error_handlers(app)

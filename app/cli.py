@@ -12,7 +12,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("demo")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
     def demo(as_json: bool) -> None:
-        """Create (or reuse) the demo company connected to the sandbox Xero."""
+        """Create (or reuse) the demo company connected to the sandbox Xero and QuickBooks
+        Online."""
         from app.demo import ensure_demo
 
         if not current_app.config["SANDBOX_MODE"]:

@@ -1,6 +1,7 @@
-"""The scripted demo: a UK VAT-registered company connected to the sandbox Xero.
+"""The scripted demo: a UK VAT-registered company connected to the sandbox Xero and to a sandbox
+QuickBooks Online company.
 
-Idempotent: running it again reuses the company, its login and its connection.
+Idempotent: running it again reuses the company, its login and its connections.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import requests
 from flask import Flask, current_app
 
 from app.companies import create_company
-from app.connections.sandbox_consent import consent
+from app.connections.sandbox_consent import consent, consent_callback
 from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
 from app.demo_records import generate
 from app.extensions import db
@@ -24,6 +25,7 @@ DEMO_COMPANY = "Acme Heating Ltd (demo)"
 DEMO_EMAIL = "demo@ledgerlink.example"
 DEMO_PASSWORD = "ledgerlink-demo"  # noqa: S105 (a published demo login, sandbox only)
 DEMO_ORGANISATION = "Acme Heating Ltd (Xero sandbox)"
+DEMO_QBO_COMPANY = "Acme Heating Ltd (QuickBooks sandbox)"
 
 # Our chart mapped to the sandbox organisation's UK chart.
 XERO_ACCOUNTS = {
@@ -38,6 +40,23 @@ XERO_TAX_RATES = {
     "reduced": "RROUTPUT",
     "zero": "ZERORATEDOUTPUT",
     "exempt": "EXEMPTOUTPUT",
+}
+
+# Our chart mapped to the sandbox QuickBooks Online company (connectors/quickbooks_online/
+# sandbox_store.py). Sales lines post through items, so our sales accounts map to item ids;
+# bank and expenses to account ids; VAT rates to tax code ids.
+QBO_ACCOUNTS = {
+    "sales": "1",  # item "Services"
+    "materials_sales": "2",  # item "Materials"
+    "callout_fees": "3",  # item "Call-out"
+    "bank": "35",  # account "Current account"
+    "expenses": "52",  # account "General expenses"
+}
+QBO_TAX_RATES = {
+    "standard": "2",  # 20.0% S
+    "reduced": "3",  # 5.0% R
+    "zero": "4",  # 0.0% Z
+    "exempt": "5",  # Exempt
 }
 
 
@@ -74,6 +93,22 @@ def connect_sandbox_xero(company_id: int, organisation: str) -> Connection:
     tenant = next((t for t in tenants if t.name == organisation), tenants[0])
     connection = save_connection(company_id, "xero", creds, tenant)
     set_mapping(connection, XERO_ACCOUNTS, XERO_TAX_RATES)
+    return connection
+
+
+def connect_sandbox_qbo(company_id: int, company_name: str) -> Connection:
+    """Connect a new sandbox QuickBooks Online company through the consent page and the code
+    exchange; the realmId arrives with the code in the callback, as from Intuit."""
+    cls = connector_class("quickbooks_online")
+    state = secrets.token_urlsafe(16)
+    url = cls.authorization_url(current_app.config, redirect_uri(), state)
+    callback = consent_callback(url, organisation=company_name)
+    creds = exchange_code("quickbooks_online", callback["code"], redirect_uri(),
+                          callback=callback)
+    tenants = list_tenants("quickbooks_online", creds)
+    tenant = next((t for t in tenants if t.id == callback.get("realmId")), tenants[0])
+    connection = save_connection(company_id, "quickbooks_online", creds, tenant)
+    set_mapping(connection, QBO_ACCOUNTS, QBO_TAX_RATES)
     return connection
 
 
@@ -121,21 +156,33 @@ def _ensure_demo() -> dict[str, Any]:
     ).scalar_one_or_none()
     if connection is None or connection.status != "connected":
         connection = connect_sandbox_xero(company.id, DEMO_ORGANISATION)
+    qbo = db.session.execute(
+        db.select(Connection).filter_by(company_id=company.id, package="quickbooks_online")
+    ).scalar_one_or_none()
+    if qbo is None or qbo.status != "connected":
+        qbo = connect_sandbox_qbo(company.id, DEMO_QBO_COMPANY)
     if new:
         _post_sample_records(api_key)
     from app.sync.tokens import fresh_credentials
 
     creds = fresh_credentials(connection)
+    qbo_creds = fresh_credentials(qbo)
     return {
         "company_id": company.id,
         "api_key": api_key,
         "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-        "connections": {"xero": connection.id},
+        "connections": {"xero": connection.id, "quickbooks_online": qbo.id},
         "sandbox": {
             "xero": {
                 "api_url": f"{current_app.config['XERO_API_URL']}/api.xro/2.0",
                 "tenant_id": creds.tenant_id,
                 "access_token": creds.access_token,
-            }
+            },
+            # {api_url}/v3/company/{realm_id}/... is QuickBooks Online's own API.
+            "quickbooks_online": {
+                "api_url": current_app.config["QBO_API_URL"],
+                "realm_id": qbo_creds.tenant_id,
+                "access_token": qbo_creds.access_token,
+            },
         },
     }

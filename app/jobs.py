@@ -99,3 +99,19 @@ def cron_tick() -> dict[str, int]:
 
 def stale_after() -> timedelta:
     return timedelta(seconds=int(current_app.config.get("RUN_LOCK_SECONDS", 60)) * 2)
+
+
+@_job
+def send_password_reset(email: str) -> bool:
+    """The password-reset mail, queued so the page answers alike for unknown addresses."""
+    from app.auth.reset import send_reset_mail
+
+    return send_reset_mail(email)
+
+
+@_job
+def send_digests() -> dict[str, int]:
+    """Hourly: each company whose digest frequency is due gets its failure digest."""
+    from app.sync.digest import send_due_digests
+
+    return send_due_digests()

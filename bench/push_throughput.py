@@ -1,13 +1,17 @@
-"""Push N records through the real pipeline to the Xero sandbox and print the figures.
+"""Push N records through the real pipeline to each package's sandbox and print the figures,
+the packages side by side.
 
 inbound API over HTTP -> Send Data run (a real RQ worker, or in-process with --in-process)
--> the Xero connector -> the sandbox over HTTP; then read back through the sandbox's Xero API.
+-> the package's connector -> its sandbox over HTTP; then read back through the package's own
+API (Xero's REST lists, QuickBooks Online's query endpoint).
 
 Prints, never asserts: records/s, API calls per record against the batch floor, and the time the
-same push would take under Xero's real limits (60 calls/min, 5 concurrent, 5,000/day), computed
-by replaying the recorded call times on a simulated clock (bench/ratesim.py).
+same push would take under the package's real limits (Xero: 60 calls/min, 5 concurrent,
+5,000/day; QuickBooks Online: 40 batch calls/min, 500 calls/min, 10 concurrent), computed by
+replaying the recorded call times on a simulated clock (bench/ratesim.py).
 
-    python bench/push_throughput.py [--scale 2] [--records N] [--in-process]
+    python bench/push_throughput.py [--package xero|quickbooks_online|both] [--scale 2]
+                                    [--records N] [--in-process]
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +44,42 @@ from ratesim import simulate  # noqa: E402
 from readback import verify  # noqa: E402
 
 MIX = {"customers": 50, "invoices": 200, "payments": 100, "credit_notes": 20}
-BATCH = 50  # Xero's items per create request, as the connector uses it
+
+
+@dataclass(frozen=True)
+class Package:
+    """What the bench needs to know about one package's sandbox and limits."""
+
+    key: str
+    title: str
+    api_prefixes: tuple[str, ...]  # request paths that are API calls
+    token_prefix: str  # request paths that are OAuth token calls
+    batch: int  # records per create request, as the connector sends them
+    per_minute: int  # the package's own calls per rolling minute
+    per_day: int | None
+    concurrency: int
+    extra_floor: Callable[[dict[str, int]], tuple[int, str]]  # (calls, what they are)
+
+
+def _xero_extra(mix: dict[str, int]) -> tuple[int, str]:
+    # Per credit-note batch one GET /Invoices for the amounts due, and one PUT
+    # .../Allocations per credit note (Xero allocates one credit note per call).
+    n = mix["credit_notes"]
+    return math.ceil(n / 50) + n, "credit-note allocation calls"
+
+
+def _qbo_extra(mix: dict[str, int]) -> tuple[int, str]:
+    # QBO applies a credit memo to its invoice with a (zero) Payment: 10 per batch.
+    return math.ceil(mix["credit_notes"] / 10), "credit-memo apply batches"
+
+
+PACKAGES = {
+    "xero": Package("xero", "Xero", ("/sandbox/xero/api.xro/", "/sandbox/xero/connections"),
+                    "/sandbox/xero/identity/", 50, 60, 5000, 5, _xero_extra),
+    "quickbooks_online": Package(
+        "quickbooks_online", "QuickBooks Online", ("/sandbox/quickbooks_online/v3/",),
+        "/sandbox/quickbooks_online/oauth2/", 10, 40, None, 10, _qbo_extra),
+}
 
 
 # ---------------------------------------------------------------------------- environment
@@ -73,22 +114,33 @@ def setup_environment(args: argparse.Namespace, tmp: Path) -> None:
 
 
 class CallRecorder:
-    """WSGI middleware on the served app: every request that reaches the sandbox's Xero API,
+    """WSGI middleware on the served app: every request that reaches a package sandbox's API,
     with its start time, from whichever process made it. The independent count."""
 
     def __init__(self, wsgi_app: Any) -> None:
         self.wsgi_app = wsgi_app
-        self.on = False
+        self.package: Package | None = None  # the package being measured; None: not recording
         self.calls: list[tuple[float, str, str]] = []
         self.token_calls = 0
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
 
+    def start(self, package: Package) -> None:
+        with self.lock:
+            self.package = package
+            self.calls, self.token_calls, self.in_flight, self.max_in_flight = [], 0, 0, 0
+
+    def stop(self) -> None:
+        self.package = None
+
     def __call__(self, environ: dict, start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
-        api = path.startswith("/sandbox/xero/api.xro/") or path == "/sandbox/xero/connections"
-        if not (self.on and (api or path.startswith("/sandbox/xero/identity/"))):
+        package = self.package
+        if package is None:
+            return self.wsgi_app(environ, start_response)
+        api = path.startswith(package.api_prefixes)
+        if not (api or path.startswith(package.token_prefix)):
             return self.wsgi_app(environ, start_response)
         with self.lock:
             if api:
@@ -225,76 +277,160 @@ def transfer_states(app: Any, connection_id: int) -> str:
 
 # ---------------------------------------------------------------------------- figures
 def _endpoint(path: str) -> str:
-    """/sandbox/xero/api.xro/2.0/CreditNotes/<id>/Allocations -> CreditNotes/*/Allocations"""
+    """/sandbox/xero/api.xro/2.0/CreditNotes/<id>/Allocations -> CreditNotes/*/Allocations;
+    /sandbox/quickbooks_online/v3/company/<realm>/batch -> batch"""
+    if "/v3/company/" in path:
+        parts = path.split("/v3/company/", 1)[-1].split("/")[1:]
+        return "/".join("*" if i == 1 else part for i, part in enumerate(parts))
     parts = path.split("/api.xro/2.0/", 1)[-1].split("/")
     return "/".join("*" if i == 1 else part for i, part in enumerate(parts))
 
 
-def batch_floor(mix: dict[str, int]) -> tuple[int, int]:
-    """(create calls, allocation calls): one PUT per 50 of each kind, then per credit-note batch
-    one GET /Invoices for the amounts due and one PUT .../Allocations per credit note."""
-    creates = sum(math.ceil(n / BATCH) for n in mix.values())
-    allocations = math.ceil(mix["credit_notes"] / BATCH) + mix["credit_notes"]
-    return creates, allocations
+def batch_floor(package: Package, mix: dict[str, int]) -> tuple[int, int, str]:
+    """(create calls, the extra calls the package needs to link credits, what those are): one
+    create request per `package.batch` records of each kind."""
+    creates = sum(math.ceil(n / package.batch) for n in mix.values())
+    extra, what = package.extra_floor(mix)
+    return creates, extra, what
 
 
-def report(args: argparse.Namespace, mix: dict[str, int], inbound_s: float, run: Any,
-           push_s: float, calls: list[tuple[float, str, str]], run_start: float,
-           recorder: CallRecorder, once: list[str], totals: list[str],
-           allocated: list[str], states: str) -> None:
+@dataclass
+class Measured:
+    package: Package
+    inbound_s: float
+    run: Any
+    push_s: float
+    calls: list[tuple[float, str, str]]
+    run_start: float
+    token_calls: int
+    max_in_flight: int
+    once: list[str]
+    totals: list[str]
+    allocated: list[str]
+    states: str
+
+
+def figures(args: argparse.Namespace, mix: dict[str, int], m: Measured) -> list[tuple[str, str]]:
+    """The rows printed for one package."""
+    p = m.package
     records = sum(mix.values())
-    starts = [t - run_start for t, _, _ in calls]
-    creates, allocations = batch_floor(mix)
-    floor = creates + allocations
-    ideal = simulate(starts, push_s)
-    wall_phase = time.time() - (time.monotonic() - run_start)
-    # Our engine: 95% budget, rolling minute (app/sync/ratelimit.py), under Xero's rolling limit.
-    engine = simulate(starts, push_s, budget=(57, 4750), phase=wall_phase, resume_cost=1.0)
-    per_record = len(calls) / records if records else 0.0
-    by_kind = Counter(f"{m} {_endpoint(p)}" for _, m, p in calls)
-    mode = "in-process (execute_run)" if args.in_process else "real RQ worker (python worker.py)"
+    starts = [t - m.run_start for t, _, _ in m.calls]
+    creates, extra, extra_what = batch_floor(p, mix)
+    floor = creates + extra
+    per_day = p.per_day or 10**9
+    ideal = simulate(starts, m.push_s, p.per_minute, per_day)
+    wall_phase = time.time() - (time.monotonic() - m.run_start)
+    # Our engine: 95% of the connector's budget, rolling minute (app/sync/ratelimit.py).
+    from connectors import connector_class
+
+    limits = connector_class(p.key).limits
+    budget = (max(1, int(limits.calls_per_minute * 0.95)),
+              int((limits.calls_per_day or 10**9) * 0.95))
+    engine = simulate(starts, m.push_s, p.per_minute, per_day, budget=budget, phase=wall_phase,
+                      resume_cost=1.0)
+    per_record = len(m.calls) / records if records else 0.0
+    by_kind = Counter(f"{meth} {_endpoint(path)}" for _, meth, path in m.calls)
+    limit_words = f"{p.per_minute} calls/min rolling" + (
+        f", {p.per_day:,}/day" if p.per_day else "")
     if args.real_limits:
-        # The recorded times already include the throttling (and the 429s): nothing to replay.
-        simulated = [("with Xero's limits", "see push: measured with the limits on")]
+        simulated = [("with the package's limits", "measured: see push (limits on)")]
     else:
         simulated = [
-            ("with Xero's limits", f"{ideal.seconds:.1f} s  = {records / ideal.seconds:.1f} "
-                                   "records/s, ideal client (60 calls/min rolling, 5,000/day; "
-                                   "simulated clock)"),
-            ("  ... our engine", f"{engine.seconds:.1f} s  = {records / engine.seconds:.1f} "
-                                 f"records/s: budget parked the run {engine.parked}x, Xero "
-                                 f"would answer 429 {engine.refused}x (57/min rolling, "
-                                 "+1 s per resume; simulated clock)"),
+            ("with the package's limits", f"{ideal.seconds:.1f} s = "
+                                          f"{records / ideal.seconds:.1f} rec/s, ideal client "
+                                          f"({limit_words}; simulated)"),
+            ("  ... our engine", f"{engine.seconds:.1f} s = {records / engine.seconds:.1f} "
+                                 f"rec/s: parked {engine.parked}x, 429 {engine.refused}x "
+                                 f"(budget {budget[0]}/min; simulated)"),
         ]
-    rows = [
-        ("records", f"{records}  ({', '.join(f'{k} {v}' for k, v in mix.items())})"),
-        ("database", os.environ["DATABASE_URL"].split("://", 1)[0]),
-        ("run executed by", mode),
+    ratio = (len(m.calls) / floor) if floor else 0.0
+    run = m.run
+    return [
+        ("records", f"{records}"),
         ("run status", f"{run.status}: sent {run.sent}, failed {run.failed}, "
                        f"blocked {run.blocked}{'  ' + run.detail if run.detail else ''}"),
-        ("transfers", states),
-        ("inbound API", f"{inbound_s:.1f} s  = {records / inbound_s:.0f} records/s "
-                        f"({args.inbound_threads} client thread(s))"),
-        ("push (Send Data)", f"{push_s:.1f} s  = {records / push_s:.1f} records/s, "
-                             + ("limits ON (measured)" if args.real_limits else "limits off")),
-        ("API calls", f"{len(calls)} seen by the sandbox, {run.calls} counted by the run "
-                      f"budget; +{recorder.token_calls} token call(s)"),
+        ("transfers", m.states),
+        ("inbound API", f"{m.inbound_s:.1f} s = {records / m.inbound_s:.0f} rec/s"),
+        ("push (Send Data)", f"{m.push_s:.1f} s = {records / m.push_s:.1f} rec/s, "
+                             + ("limits ON" if args.real_limits else "limits off")),
+        ("API calls", f"{len(m.calls)} seen, {run.calls} budgeted; +{m.token_calls} token"),
         ("calls by endpoint", ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items()))),
-        ("calls per record", f"{per_record:.3f}  (floor {floor / records:.3f} = {creates} "
-                             f"batch creates + {allocations} credit-note allocation calls)"),
-        ("max concurrent calls", f"{recorder.max_in_flight} (Xero allows 5)"),
+        ("records per create call", f"{p.batch}"),
+        ("batch floor", f"{floor} = {creates} creates + {extra} {extra_what}"),
+        ("calls per record", f"{per_record:.3f} (floor {floor / records:.3f})"),
+        ("calls / batch floor", f"{ratio:.3f} (issue: at most 1.10) "
+                                + ("OK" if ratio <= 1.1 else "OVER")),
+        ("  ... / creates only", f"{len(m.calls) / creates:.3f}" if creates else "-"),
+        ("max concurrent calls", f"{m.max_in_flight} (allowed {p.concurrency})"),
         *simulated,
-        ("records per Xero day", f"{int(5000 / per_record) if per_record else 0} at this mix "
-                                 "(5,000 calls/day / calls per record)"),
-        ("exactly once", "yes" if not once else "no: " + "; ".join(once)),
-        ("totals to the penny", "yes" if not totals else "no: " + "; ".join(totals[:5])),
-        ("credit notes allocated", "yes" if not allocated else
-         f"no: {len(allocated)} unallocated, e.g. " + "; ".join(allocated[:2])),
+        ("exactly once", "yes" if not m.once else "no: " + "; ".join(m.once)),
+        ("totals to the penny", "yes" if not m.totals else "no: " + "; ".join(m.totals[:5])),
+        ("credit notes applied", "yes" if not m.allocated else
+         f"no: {len(m.allocated)} unapplied, e.g. " + "; ".join(m.allocated[:2])),
     ]
-    width = max(len(k) for k, _ in rows)
+
+
+def report(args: argparse.Namespace, mix: dict[str, int], measured: list[Measured]) -> None:
+    """One column per package; long cells wrap inside their column."""
+    import textwrap
+
+    mode = "in-process (execute_run)" if args.in_process else "real RQ worker (python worker.py)"
     print()
-    for key, value in rows:
-        print(f"{key:<{width}}  {value}")
+    print(f"mix: {', '.join(f'{k} {v}' for k, v in mix.items())}; database "
+          f"{os.environ['DATABASE_URL'].split('://', 1)[0]}; run by {mode}; inbound "
+          f"{args.inbound_threads} client thread(s)")
+    columns = [dict(figures(args, mix, m)) for m in measured]
+    keys = list(columns[0])
+    width = max(len(k) for k in keys)
+    col = 58 if len(columns) > 1 else 100
+    header = [m.package.title for m in measured]
+    print()
+    print(f"{'':<{width}}  " + " | ".join(f"{h:<{col}}" for h in header).rstrip())
+    print(f"{'':<{width}}  " + "-+-".join("-" * col for _ in header))
+    for key in keys:
+        cells = [textwrap.wrap(c.get(key, ""), col) or [""] for c in columns]
+        for i in range(max(len(c) for c in cells)):
+            label = key if i == 0 else ""
+            row = " | ".join(f"{(c[i] if i < len(c) else ''):<{col}}" for c in cells)
+            print(f"{label:<{width}}  {row.rstrip()}")
+
+
+def measure(args: argparse.Namespace, app: Any, recorder: CallRecorder, package: Package,
+            mix: dict[str, int], tmp: Path) -> Measured:
+    """Connect a fresh sandbox company, post the mix, Send Data, read everything back."""
+    from app.companies import create_company
+    from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+    from app.demo_records import generate
+    from app.extensions import db
+
+    tag = uuid.uuid4().hex[:6]
+    connect = connect_sandbox_xero if package.key == "xero" else connect_sandbox_qbo
+    with app.app_context():
+        made = create_company(f"Bench {tag}", f"bench-{tag}@example.test", f"pw-{tag}-bench-pw")
+        company_id, api_key = made.company.id, made.api_key
+        connection_id = connect(company_id, f"Bench Org {tag}").id
+        db.session.remove()
+    payloads = generate(customers=mix["customers"], invoices=mix["invoices"],
+                        payments=mix["payments"], credit_notes=mix["credit_notes"],
+                        prefix=f"B{tag}-")
+    base_url = os.environ["BASE_URL"]
+    print(f"{package.title}: posting {len(payloads)} records through the inbound API ...",
+          flush=True)
+    inbound_s = post_inbound(base_url, api_key, payloads, max(1, args.inbound_threads))
+    print(f"{package.title}: Send Data ...", flush=True)
+    recorder.start(package)
+    run_start = time.monotonic()
+    run, push_s = run_push(app, connection_id, args.in_process, tmp, args.timeout)
+    recorder.stop()
+    calls = [c for c in recorder.calls if c[0] >= run_start]
+    print(f"{package.title}: reading back through its own API ...", flush=True)
+    limits_were = app.config["SANDBOX_RATE_LIMITS"]
+    app.config["SANDBOX_RATE_LIMITS"] = False  # the read-back is not part of what is measured
+    once, totals, allocated = verify(app, base_url, connection_id, payloads)
+    app.config["SANDBOX_RATE_LIMITS"] = limits_were
+    states = transfer_states(app, connection_id)
+    return Measured(package, inbound_s, run, push_s, calls, run_start, recorder.token_calls,
+                    recorder.max_in_flight, once, totals, allocated, states)
 
 
 def main() -> None:
@@ -314,11 +450,14 @@ def main() -> None:
                         help="keep the temporary directory (SQLite database, worker log)")
     parser.add_argument("--inbound-threads", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the run")
+    parser.add_argument("--package", choices=[*PACKAGES, "both"], default="both",
+                        help="which package's sandbox to push to (default: both, side by side)")
     args = parser.parse_args()
     scale = args.scale if not args.records else args.records / sum(MIX.values())
     mix = {k: max(1, round(v * scale)) for k, v in MIX.items()}
     # Payments and credit notes each take invoices of their own (see demo_records.generate).
     mix["payments"] = min(mix["payments"], max(0, mix["invoices"] - mix["credit_notes"]))
+    packages = list(PACKAGES.values()) if args.package == "both" else [PACKAGES[args.package]]
 
     os.chdir(ROOT)
     tmp = Path(tempfile.mkdtemp(prefix="ledgerlink-bench-"))
@@ -328,37 +467,8 @@ def main() -> None:
         atexit.register(shutil.rmtree, tmp, True)
     setup_environment(args, tmp)
     app, recorder = build_app()
-
-    from app.companies import create_company
-    from app.demo import connect_sandbox_xero
-    from app.demo_records import generate
-    from app.extensions import db
-
-    tag = uuid.uuid4().hex[:6]
-    with app.app_context():
-        made = create_company(f"Bench {tag}", f"bench-{tag}@example.test", f"pw-{tag}-bench-pw")
-        company_id, api_key = made.company.id, made.api_key
-        connection_id = connect_sandbox_xero(company_id, f"Bench Org {tag}").id
-        db.session.remove()
-    payloads = generate(customers=mix["customers"], invoices=mix["invoices"],
-                        payments=mix["payments"], credit_notes=mix["credit_notes"],
-                        prefix=f"B{tag}-")
-    base_url = os.environ["BASE_URL"]
-    print(f"posting {len(payloads)} records through the inbound API ...", flush=True)
-    inbound_s = post_inbound(base_url, api_key, payloads, max(1, args.inbound_threads))
-
-    print("Send Data ...", flush=True)
-    recorder.on = True
-    run_start = time.monotonic()
-    run, push_s = run_push(app, connection_id, args.in_process, tmp, args.timeout)
-    recorder.on = False
-    calls = [c for c in recorder.calls if c[0] >= run_start]
-    print("reading back through the sandbox's Xero API ...", flush=True)
-    app.config["SANDBOX_RATE_LIMITS"] = False  # the read-back is not part of what is measured
-    once, totals, allocated = verify(app, base_url, connection_id, payloads)
-    states = transfer_states(app, connection_id)
-    report(args, mix, inbound_s, run, push_s, calls, run_start, recorder, once, totals,
-           allocated, states)
+    measured = [measure(args, app, recorder, package, mix, tmp) for package in packages]
+    report(args, mix, measured)
 
 
 if __name__ == "__main__":

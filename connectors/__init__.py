@@ -12,6 +12,7 @@ from connectors.base import Connector
 # key -> "module:Class", imported on first use so one broken package cannot stop the others.
 _REGISTRY: dict[str, str] = {
     "xero": "connectors.xero:XeroConnector",
+    "quickbooks_online": "connectors.quickbooks_online:QuickBooksOnlineConnector",
 }
 
 

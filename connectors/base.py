@@ -292,6 +292,19 @@ class Connector(ABC):
         self.throttle = throttle or (lambda: None)
         self.session = session or requests.Session()
 
+    @property
+    def credentials(self) -> Credentials:
+        return self._credentials
+
+    @credentials.setter
+    def credentials(self, value: Credentials) -> None:
+        # The engine swaps in refreshed credentials after a forced refresh; a connector's HTTP
+        # client (by convention `self.client`) must use them too, not keep the dead token.
+        self._credentials = value
+        client = getattr(self, "client", None)
+        if client is not None and hasattr(client, "credentials"):
+            client.credentials = value
+
     # ---- OAuth 2 (web packages); class-level because there is no connection yet
     @classmethod
     def oauth_settings(cls, settings: Mapping[str, Any]) -> OAuthSettings:

@@ -31,3 +31,26 @@ class LogoutForm(FlaskForm):
 class CompanySwitchForm(FlaskForm):
     company_id = IntegerField("Company", validators=[DataRequired()])
     next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(
+        "Email",
+        validators=[DataRequired(message="Enter the email address you sign in with."),
+                    Length(max=254)],
+        render_kw={"type": "email", "autocomplete": "username", "autofocus": True},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    # Length is checked by app.auth.reset.password_problem, which says why in a sentence.
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(message="Choose a password.")],
+        render_kw={"autocomplete": "new-password", "autofocus": True},
+    )
+    confirm = PasswordField(
+        "Type it again",
+        validators=[DataRequired(message="Type the password a second time.")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -86,7 +86,7 @@ def login() -> Response | str | tuple[str, int]:
         form.password.errors.append(
             f"Too many failed sign-ins for {email}. For your security, please wait "
             f"{throttle.minutes_phrase(wait)} before trying again, or reset your password "
-            "with your company's admin."
+            "with \"Forgot your password?\" below."
         )
         return render_template("auth/login.html", form=form), 429
 
@@ -145,3 +145,60 @@ def switch() -> Response:
         if m.company_id == session[SESSION_KEY]:
             flash(f"You are now working on {m.company.name}.", "info")
     return redirect(_safe_next(form.next.data))
+
+
+# ---- Password reset and invitations (tokens and mails in app/auth/reset.py) -----------------
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> Response | str | tuple[str, int]:
+    from app.auth.forms import ForgotPasswordForm
+    from app.auth.reset import RESET_MAX_AGE, request_reset
+
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/forgot_password.html", form=form), status
+    # The same answer whether or not the address has an account: the mail goes from a job.
+    request_reset(form.email.data)
+    return render_template("auth/forgot_password_sent.html", email=form.email.data.strip(),
+                           minutes=RESET_MAX_AGE // 60)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    from app.auth.forms import NewPasswordForm
+    from app.auth.reset import (
+        MIN_PASSWORD_LENGTH,
+        TokenExpired,
+        TokenInvalid,
+        check_token,
+        password_problem,
+        set_password,
+    )
+
+    try:
+        use = check_token(token)
+    except TokenExpired:
+        return render_template("auth/reset_link_bad.html", expired=True), 410
+    except TokenInvalid:
+        return render_template("auth/reset_link_bad.html", expired=False), 404
+    form = NewPasswordForm()
+    page = {"form": form, "purpose": use.purpose, "email": use.user.email,
+            "min_length": MIN_PASSWORD_LENGTH}
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/reset_password.html", **page), status
+    problem = password_problem(form.password.data)
+    if problem is None and form.password.data != form.confirm.data:
+        form.confirm.errors.append("The two passwords are not the same. Type them again.")
+        return render_template("auth/reset_password.html", **page), 400
+    if problem:
+        form.password.errors.append(problem)
+        return render_template("auth/reset_password.html", **page), 400
+    set_password(use.user, form.password.data)
+    throttle.clear_failures(use.user.email.lower(), _client_ip())
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    flash("Your password is set. Sign in with it now.", "info")
+    return redirect(url_for("auth.login"))

@@ -10,29 +10,25 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.mapping import waiting
 from app.models import (
-    Account,
-    AccountMapping,
     Connection,
     Contact,
     Document,
-    DocumentLine,
     Payment,
     Run,
-    TaxMapping,
     TaxRate,
     Transfer,
 )
-from app.models.transfer import BLOCKED, FAILED, NEEDS_MANUAL_UPDATE, PENDING, STATES
+from app.models.transfer import BLOCKED, FAILED, NEEDS_MANUAL_UPDATE, STATES
 from app.records.totals import document_totals
 
 ATTENTION_STATES = (FAILED, NEEDS_MANUAL_UPDATE, BLOCKED)
-# Transfers that have not reached the package and could be held up by a missing mapping.
-WAITING_STATES = (PENDING, BLOCKED, FAILED)
+WAITING_STATES = waiting.WAITING_STATES  # defined with the mapping-gap counting it serves
 ATTENTION_LIMIT = 50
 FINISHED = ("finished", "failed")
 ACTIVE = ("queued", "running", "waiting")
@@ -141,47 +137,17 @@ def mapping_gaps(company_id: int, summaries: list[ConnectionSummary]) -> list[Ma
 
 
 def _mapping_gap(company_id: int, connection_id: int, title: str, kind: str) -> MappingGap | None:
-    if kind == "account":
-        model, mapping, fk, line_col = Account, AccountMapping, AccountMapping.account_id, \
-            DocumentLine.account_key
-    else:
-        model, mapping, fk, line_col = TaxRate, TaxMapping, TaxMapping.tax_rate_id, \
-            DocumentLine.tax_rate_key
-    mapped = select(fk).where(mapping.connection_id == connection_id)
-    unmapped = dict(db.session.execute(
-        select(model.key, model.name)
-        .where(model.company_id == company_id, model.id.not_in(mapped))
-    ).all())
-    if not unmapped:
+    # Counted by app/mapping/waiting.py, which the mapping page shares, so both agree.
+    gaps = waiting.unmapped(company_id, connection_id, kind)
+    if not gaps:
         return None
-
-    waiting_docs = (
-        select(Transfer.record_type, DocumentLine.document_id, line_col.label("key"))
-        .join(Document, and_(Document.id == Transfer.record_id,
-                             Document.kind == Transfer.record_type))
-        .join(DocumentLine, DocumentLine.document_id == Document.id)
-        .where(Transfer.company_id == company_id, Document.company_id == company_id,
-               Transfer.connection_id == connection_id, Transfer.state.in_(WAITING_STATES),
-               line_col.in_(unmapped))
-    )
-    rows = [tuple(r) for r in db.session.execute(waiting_docs).all()]
-    if kind == "account":
-        # Payments name the bank account they were paid into.
-        rows += [tuple(r) for r in db.session.execute(
-            select(Transfer.record_type, Payment.id, Payment.bank_account_key)
-            .join(Payment, and_(Payment.id == Transfer.record_id,
-                                Transfer.record_type == "payment"))
-            .where(Transfer.company_id == company_id, Payment.company_id == company_id,
-                   Transfer.connection_id == connection_id,
-                   Transfer.state.in_(WAITING_STATES),
-                   Payment.bank_account_key.in_(unmapped))
-        ).all()]
-    if not rows:
+    per_key = waiting.records_using(company_id, connection_id, kind, gaps)
+    if not per_key:
         return None
-    per_key = Counter(key for _, _, key in {(t, i, k) for t, i, k in rows})
-    names = [unmapped[key] for key, _ in sorted(per_key.items(), key=lambda kv: (-kv[1], kv[0]))]
-    waiting = Counter(t for t, _ in {(t, i) for t, i, _ in rows})
-    return MappingGap(connection_id, title, kind, names, waiting)
+    names = [gaps[key] for key, refs in
+             sorted(per_key.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    return MappingGap(connection_id, title, kind, names,
+                      waiting.by_type(set().union(*per_key.values())))
 
 
 # --- Needs your attention -----------------------------------------------------------------

@@ -3,6 +3,8 @@
 from app.models.chart import Account, AccountMapping, TaxMapping, TaxRate
 from app.models.company import ApiKey, Company, Membership, User, utcnow
 from app.models.connection import Connection
+from app.models.notification import DigestRecipient, DigestState
+from app.models.package_list import PackageList
 from app.models.records import Contact, Document, DocumentLine, Payment, PaymentAllocation
 from app.models.sandbox import SandboxObject
 from app.models.transfer import Attempt, Run, Transfer, TransferEvent
@@ -15,9 +17,12 @@ __all__ = [
     "Company",
     "Connection",
     "Contact",
+    "DigestRecipient",
+    "DigestState",
     "Document",
     "DocumentLine",
     "Membership",
+    "PackageList",
     "Payment",
     "PaymentAllocation",
     "Run",

@@ -33,6 +33,8 @@ class Transfer(db.Model):
         UniqueConstraint("connection_id", "record_type", "record_id"),
         Index("ix_transfers_conn_state_type", "connection_id", "state", "record_type"),
         Index("ix_transfers_company_state", "company_id", "state"),
+        Index("ix_transfers_company_id_id", "company_id", "id"),  # the list, newest first
+        Index("ix_transfers_blocked_by_id", "blocked_by_id"),  # what waits for a record
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -64,6 +66,8 @@ class TransferEvent(db.Model):
     """A transfer's state history, for the record detail page and audits."""
 
     __tablename__ = "transfer_events"
+    # The 30-day chart reads recent sent/failed moves without scanning all history.
+    __table_args__ = (Index("ix_transfer_events_to_state_at", "to_state", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(
         ForeignKey("transfers.id", ondelete="CASCADE"), index=True

@@ -7,7 +7,7 @@ wait for the package is parked and rescheduled, never slept on.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
@@ -64,6 +64,17 @@ def _count_state(connection_id: int, state: str) -> int:
             Transfer.connection_id == connection_id, Transfer.state == state
         )
     ).scalar_one()
+
+
+def _count_preflight_failures(connection_id: int, since: datetime | None) -> int:
+    stmt = db.select(db.func.count(Transfer.id)).filter(
+        Transfer.connection_id == connection_id,
+        Transfer.state == FAILED,
+        Transfer.reason.in_(PREFLIGHT_REASONS),
+    )
+    if since is not None:
+        stmt = stmt.filter(Transfer.updated_at >= since)
+    return db.session.execute(stmt).scalar_one()
 
 
 def build_connector(connection: Connection, run: Run | None, log: ExchangeLog) -> Connector:
@@ -137,11 +148,11 @@ class RunExecutor:
                 run.total = _count_open(connection.id)
                 db.session.commit()
             chart = Chart.load(connection.company_id, connection.id)
-            run.sent += reconcile(connection, connector, chart)
+            self._reconcile(connector, chart)
             for kind in KIND_ORDER:
                 plan_kind(connection, kind, chart, self.cls.title)
                 self._push_kind(connector, kind, chart)
-            run.sent += reconcile(connection, connector, chart)  # uncertain outcomes
+            self._reconcile(connector, chart)  # outcomes that came back uncertain
             self._pause_for_waiting_records()
             self._pause_while_uncertain()
         except RateLimitedError as exc:
@@ -161,6 +172,22 @@ class RunExecutor:
             return
         self._finish("finished", "")
 
+    def _refresh_once(self, connector: Connector, detail: str) -> None:
+        """One forced refresh per run (an access token can die before its stated expiry); if
+        the package still refuses after that, access really is gone."""
+        if self.refreshed:
+            raise AuthLostError(detail)
+        self.refreshed = True
+        db.session.commit()  # release our row lock: the refresh may need the database
+        connector.credentials = fresh_credentials(self.connection, force=True)
+
+    def _reconcile(self, connector: Connector, chart: Chart) -> None:
+        try:
+            self.run.sent += reconcile(self.connection, connector, chart)
+        except AuthLostError as exc:
+            self._refresh_once(connector, str(exc))
+            self.run.sent += reconcile(self.connection, connector, chart)
+
     def _push_kind(self, connector: Connector, kind: str, chart: Chart) -> None:
         size = max(1, int(self.cls.limits.batch_size.get(kind, 1)))
         lease = int(self.config.get("LEASE_SECONDS", 300))
@@ -175,12 +202,7 @@ class RunExecutor:
             self.run.failed += result.failed
             self.heartbeat()
             if result.auth_lost:
-                # One forced refresh (an access token can die before its stated expiry); if
-                # the package still refuses after that, access really is gone.
-                if self.refreshed:
-                    raise AuthLostError(result.auth_lost)
-                self.refreshed = True
-                connector.credentials = fresh_credentials(self.connection, force=True)
+                self._refresh_once(connector, result.auth_lost)
                 continue
             if result.pause_for is not None:
                 raise RunPaused(
@@ -230,6 +252,8 @@ class RunExecutor:
         self.run.status = status
         self.run.detail = detail
         self.run.blocked = _count_state(self.connection.id, BLOCKED)
+        # Records our own checks stopped count as failed too: the bookkeeper must act on them.
+        self.run.failed += _count_preflight_failures(self.connection.id, self.run.started_at)
         self.run.finished_at = utcnow()
         if self.connection.schedule == "automatic":
             interval = int(self.config.get("SEND_INTERVAL_SECONDS", 7200))

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.extensions import db
-from app.models import Connection, Contact, Transfer, TransferEvent, utcnow
-from app.models.transfer import IN_PACKAGE, SENT
-from app.records.snapshot import snapshot
+from app.models import Connection, Contact, Transfer, utcnow
+from app.models.transfer import IN_PACKAGE
 from app.sync.changes import record_saved
+from app.sync.linking import link_transfer
 from connectors import connector_class
 from connectors.base import Connector
 from connectors.base import Contact as PackageContact
@@ -64,19 +64,7 @@ def _link(connection: Connection, row: Contact, external_id: str, package_title:
     ).scalar_one()
     if transfer.state in IN_PACKAGE and transfer.external_id:
         return  # already in the package under our own send: keep that link
-    db.session.add(
-        TransferEvent(
-            transfer_id=transfer.id,
-            from_state=transfer.state,
-            to_state=SENT,
-            note=f"imported from {package_title} ({external_id})",
-        )
-    )
-    transfer.state = SENT
-    transfer.external_id = external_id
-    transfer.sent_at = utcnow()
-    transfer.sent_snapshot = snapshot(row.kind, row)
-    transfer.explanation = transfer.reason = transfer.fix_hint = ""
+    link_transfer(transfer, row, external_id, f"imported from {package_title} ({external_id})")
 
 
 def import_contacts(

@@ -1,5 +1,6 @@
-"""Fixtures for end-to-end runs: a company connected to the sandbox Xero through the real OAuth
-code path, the inbound API over HTTP, real RQ workers, and read-back through Xero's API."""
+"""Fixtures for end-to-end runs: a company connected to a package's sandbox (Xero or QuickBooks
+Online) through the real OAuth code path, the inbound API over HTTP, real RQ workers, and
+read-back through the package's own API (tests/sync/readback.py)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from typing import Any
 import pytest
 import requests
 
+PACKAGES = ("xero", "quickbooks_online")
+
 
 @dataclass
 class Books:
-    """One company connected to its own sandbox Xero organisation."""
+    """One company connected to its own sandbox organisation (Xero) or company (QBO)."""
 
     app: Any
     base_url: str
     company_id: int
     api_key: str
     connection_id: int
+    package: str = "xero"
 
     # ---- the job system's side
     def post(self, path: str, body: dict) -> requests.Response:
@@ -88,6 +92,14 @@ class Books:
                 return items
             page += 1
 
+    def package_books(self, names: dict[str, str] | None = None) -> Any:
+        """Everything in the package, read through its own API (readback.PackageBooks);
+        `names` maps our customers' names to source ids for packages that key customers by
+        name."""
+        from tests.sync.readback import read_books
+
+        return read_books(self.app, self.base_url, self.connection_id, names)
+
     def transfers(self) -> list[Any]:
         with self.app.app_context():
             from app.extensions import db
@@ -102,17 +114,23 @@ class Books:
 
 @pytest.fixture
 def connected_books(app, live_url, make_company) -> Callable[..., Books]:  # type: ignore[no-untyped-def]
-    def _make(schedule: str = "manual") -> Books:
+    def _make(schedule: str = "manual", package: str = "xero") -> Books:
         made = make_company()
         with app.app_context():
-            from app.demo import connect_sandbox_xero
+            from app.demo import connect_sandbox_qbo, connect_sandbox_xero
             from app.extensions import db
 
-            connection = connect_sandbox_xero(made.company_id, f"Org {uuid.uuid4().hex[:8]}")
+            name = f"Org {uuid.uuid4().hex[:8]}"
+            if package == "xero":
+                connection = connect_sandbox_xero(made.company_id, name)
+            elif package == "quickbooks_online":
+                connection = connect_sandbox_qbo(made.company_id, name)
+            else:
+                raise ValueError(f"no sandbox connection for {package}")
             connection.schedule = schedule
             db.session.commit()
             connection_id = connection.id
             db.session.remove()
-        return Books(app, live_url, made.company_id, made.api_key, connection_id)
+        return Books(app, live_url, made.company_id, made.api_key, connection_id, package)
 
     return _make

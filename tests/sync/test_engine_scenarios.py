@@ -9,7 +9,8 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -108,13 +109,14 @@ def _run_row(books: Books, run_id: int) -> Any:
         return run
 
 
-def _connection(books: Books) -> Any:
+def _connection(books: Books) -> SimpleNamespace:
+    """The connection's status and decrypted credentials, as stored now."""
     from app.models import Connection
 
     with _session(books) as s:
-        connection = s.get(Connection, books.connection_id)
-        s.expunge(connection)
-        return connection
+        c = s.get(Connection, books.connection_id)
+        return SimpleNamespace(status=c.status, status_detail=c.status_detail,
+                               tenant_id=c.tenant_id, credentials=c.credentials)
 
 
 def _set_credentials(books: Books, **changes: Any) -> None:
@@ -310,14 +312,34 @@ def test_preflight_failures_never_reach_xero_and_a_mapping_fix_is_enough(
 # ---------------------------------------------------------------------------- 4 rate limits
 
 
-def _wait_for_minute_tail(most: float = 20.0, least: float = 8.0) -> None:
-    """Sleep until between `least` and `most` seconds are left in the current UTC minute, so a
-    pause until the minute's end is short but there is time to reach it."""
-    left = 60 - time.time() % 60
-    if left > most:
-        time.sleep(left - most)
-    elif left < least:
-        time.sleep(left + 60 - most)
+def _worker_ready(app: Any, timeout: float = 60) -> None:
+    """Wait until a worker listens on the queue, so timings below start from a live worker."""
+    from rq import Queue, Worker
+
+    from app.redis_conn import get_redis
+
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        queue = Queue(app.config["RQ_QUEUE"], connection=get_redis())
+        while not Worker.all(queue=queue):
+            assert time.monotonic() < deadline, "no worker started"
+            time.sleep(0.1)
+
+
+def _budget_spent(app: Any, connection_id: int, free_in: float) -> tuple[str, datetime]:
+    """Other workers have made the connection's whole minute of calls (57: 95% of Xero's 60),
+    the oldest of them leaving the sliding window in `free_in` seconds. Returns the key and
+    when the budget frees up."""
+    from app.redis_conn import get_redis
+
+    key = f"ledgerlink:rl:{connection_id}:minute"
+    with app.app_context():
+        now_ms = int(time.time() * 1000)
+        oldest = now_ms - 60_000 + int(free_in * 1000)
+        get_redis().zadd(key, {f"other-{i}": oldest + i for i in range(57)})
+        get_redis().pexpire(key, 60_000)
+    frees_at = datetime.fromtimestamp((oldest + 60_000) / 1000, UTC).replace(tzinfo=None)
+    return key, frees_at
 
 
 def test_spent_call_budget_parks_the_run_and_frees_the_worker(
@@ -336,12 +358,10 @@ def test_spent_call_budget_parks_the_run_and_frees_the_worker(
     other.post_all([_customer(f"{q}C1", f"Otto Other {q}"),
                     _invoice(f"{q}I1", f"{q}INV-1", f"{q}C1")])
     worker_process()
-    _wait_for_minute_tail()
+    _worker_ready(app)
+    key, frees_at = _budget_spent(app, books.connection_id, free_in=10)
     with app.app_context():
         redis = get_redis()
-        start = int(time.time() // 60) * 60
-        key = f"ledgerlink:rl:{books.connection_id}:60:{start}"
-        redis.set(key, 10_000, ex=120)  # other workers spent this minute's budget
         run_id = books.send()["id"]
         deadline = time.monotonic() + 20
         while books.get(f"runs/{run_id}")["status"] != "waiting":
@@ -358,8 +378,9 @@ def test_spent_call_budget_parks_the_run_and_frees_the_worker(
         registry = ScheduledJobRegistry(queue=Queue(app.config["RQ_QUEUE"], connection=redis))
         jobs = [j for j in registry.get_job_ids() if _job_args(redis, j) == (run_id,)]
         assert len(jobs) == 1, registry.get_job_ids()
-        due = registry.get_scheduled_time(jobs[0])
-        assert abs((due.replace(tzinfo=None) - row.resume_at).total_seconds()) < 2
+        due = registry.get_scheduled_time(jobs[0]).replace(tzinfo=None)
+        assert row.resume_at <= due <= row.resume_at + timedelta(seconds=3), (due, row)
+        assert abs((row.resume_at - frees_at).total_seconds()) < 1.5, (row.resume_at, frees_at)
 
         # The only worker is free meanwhile: another company's run goes right through.
         assert _send_and_wait(other)["status"] == "finished"
@@ -379,35 +400,90 @@ def _job_args(redis: Any, job_id: str) -> tuple:
     return tuple(Job.fetch(job_id, connection=redis).args)
 
 
-def test_xero_429_is_waited_out_by_rescheduling(connected_books, worker_process, app) -> None:
-    from app.models import Attempt, TransferEvent
+def _xero_is_busy(app: Any, tenant: str, retry_after: int) -> None:
+    """Xero has counted 60 calls for this organisation in the last minute, the oldest of them
+    `60 - retry_after` seconds ago: it refuses the next call and asks for `retry_after` s."""
     from app.redis_conn import get_redis
+
+    with app.app_context():
+        now = time.time()
+        get_redis().zadd(f"sandbox:xero:min:{tenant}", {
+            f"earlier-{i}": now - 60 + retry_after + i / 1000 for i in range(60)})
+
+
+def test_xero_429_parks_the_run_until_the_time_xero_asked_for(
+    connected_books, worker_process, app
+) -> None:
+    from app.models import Attempt, TransferEvent
 
     books = connected_books()
     p = f"L{books.company_id}-"
     books.post_all([_customer(f"{p}C1", f"Lou Busy {p}"), _invoice(f"{p}I1", f"{p}INV-1",
                                                                     f"{p}C1")])
-    tenant = _connection(books).tenant_id
     worker_process()
-    with app.app_context():
-        # Xero has counted 60 calls for this organisation in the last minute, the oldest 55s
-        # ago: it refuses the next call and asks for about 5 seconds.
-        now = time.time()
-        get_redis().zadd(f"sandbox:xero:min:{tenant}",
-                         {f"earlier-{i}": now - 55 + i / 1000 for i in range(60)})
-    run, seen = _poll_statuses(books, books.send()["id"])
-    assert run["status"] == "finished" and run["sent"] == 2, (run, seen)
-    assert "waiting" in seen, seen
-    assert _invoice_numbers(books) == {f"{p}INV-1": 1}
+    _worker_ready(app)
+    _xero_is_busy(app, _connection(books).tenant_id, retry_after=6)
+    run_id = books.send()["id"]
+    deadline = time.monotonic() + 20
+    while (waiting := books.get(f"runs/{run_id}"))["status"] != "waiting":
+        assert time.monotonic() < deadline and waiting["status"] != "finished", waiting
+        time.sleep(0.05)
+    assert "Xero asked us to slow down (minute)" in waiting["detail"], waiting
     customer = _transfer(books, "customer", f"{p}C1")
+    assert customer.state == "pending" and customer.not_before is not None
+    assert _public(books, "invoice", f"{p}I1")["state"] == "pending"
+    resume_at = _run_row(books, run_id).resume_at
+    # Xero's Retry-After, counted from the refused call.
+    assert 2 <= (resume_at - customer.updated_at).total_seconds() <= 7
+    assert resume_at >= customer.not_before
+
+    run = books.wait_for_run(run_id, timeout=60)
+    assert run["status"] == "finished" and run["sent"] == 2 and run["detail"] == "", run
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1}
     with _session(books) as s:
         outcomes = [a.outcome for a in s.execute(
             _select(Attempt).filter_by(transfer_id=customer.id).order_by(Attempt.id)).scalars()]
         notes = [e.note for e in s.execute(
             _select(TransferEvent).filter_by(transfer_id=customer.id)).scalars()]
-    assert outcomes[0] == "retrylater" and outcomes[-1] == "sent", outcomes
-    assert any("asked us to wait" in n for n in notes), notes
-    assert customer.attempt_count == len(outcomes)
+    assert outcomes == ["retrylater", "sent"], outcomes
+    assert any(n.startswith("Xero asked us to wait") for n in notes), notes
+
+
+def test_run_woken_early_waits_again_instead_of_finishing(connected_books, app) -> None:
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from app.redis_conn import get_redis
+    from app.sync.engine import execute_run
+
+    books = connected_books()
+    p = f"K{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Kay Early {p}"), _invoice(f"{p}I1", f"{p}INV-1",
+                                                                     f"{p}C1")])
+    _xero_is_busy(app, _connection(books).tenant_id, retry_after=20)
+    run_id = books.send()["id"]
+    try:
+        with app.app_context():
+            execute_run(run_id)  # what the worker does with the job; no worker runs here
+        assert books.get(f"runs/{run_id}")["status"] == "waiting"
+        with app.app_context():
+            # The wake-up job arriving early: RQ stores and compares whole seconds, so a job
+            # due at 12:00:07.9 starts at 12:00:07.0. Here it is as early as can be.
+            execute_run(run_id)
+        run = books.get(f"runs/{run_id}")
+        states = Counter(t.state for t in books.transfers())
+        assert run["status"] == "waiting" or states == {"sent": 2}, (run, states)
+    finally:
+        with app.app_context():
+            redis = get_redis()
+            queue = Queue(app.config["RQ_QUEUE"], connection=redis)
+            for job in queue.jobs:
+                if job.args == (run_id,):
+                    job.delete()
+            registry = ScheduledJobRegistry(queue=queue)
+            for job_id in registry.get_job_ids():
+                if _job_args(redis, job_id) == (run_id,):
+                    registry.remove(job_id, delete_job=True)
 
 
 # ---------------------------------------------------------------------------- 5 revoked access
@@ -649,3 +725,49 @@ def test_two_presses_at_once_share_one_run(connected_books, worker_process, app)
     assert run["status"] == "finished" and run["sent"] == 2, run
     assert books.send()["id"] != ids[0]  # a press after the run ended starts a new one
     assert _invoice_numbers(books) == {f"{p}INV-1": 1}
+
+
+# ---------------------------------------------------------------------------- probes
+
+
+@pytest.mark.parametrize("uncertain", [
+    pytest.param(False, id="pushing"),
+    pytest.param(True, id="reconciling"),
+])
+def test_access_token_dying_before_its_stated_expiry_is_refreshed(
+    connected_books, worker_process, app, uncertain: bool
+) -> None:
+    """Xero can drop an access token early; the engine refreshes once instead of asking the
+    bookkeeper to reconnect, whether the first call is a push or a look-up."""
+    from app.models import utcnow
+
+    books = connected_books()
+    p = f"X{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Xan Early {p}"), _invoice(f"{p}I1", f"{p}INV-1",
+                                                                     f"{p}C1")])
+    worker_process()
+    assert _send_and_wait(books)["status"] == "finished"
+    books.post_all([_invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", price=10.0)])
+    if uncertain:
+        _update_transfer(books, "invoice", f"{p}I1", state="sending", external_id=None,
+                         lease_until=utcnow() - timedelta(minutes=1))
+    old = _connection(books).credentials
+    _expire_sandbox_access_token(books, old.access_token)
+    with _refresh_calls(app) as calls:
+        run = _send_and_wait(books)
+    assert run["status"] == "finished", run
+    assert _connection(books).status == "connected"
+    assert calls == [old.refresh_token]
+    assert Counter(t.state for t in books.transfers()) == {"sent": 3}
+    assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-2": 1}
+
+
+def test_run_counts_records_failed_by_preflight(connected_books, worker_process) -> None:
+    books = connected_books()
+    p = f"G{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Gil Count {p}"),
+                    _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1", total=1.0)])
+    worker_process()
+    run = _send_and_wait(books)
+    assert _public(books, "invoice", f"{p}I1")["state"] == "failed"
+    assert (run["sent"], run["failed"], run["total"]) == (1, 1, 2), run

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 
-def test_cron_tick_starts_due_automatic_runs_only(app, connected_books, worker_process) -> None:
-    auto = connected_books(schedule="automatic")
-    manual = connected_books(schedule="manual")
+from tests.sync.conftest import PACKAGES
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_cron_tick_starts_due_automatic_runs_only(package, app, connected_books,  # type: ignore[no-untyped-def]
+                                                  worker_process) -> None:
+    auto = connected_books(schedule="automatic", package=package)
+    manual = connected_books(schedule="manual", package=package)
     for books in (auto, manual):
         books.post_all([("customers", {"source_id": "S1", "name": f"Sched {books.company_id}"})])
     with app.app_context():

@@ -1,0 +1,1 @@
+"""The Linking page: our customers and suppliers beside likely twins already in the package."""

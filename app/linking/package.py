@@ -1,0 +1,139 @@
+"""The package's contacts, cached per connection for the Linking page.
+
+Fetched with fresh tokens and inside the connection's shared call budget (the engine's
+build_connector), then kept in PackageList (kind "contacts"), so paging through the Linking
+page never calls the package; "Refresh contacts" fetches again. Problems come back in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from app.dashboard.phrases import fix_url
+from app.extensions import db
+from app.models import Connection, PackageList, utcnow
+from app.models.connection import CONNECTED
+from app.sync.audit import ExchangeLog
+from app.sync.engine import build_connector
+from app.sync.tokens import fresh_credentials, mark_reconnect_needed
+from connectors import connector_class
+from connectors.base import AuthLostError, Connector, ConnectorError, RateLimitedError
+from connectors.base import Contact as PackageContact
+
+KIND = "contacts"
+
+
+@dataclass
+class Problem:
+    text: str
+    link_text: str = ""
+    link_url: str | None = None
+
+
+@dataclass
+class PackageContacts:
+    """The package's contacts as last fetched; `loaded` is False until the first fetch."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    fetched_at: datetime | None = None
+    loaded: bool = False
+    problem: Problem | None = None
+
+    def by_id(self) -> dict[str, dict[str, Any]]:
+        return {str(e["id"]): e for e in self.entries}
+
+    @property
+    def active_count(self) -> int:
+        return sum(1 for e in self.entries if e.get("active", True))
+
+
+def title_of(connection: Connection) -> str:
+    return connector_class(connection.package).title
+
+
+def _entry(c: PackageContact) -> dict[str, Any]:
+    return {"id": str(c.external_id), "name": c.name, "email": c.email, "phone": c.phone,
+            "postcode": c.address.postcode, "city": c.address.city,
+            "reference": c.reference, "active": bool(c.active),
+            "customer": bool(c.is_customer), "supplier": bool(c.is_supplier)}
+
+
+def cached(connection: Connection) -> PackageContacts:
+    row = db.session.execute(
+        db.select(PackageList).filter_by(connection_id=connection.id, kind=KIND)
+    ).scalar_one_or_none()
+    if row is None:
+        return PackageContacts()
+    return PackageContacts(list((row.data or {}).get("entries", [])), row.fetched_at, True)
+
+
+def _with_access(connection: Connection, action: Callable[[Connector], Any]) -> Any:
+    """One forced token refresh if the package refuses the access token (it can die before
+    its stated expiry), as the engine does; a second refusal means access is gone."""
+    connector = build_connector(connection, None, ExchangeLog())
+    try:
+        return action(connector)
+    except AuthLostError:
+        connector.credentials = fresh_credentials(connection, force=True)
+        try:
+            return action(connector)
+        except AuthLostError as exc:
+            mark_reconnect_needed(
+                connection, f"{title_of(connection)} no longer accepts Ledgerlink’s access: {exc}")
+            raise
+
+
+def problem_words(connection: Connection, exc: Exception) -> Problem:
+    title = title_of(connection)
+    if isinstance(exc, AuthLostError):
+        return Problem(
+            f"{title} no longer accepts Ledgerlink’s access, so we cannot read its contacts "
+            "(and nothing can be sent). Reconnect it to carry on.",
+            f"Reconnect {title}", fix_url("connections.reconnect", connection_id=connection.id))
+    if isinstance(exc, RateLimitedError):
+        return Problem(
+            f"{title} asked us to wait {max(1, round(exc.after))} seconds before asking again "
+            "(too many calls). Press Refresh contacts after that.")
+    if isinstance(exc, requests.RequestException):
+        return Problem(f"We could not reach {title}. Check back in a few minutes and press "
+                       "Refresh contacts.")
+    if isinstance(exc, NotImplementedError):
+        return Problem(f"{title} does not let us read its contacts, so we cannot suggest "
+                       "matches. Each customer and supplier will be created as new.")
+    return Problem(f"{title} did not give us its contacts: {exc}. Press Refresh contacts to "
+                   "try again; if it keeps happening, tell support.")
+
+
+def fetch(connection: Connection) -> PackageContacts:
+    """Fetch every contact from the package and cache the list. On failure: the cached list
+    (if any) with the problem in words; nothing cached is lost."""
+    if connection.status != CONNECTED:
+        found = cached(connection)
+        found.problem = problem_words(connection, AuthLostError(connection.status))
+        return found
+    try:
+        entries = _with_access(connection, lambda c: [_entry(x) for x in c.contacts()])
+    except (ConnectorError, requests.RequestException, NotImplementedError) as exc:
+        db.session.rollback()
+        found = cached(connection)
+        found.problem = problem_words(connection, exc)
+        return found
+    row = db.session.execute(
+        db.select(PackageList).filter_by(connection_id=connection.id, kind=KIND)
+    ).scalar_one_or_none() or PackageList(connection_id=connection.id, kind=KIND)
+    row.data = {"supported": True, "entries": entries}
+    row.fetched_at = utcnow()
+    db.session.add(row)
+    db.session.commit()
+    return cached(connection)
+
+
+def contacts_for(connection: Connection) -> PackageContacts:
+    """The cached list, fetched first if there is none yet."""
+    found = cached(connection)
+    return found if found.loaded else fetch(connection)

@@ -1,0 +1,1 @@
+"""Nominal and tax mapping: our chart beside the package's own codes."""

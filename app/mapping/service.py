@@ -1,0 +1,245 @@
+"""The package's own lists (cached per connection), and saving a mapping after checking it.
+
+Lists come from the connector (accounts(), tax_rates()), fetched with fresh tokens and within
+the connection's shared call budget, then kept in PackageList so opening the page does not
+call the package; "Refresh lists" fetches again. A package without a list (its connector
+raises NotImplementedError) gets free-text codes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from app.connections.service import set_mapping
+from app.dashboard.phrases import fix_url
+from app.extensions import db
+from app.mapping import rules, waiting
+from app.models import Account, Connection, PackageList, TaxRate, utcnow
+from app.sync.audit import ExchangeLog
+from app.sync.engine import build_connector
+from app.sync.tokens import fresh_credentials, mark_reconnect_needed
+from connectors import connector_class
+from connectors.base import AuthLostError, Connector, ConnectorError, RateLimitedError
+
+LIST_KINDS = ("accounts", "tax_rates")
+
+
+@dataclass
+class Problem:
+    """Why the package's lists could not be fetched, and what to do."""
+
+    text: str
+    link_text: str = ""
+    link_url: str | None = None
+
+
+@dataclass
+class Lists:
+    """The package's lists as last fetched. A list is None when the package has none (codes
+    are typed in) and missing from `have` until fetched."""
+
+    accounts: list[rules.Entry] | None = None
+    tax_rates: list[rules.Entry] | None = None
+    fetched_at: datetime | None = None
+    loaded: bool = False
+    problem: Problem | None = None
+
+
+def title_of(connection: Connection) -> str:
+    return connector_class(connection.package).title
+
+
+def can_create_items(connection: Connection) -> bool:
+    return callable(getattr(connector_class(connection.package), "create_service_item", None))
+
+
+# --------------------------------------------------------------------------- lists
+def cached_lists(connection: Connection) -> Lists:
+    rows = {r.kind: r for r in db.session.execute(
+        db.select(PackageList).filter_by(connection_id=connection.id)).scalars()}
+    lists = Lists()
+    if not all(kind in rows for kind in LIST_KINDS):
+        return lists
+    for kind in LIST_KINDS:
+        data = rows[kind].data or {}
+        setattr(lists, kind, list(data.get("entries", [])) if data.get("supported") else None)
+    lists.fetched_at = min(rows[kind].fetched_at for kind in LIST_KINDS)
+    lists.loaded = True
+    return lists
+
+
+def _account_entry(a: Any) -> rules.Entry:
+    return {"code": str(a.code), "name": str(a.name), "type": str(getattr(a, "type", "")),
+            "kind": str(getattr(a, "kind", "other")), "active": bool(getattr(a, "active", True))}
+
+
+def _tax_entry(t: Any) -> rules.Entry:
+    return {"code": str(t.code), "name": str(t.name), "rate": str(t.rate),
+            "active": bool(getattr(t, "active", True))}
+
+
+def _fetch(call: Callable[[], list[Any]], as_entry: Callable[[Any], rules.Entry]) -> dict:
+    try:
+        found = call()
+    except NotImplementedError:
+        return {"supported": False}
+    return {"supported": True, "entries": [as_entry(x) for x in found]}
+
+
+def _with_access(connection: Connection, action: Callable[[Connector], Any]) -> Any:
+    """Run `action` with a connector; one forced token refresh if the package refuses the
+    access token (it can die before its stated expiry), as the engine does."""
+    connector = build_connector(connection, None, ExchangeLog())
+    try:
+        return action(connector)
+    except AuthLostError:
+        connector.credentials = fresh_credentials(connection, force=True)
+        try:
+            return action(connector)
+        except AuthLostError as exc:
+            mark_reconnect_needed(
+                connection, f"{title_of(connection)} no longer accepts Ledgerlink’s access: {exc}")
+            raise
+
+
+def problem_words(connection: Connection, exc: Exception) -> Problem:
+    title = title_of(connection)
+    if isinstance(exc, AuthLostError):
+        return Problem(
+            f"{title} no longer accepts Ledgerlink’s access, so we cannot read its lists (and "
+            "nothing can be sent). Reconnect it to carry on.",
+            f"Reconnect {title}", fix_url("connections.reconnect", connection_id=connection.id))
+    if isinstance(exc, RateLimitedError):
+        return Problem(
+            f"{title} asked us to wait {max(1, round(exc.after))} seconds before asking again "
+            "(too many calls). Press Refresh lists after that.")
+    if isinstance(exc, requests.RequestException):
+        return Problem(f"We could not reach {title}. Check back in a few minutes and press "
+                       "Refresh lists.")
+    return Problem(f"{title} did not give us its lists: {exc}. Press Refresh lists to try "
+                   "again; if it keeps happening, tell support.")
+
+
+def fetch_lists(connection: Connection) -> Lists:
+    """Fetch the lists from the package and cache them. On failure, the cached lists (if any)
+    with the problem in words; nothing cached is lost."""
+    def _all(connector: Connector) -> dict[str, dict]:
+        return {"accounts": _fetch(connector.accounts, _account_entry),
+                "tax_rates": _fetch(connector.tax_rates, _tax_entry)}
+
+    try:
+        found = _with_access(connection, _all)
+    except (ConnectorError, requests.RequestException) as exc:
+        db.session.rollback()
+        lists = cached_lists(connection)
+        lists.problem = problem_words(connection, exc)
+        return lists
+    now = utcnow()
+    rows = {r.kind: r for r in db.session.execute(
+        db.select(PackageList).filter_by(connection_id=connection.id)).scalars()}
+    for kind, data in found.items():
+        row = rows.get(kind) or PackageList(connection_id=connection.id, kind=kind)
+        row.data, row.fetched_at = data, now
+        db.session.add(row)
+    db.session.commit()
+    return cached_lists(connection)
+
+
+def lists_for(connection: Connection) -> Lists:
+    """Cached lists, fetched first if there are none yet."""
+    lists = cached_lists(connection)
+    return lists if lists.loaded else fetch_lists(connection)
+
+
+# --------------------------------------------------------------------------- saving
+@dataclass
+class Saved:
+    """What saving one row did: the error (nothing written), or the confirmation."""
+
+    verdict: rules.Verdict
+    message: str = ""
+    freed: Counter = field(default_factory=Counter)
+
+
+def our_account(connection: Connection, key: str) -> Account | None:
+    return db.session.execute(db.select(Account).filter_by(
+        company_id=connection.company_id, key=key)).scalar_one_or_none()
+
+
+def our_tax_rate(connection: Connection, key: str) -> TaxRate | None:
+    return db.session.execute(db.select(TaxRate).filter_by(
+        company_id=connection.company_id, key=key)).scalar_one_or_none()
+
+
+def _unavailable(lists: Lists, title: str) -> rules.Verdict | None:
+    if lists.loaded:
+        return None
+    why = lists.problem.text if lists.problem else ""
+    return rules.Verdict(error=f"We could not check the code against {title}’s list, so "
+                               f"nothing was saved. {why}".strip())
+
+
+def save_account(connection: Connection, account: Account, code: str | None) -> Saved:
+    title = title_of(connection)
+    lists = lists_for(connection)
+    blocked = _unavailable(lists, title)
+    if blocked:
+        return Saved(blocked)
+    verdict = rules.check_account(account, code, lists.accounts, title)
+    if not verdict.ok:
+        return Saved(verdict)
+    set_mapping(connection, accounts={account.key: verdict.code}, tax_rates={})
+    return _confirm(connection, "account", account.key, account.name, verdict, title)
+
+
+def save_tax_rate(connection: Connection, rate: TaxRate, code: str | None) -> Saved:
+    title = title_of(connection)
+    lists = lists_for(connection)
+    blocked = _unavailable(lists, title)
+    if blocked:
+        return Saved(blocked)
+    verdict = rules.check_tax_rate(rate, code, lists.tax_rates, title)
+    if not verdict.ok:
+        return Saved(verdict)
+    set_mapping(connection, accounts={}, tax_rates={rate.key: verdict.code})
+    return _confirm(connection, "tax_rate", rate.key, rate.name, verdict, title)
+
+
+def _confirm(connection: Connection, kind: str, key: str, name: str, verdict: rules.Verdict,
+             title: str) -> Saved:
+    theirs = rules.entry_label(verdict.entry) if verdict.entry else verdict.code
+    freed = waiting.freed_by(connection.company_id, connection.id, kind, key)
+    return Saved(verdict, f"Saved: \u201c{name}\u201d goes to {title} as {theirs}.", freed)
+
+
+def create_item(
+    connection: Connection, account: Account, name: str | None, income_code: str | None
+) -> Saved:
+    """Create a service item in the package bound to one of its income accounts, and map our
+    sales account to it (packages that post sales lines through items)."""
+    title = title_of(connection)
+    name = (name or "").strip() or account.name
+    lists = lists_for(connection)
+    blocked = _unavailable(lists, title)
+    if blocked:
+        return Saved(blocked)
+    verdict = rules.check_income_account(income_code, lists.accounts, title, name)
+    if not verdict.ok:
+        return Saved(verdict)
+    try:
+        made = _with_access(connection, lambda c: c.create_service_item(name, verdict.code))
+    except (ConnectorError, requests.RequestException) as exc:
+        db.session.rollback()
+        return Saved(rules.Verdict(error=f"{title} did not create the item. "
+                                         f"{problem_words(connection, exc).text}"))
+    code = str(getattr(made, "code", None) or made)
+    fetch_lists(connection)  # the new item belongs in the picker from now on
+    set_mapping(connection, accounts={account.key: code}, tax_rates={})
+    result = rules.Verdict(code=code, entry={"code": code, "name": name})
+    return _confirm(connection, "account", account.key, account.name, result, title)

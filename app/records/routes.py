@@ -1,0 +1,157 @@
+"""The transfers list (filter, search, paginate, export failures) and one record's page with its
+actions. Views stay thin: listing lives in queries.py, the record page and actions in detail.py.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import login_required
+
+from app.auth.company import require_company_id
+from app.dashboard.chart import last_30_days
+from app.dashboard.queries import TYPE_WORDS
+from app.extensions import htmx
+from app.models.transfer import STATES, Transfer
+from app.records import detail, queries
+from app.sync.actions import ActionRefused
+
+bp = Blueprint("records", __name__)
+bp.add_app_template_global(lambda: last_30_days(require_company_id()), "last_30_days")
+bp.add_app_template_global(detail.available_actions, "available_actions")
+
+ROW_VIEW = "row"  # an action posted from a dashboard row answers with the row's buttons
+
+
+def _varies(response: Response) -> Response:
+    # One URL answers with a page or a fragment: caches must key on the header that decides.
+    response.vary.add("HX-Request")
+    return response
+
+
+def _fragment_wanted() -> bool:
+    # A history restore (back button after the cache lost the page) needs the whole page.
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _filters(company_id: int) -> queries.Filters:
+    try:
+        f = queries.Filters.parse(request.args)
+    except queries.FilterError as exc:
+        abort(400, description=str(exc))
+    if f.connection_id and not queries.owns_connection(company_id, f.connection_id):
+        abort(404, description="There is no such connection in this company.")
+    return f
+
+
+def _transfer(company_id: int, transfer_id: int) -> Transfer:
+    transfer = queries.get_transfer(company_id, transfer_id)
+    if transfer is None:
+        abort(404, description="There is no such record in this company.")
+    return transfer
+
+
+@bp.route("/records")
+@login_required
+def index() -> Response:
+    """The transfers list; to an HTMX request, only the results (table, counts, pages)."""
+    company_id = require_company_id()
+    f = _filters(company_id)
+    context = {
+        "filters": f,
+        "page": queries.list_transfers(company_id, f),
+        "connections": queries.connection_titles(company_id),
+        "states": STATES,
+        "types": TYPE_WORDS,
+        "failures": queries.failure_count(company_id, f),
+    }
+    template = "partials/_records_table.html" if _fragment_wanted() else "records/index.html"
+    return _varies(make_response(render_template(template, **context)))
+
+
+@bp.route("/records/failures.csv")
+@login_required
+def export_failures() -> Response:
+    """The failed records matching the list's filters, streamed as CSV."""
+    company_id = require_company_id()
+    f = _filters(company_id)
+    lines = queries.export_failures(company_id, f)
+    body = stream_with_context(_with_bom(lines))
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="failed-records.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _with_bom(lines):  # type: ignore[no-untyped-def]
+    # Excel reads a CSV as UTF-8 (names with accents, "£") only when it starts with a BOM.
+    yield "\ufeff"
+    yield from lines
+
+
+@bp.route("/records/<int:transfer_id>", endpoint="detail")
+@login_required
+def detail_page(transfer_id: int) -> Response:
+    company_id = require_company_id()
+    transfer = _transfer(company_id, transfer_id)
+    return _varies(make_response(render_template(
+        "records/detail.html", **_detail_context(transfer))))
+
+
+def _detail_context(transfer: Transfer, message: str = "", refused: str = "") -> dict:
+    connection = detail.connection_of(transfer)
+    waiting, waiting_total = queries.dependents(transfer.company_id, transfer.id)
+    return {
+        "t": transfer,
+        "connection": connection,
+        "title": queries.connection_titles(transfer.company_id).get(connection.id, ""),
+        "package": detail.package_title(connection.package),
+        "record": detail.record_view(transfer),
+        "fix": detail.fix_link(transfer, connection),
+        "history": detail.history(transfer),
+        "attempts": detail.attempts(transfer),
+        "changes": detail.changes(transfer),
+        "waiting": waiting,
+        "waiting_total": waiting_total,
+        "message": message,
+        "refused": refused,
+    }
+
+
+@bp.route("/records/<int:transfer_id>/<action>", methods=["POST"])
+@login_required
+def act(transfer_id: int, action: str) -> Response:
+    """Retry, do not send, send after all, or done. To HTMX: the re-rendered status block (or
+    a dashboard row's buttons); to a plain form post: the whole page."""
+    company_id = require_company_id()
+    if action not in detail.ACTIONS:
+        abort(404, description="There is no such action.")
+    transfer = _transfer(company_id, transfer_id)
+    message, refused = "", ""
+    try:
+        message = detail.perform(transfer, action)
+    except ActionRefused as exc:
+        refused = str(exc)
+    transfer = _transfer(company_id, transfer_id)  # reloaded: the action committed
+    if htmx and request.form.get("view") == ROW_VIEW:
+        body = render_template("partials/_transfer_actions.html", t=transfer, message=message,
+                               refused=refused, row_view=True)
+        return _varies(make_response(body))
+    context = _detail_context(transfer, message, refused)
+    if htmx:
+        return _varies(make_response(render_template("partials/_records_status.html",
+                                                     oob=True, **context)))
+    if not refused:
+        flash(message, "success")
+        return redirect(url_for("records.detail", transfer_id=transfer.id), code=303)
+    return _varies(make_response(render_template("records/detail.html", **context), 409))

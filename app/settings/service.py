@@ -1,0 +1,228 @@
+"""Managing a company's users and who hears about its failures. Every function takes the
+company id and only ever touches that company's memberships: another company's user is
+simply not found."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models import Company, DigestRecipient, DigestState, Membership, User
+from app.models.notification import DEFAULT_FREQUENCY, FREQUENCIES
+
+ROLES = ("admin", "bookkeeper")
+ROLE_WORDS = {"admin": "Admin", "bookkeeper": "Bookkeeper"}
+# Deliberately loose (one @, a dot in the domain, no spaces): the mail server has the last word.
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+MAX_EXTRA_ADDRESSES = 20
+
+
+class SettingsError(Exception):
+    """A request the rules refuse; the message says why and what to do instead."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class NotFound(Exception):
+    """No such user in this company (whether or not it exists elsewhere)."""
+
+
+def normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise SettingsError(f'"{raw.strip()}" is not an email address. Check it for typing '
+                            "mistakes (it should look like name@example.co.uk).")
+    return email
+
+
+def members(company_id: int) -> list[Membership]:
+    return list(db.session.execute(
+        select(Membership).join(User, Membership.user_id == User.id)
+        .where(Membership.company_id == company_id)
+        .order_by(User.email)
+    ).scalars())
+
+
+def membership(company_id: int, user_id: int) -> Membership:
+    found = db.session.execute(
+        select(Membership).where(Membership.company_id == company_id,
+                                 Membership.user_id == user_id)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _admins_locked(company_id: int) -> list[Membership]:
+    """The company's admin memberships, locked (PostgreSQL) so two admins demoting each
+    other at the same moment cannot leave the company with none."""
+    return list(db.session.execute(
+        select(Membership).where(Membership.company_id == company_id,
+                                 Membership.role == "admin").with_for_update()
+    ).scalars())
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise SettingsError("Choose a role: Admin or Bookkeeper.")
+    return role
+
+
+def add_user(company_id: int, raw_email: str, role: str) -> tuple[User, bool]:
+    """Give `email` a role in the company, creating the user if new. Returns (user, created);
+    a created user has no usable password until they follow their invitation."""
+    email = normalise_email(raw_email)
+    _check_role(role)
+    user = db.session.execute(
+        select(User).where(db.func.lower(User.email) == email)
+    ).scalar_one_or_none()
+    created = user is None
+    if user is None:
+        # A random password nobody knows: the invitation link is the only way in.
+        user = User(email=email, name=email.split("@")[0],
+                    password_hash=generate_password_hash(secrets.token_urlsafe(32)))
+        db.session.add(user)
+        db.session.flush()
+    elif user.role_in(company_id) is not None:
+        raise SettingsError(f"{email} is already a user of this company. Change their role "
+                            "in the list below instead.", status=409)
+    db.session.add(Membership(user_id=user.id, company_id=company_id, role=role))
+    db.session.commit()
+    return user, created
+
+
+def change_role(company_id: int, user_id: int, role: str) -> Membership:
+    member = membership(company_id, user_id)
+    _check_role(role)
+    if member.role == role:
+        return member
+    if member.role == "admin":
+        admins = _admins_locked(company_id)
+        if len(admins) <= 1:
+            db.session.rollback()
+            raise SettingsError(
+                f"{member_email(member)} is the only admin, and a company always needs one. "
+                "Make someone else an admin first.", status=409)
+    member.role = role
+    db.session.commit()
+    return member
+
+
+def remove_user(company_id: int, user_id: int) -> str:
+    """Take the user out of the company (their sign-in stays for other companies); returns
+    their email for the message."""
+    member = membership(company_id, user_id)
+    email = member_email(member)
+    if member.role == "admin":
+        admins = _admins_locked(company_id)
+        if len(admins) <= 1:
+            db.session.rollback()
+            raise SettingsError(
+                f"{email} is the only admin, and a company always needs one. Make someone "
+                "else an admin first, then remove them.", status=409)
+    db.session.execute(db.delete(DigestRecipient).where(
+        DigestRecipient.company_id == company_id, DigestRecipient.user_id == user_id))
+    db.session.delete(member)
+    db.session.commit()
+    return email
+
+
+def member_email(member: Membership) -> str:
+    user = db.session.get(User, member.user_id)
+    return user.email if user else ""
+
+
+def admin_count(company_id: int) -> int:
+    return db.session.execute(
+        select(db.func.count()).select_from(Membership)
+        .where(Membership.company_id == company_id, Membership.role == "admin")
+    ).scalar_one()
+
+
+# ---- Notifications ---------------------------------------------------------------------------
+
+@dataclass
+class NotificationSettings:
+    frequency: str
+    chosen_user_ids: set[int]
+    extra_emails: list[str]
+    recipients_chosen: bool
+    last_sent_at: datetime | None
+    last_checked_at: datetime | None
+
+
+def notification_settings(company_id: int) -> NotificationSettings:
+    state = db.session.get(DigestState, company_id)
+    if state is None or not state.recipients_chosen:
+        chosen = {m.user_id for m in members(company_id) if m.role == "admin"}
+        extra: list[str] = []
+    else:
+        rows = db.session.execute(
+            select(DigestRecipient).where(DigestRecipient.company_id == company_id)
+            .order_by(DigestRecipient.id)
+        ).scalars().all()
+        chosen = {r.user_id for r in rows if r.user_id is not None}
+        extra = [r.email for r in rows if r.user_id is None]
+    return NotificationSettings(
+        frequency=state.frequency if state else DEFAULT_FREQUENCY,
+        chosen_user_ids=chosen,
+        extra_emails=extra,
+        recipients_chosen=bool(state and state.recipients_chosen),
+        last_sent_at=state.last_sent_at if state else None,
+        last_checked_at=state.last_checked_at if state else None,
+    )
+
+
+def parse_addresses(text: str) -> list[str]:
+    """Extra addresses typed one per line (or separated by commas); each checked."""
+    parts = [p for p in re.split(r"[\s,;]+", text or "") if p]
+    emails = list(dict.fromkeys(normalise_email(p) for p in parts))
+    if len(emails) > MAX_EXTRA_ADDRESSES:
+        raise SettingsError(f"At most {MAX_EXTRA_ADDRESSES} extra addresses, please; "
+                            "a shared mailbox can stand in for a team.")
+    return emails
+
+
+def save_notifications(company_id: int, frequency: str, user_ids: list[int],
+                       extra_text: str) -> None:
+    """Replace who gets the digest and how often. A user id that is not a member of this
+    company is NotFound, like any other company's id."""
+    if frequency not in FREQUENCIES:
+        raise SettingsError("Choose how often: every hour, every day, every week, or never.")
+    extra = parse_addresses(extra_text)
+    by_id = {m.user_id: m for m in members(company_id)}
+    for user_id in user_ids:
+        if user_id not in by_id:
+            raise NotFound()
+    state = db.session.get(DigestState, company_id)
+    if state is None:
+        state = DigestState(company_id=company_id, last_transfer_event_id=0)
+        db.session.add(state)
+    state.frequency = frequency
+    state.recipients_chosen = True
+    db.session.execute(db.delete(DigestRecipient).where(
+        DigestRecipient.company_id == company_id))
+    seen: set[str] = set()
+    for user_id in dict.fromkeys(user_ids):
+        email = member_email(by_id[user_id]).lower()
+        seen.add(email)
+        db.session.add(DigestRecipient(company_id=company_id, user_id=user_id, email=email))
+    for email in extra:
+        if email not in seen:  # a member's address typed again is the member, once
+            seen.add(email)
+            db.session.add(DigestRecipient(company_id=company_id, user_id=None, email=email))
+    db.session.commit()
+
+
+def company_name(company_id: int) -> str:
+    company = db.session.get(Company, company_id)
+    return company.name if company else ""

@@ -1,0 +1,137 @@
+"""A simulator of QuickBooks Online, served under /sandbox/quickbooks_online/ in sandbox mode.
+
+Below the prefix the paths are Intuit's own, so a client written for the real QBO works by
+changing only its base URLs:
+  authorize  {prefix}/connect/oauth2                (appcenter.intuit.com/connect/oauth2)
+  token      {prefix}/oauth2/v1/tokens/bearer       (oauth.platform.intuit.com/oauth2/v1/...)
+  revoke     {prefix}/oauth2/v1/tokens/revoke       (developer.api.intuit.com/v2/oauth2/...)
+  API        {prefix}/v3/company/{realmId}/...      (quickbooks.api.intuit.com/v3/company/...)
+
+Every API call goes through one pipeline: bearer token for the realm, throttles, JSON, Intuit's
+XSD element names (when QBO_SANDBOX_XSD names Finance.xsd), requestid replay, then the handler
+under the realm's write lock. State is in the database, counters in Redis.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from app.extensions import db
+from app.redis_conn import get_redis
+from connectors.quickbooks_online import sandbox_api as api
+from connectors.quickbooks_online import sandbox_identity as identity
+from connectors.quickbooks_online import sandbox_limits as limits
+from connectors.quickbooks_online import sandbox_store as store
+from connectors.quickbooks_online.sandbox_rules import Books, Fault, unsupported
+
+bp = Blueprint("quickbooks_online_sandbox", __name__, url_prefix="/sandbox/quickbooks_online")
+
+MAX_BODY_BYTES = 4_000_000
+REQUESTID_MAX = 50
+
+bp.add_url_rule("/connect/oauth2", view_func=identity.authorize, methods=["GET", "POST"])
+bp.add_url_rule("/oauth2/v1/tokens/bearer", view_func=identity.token, methods=["POST"])
+bp.add_url_rule("/oauth2/v1/tokens/revoke", view_func=identity.revoke, methods=["POST"])
+
+
+@bp.before_request
+def _allow_qbo_sized_bodies() -> None:
+    request.max_content_length = MAX_BODY_BYTES
+
+
+@bp.teardown_request
+def _end_session(_exc: BaseException | None) -> None:
+    db.session.rollback()
+
+
+def _answer(body: dict[str, Any], status: int) -> tuple[Response, int]:
+    return jsonify(body), status
+
+
+def _fault(fault: Fault, status: int = 400) -> tuple[Response, int]:
+    return _answer(api.fault_body(fault), status)
+
+
+@bp.route("/v3/company/<realm>/<resource>", methods=["GET", "POST"])
+@bp.route("/v3/company/<realm>/<resource>/<object_id>", methods=["GET", "POST"])
+def company_api(realm: str, resource: str, object_id: str | None = None) -> tuple[Response, int]:
+    refused = identity.check_bearer(realm)
+    if refused:
+        return refused
+    resource = resource.lower()
+    throttle = limits.Throttle(realm, batch=resource == "batch")
+    if current_app.config.get("SANDBOX_RATE_LIMITS"):
+        throttle.acquire()
+    try:
+        if throttle.refused:
+            return throttle.refused
+        return _route(realm, resource, object_id)
+    except Fault as fault:
+        db.session.rollback()
+        return _fault(fault)
+    finally:
+        throttle.release()
+
+
+def _route(realm: str, resource: str, object_id: str | None) -> tuple[Response, int]:
+    if resource == "query" and object_id is None:
+        text = request.args.get("query")
+        if text is None and request.method == "POST":
+            text = request.get_data(as_text=True)
+        if not text:
+            raise Fault("4000", "Error parsing query", "QueryParserError: the query is empty")
+        return _answer(api.with_time({"QueryResponse": api.run_query(realm, text)}), 200)
+    if request.method == "GET" and resource in api.READABLE and object_id is not None:
+        return _answer(*api.get_one(realm, api.READABLE[resource], object_id))
+    if request.method == "POST" and object_id is None and (
+            resource in api.WRITABLE or resource == "batch"):
+        return _write(realm, resource)
+    return _fault(Fault("4001", "Unsupported Operation",
+                        f"Operation {request.method} {resource} is not supported."), 404)
+
+
+def _read_json() -> Any:
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise unsupported("body", f"could not be read: the request body is not valid JSON "
+                                  f"({exc})") from exc
+
+
+def _write(realm: str, resource: str) -> tuple[Response, int]:
+    body = _read_json()
+    request_id = request.args.get("requestid")
+    if request_id is not None and not 0 < len(request_id) <= REQUESTID_MAX:
+        raise unsupported("requestid", f"must be 1 to {REQUESTID_MAX} characters")
+    # One writer per realm at a time: ids, DocNumbers and replays never race.
+    with get_redis().lock(f"{limits.PREFIX}write:{realm}", timeout=60, blocking_timeout=60):
+        if request_id is not None:
+            stored = store.get_data(realm, "requestid", request_id)
+            if stored is not None:
+                return Response(stored["body"], status=stored["status"],
+                                mimetype="application/json"), stored["status"]
+        try:
+            if resource == "batch":
+                payload, status = api.batch(realm, body)
+            else:
+                entity = api.WRITABLE[resource]
+                payload = api.with_time({entity: api.create(Books(realm), entity, body)})
+                status = 200
+        except Fault as fault:
+            db.session.rollback()
+            payload, status = api.fault_body(fault), 400
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # Garbage that slipped past the checks is the client's problem: a 400, never a 500.
+            db.session.rollback()
+            current_app.logger.info("qbo sandbox refused a malformed body: %r", exc)
+            payload, status = api.fault_body(unsupported("body", f"could not be read: {exc}")), 400
+        response = jsonify(payload)
+        if request_id is not None:
+            store.put(realm, "requestid", request_id,
+                      {"status": status, "body": response.get_data(as_text=True)})
+        db.session.commit()
+        return response, status

@@ -1,0 +1,168 @@
+"""Pieces every package simulator needs and none owns: state in SandboxObject rows scoped by
+package, OAuth client credentials from a token request, and sliding-window rate limits in Redis.
+
+The Xero sandbox predates this module and keeps its own copies; new sandboxes use these.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from flask import request
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.sandbox import SandboxObject
+from app.redis_conn import get_redis
+
+GLOBAL = ""  # the tenant of objects that belong to no company (grants, tokens, companies)
+
+
+class ObjectStore:
+    """Objects of one package's simulator, keyed by (tenant, collection, object id)."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def get(self, tenant: str, collection: str, object_id: str) -> SandboxObject | None:
+        return db.session.execute(
+            select(SandboxObject).where(
+                SandboxObject.package == self.package,
+                SandboxObject.tenant == tenant,
+                SandboxObject.collection == collection,
+                SandboxObject.object_id == object_id,
+            )
+        ).scalar_one_or_none()
+
+    def get_data(self, tenant: str, collection: str, object_id: str) -> dict[str, Any] | None:
+        row = self.get(tenant, collection, object_id)
+        return dict(row.data) if row else None
+
+    def find(self, tenant: str, collection: str, ref: str | None = None) -> list[SandboxObject]:
+        """Objects of a collection in insertion order, optionally only those with this ref."""
+        query = select(SandboxObject).where(
+            SandboxObject.package == self.package,
+            SandboxObject.tenant == tenant,
+            SandboxObject.collection == collection,
+        )
+        if ref is not None:
+            query = query.where(SandboxObject.ref == ref)
+        return list(db.session.execute(query.order_by(SandboxObject.id)).scalars())
+
+    def find_data(self, tenant: str, collection: str,
+                  ref: str | None = None) -> list[dict[str, Any]]:
+        return [dict(row.data) for row in self.find(tenant, collection, ref)]
+
+    def put(self, tenant: str, collection: str, object_id: str, data: dict[str, Any],
+            ref: str = "") -> None:
+        """Insert or replace (not committed); a fresh dict so SQLAlchemy sees the change."""
+        row = self.get(tenant, collection, object_id)
+        if row is None:
+            db.session.add(SandboxObject(
+                package=self.package, tenant=tenant, collection=collection,
+                object_id=object_id, ref=ref[:255], data=dict(data),
+            ))
+        else:
+            row.data = dict(data)
+            row.ref = ref[:255]
+        db.session.flush()
+
+    def delete(self, tenant: str, collection: str, object_id: str) -> None:
+        row = self.get(tenant, collection, object_id)
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+
+
+def client_credentials() -> tuple[str, str]:
+    """(client id, secret) from HTTP Basic auth, or from the form (client_secret_post)."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            raw = base64.b64decode(header[6:].strip(), validate=True).decode()
+        except ValueError:
+            return "", ""
+        client_id, _, secret = raw.partition(":")
+        return client_id, secret
+    return request.form.get("client_id", ""), request.form.get("client_secret", "")
+
+
+def same_secret(given: str, expected: str) -> bool:
+    return secrets.compare_digest(given.encode(), expected.encode())
+
+
+# ---------------------------------------------------------------- rate limits
+
+# One atomic step over N sliding windows (sorted sets of call timestamps) and one concurrency
+# counter: forget calls older than each window, refuse naming the first limit reached, else
+# count the call everywhere. ARGV: now, member, concurrent limit, then (seconds, limit) per window.
+_ACQUIRE = """
+local now = tonumber(ARGV[1])
+local n = #KEYS - 1
+local counts = {}
+for i = 1, n do
+  local span = tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - span)
+  counts[i] = redis.call('ZCARD', KEYS[i])
+end
+local conc = tonumber(redis.call('GET', KEYS[n + 1]) or '0')
+for i = 1, n do
+  if counts[i] >= tonumber(ARGV[3 + 2 * i]) then
+    local first = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+    return {'window', i, first[2] or '0'}
+  end
+end
+if conc >= tonumber(ARGV[3]) then return {'concurrent', 0, '0'} end
+for i = 1, n do
+  redis.call('ZADD', KEYS[i], now, ARGV[2])
+  redis.call('EXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 + 2 * i])) + 60)
+end
+redis.call('INCR', KEYS[n + 1])
+redis.call('EXPIRE', KEYS[n + 1], 300)
+return {'ok', 0, '0'}
+"""
+
+
+class Window:
+    """At most `limit` calls in any `seconds`, counted under a Redis key."""
+
+    def __init__(self, key: str, seconds: float, limit: int) -> None:
+        self.key, self.seconds, self.limit = key, seconds, limit
+
+
+class Verdict:
+    """The answer to one request for a call: allowed, or which limit refused it and for how long."""
+
+    def __init__(self, allowed: bool, problem: str = "", retry_after: int = 0,
+                 window: Window | None = None) -> None:
+        self.allowed, self.problem, self.retry_after, self.window = (
+            allowed, problem, retry_after, window)
+
+
+def acquire(windows: Sequence[Window], concurrent_key: str, concurrent_limit: int,
+            moment: float) -> Verdict:
+    """Count one call against every window and the concurrency counter, or refuse it.
+
+    A caller that was allowed must call `release(concurrent_key)` when its call ends.
+    """
+    args: list[Any] = [repr(moment), f"{moment}:{secrets.token_hex(6)}", concurrent_limit]
+    for window in windows:
+        args += [window.seconds, window.limit]
+    result = get_redis().eval(_ACQUIRE, len(windows) + 1,
+                              *[w.key for w in windows], concurrent_key, *args)
+    verdict = result[0].decode() if isinstance(result[0], bytes) else result[0]
+    if verdict == "ok":
+        return Verdict(True)
+    if verdict == "concurrent":
+        return Verdict(False, "concurrent", 1)
+    window = windows[int(result[1]) - 1]
+    oldest = float(result[2])
+    retry = int(max(oldest + window.seconds - moment, 1) + 0.999)
+    return Verdict(False, window.key, retry, window)
+
+
+def release(concurrent_key: str) -> None:
+    get_redis().decr(concurrent_key)

@@ -1,0 +1,211 @@
+"""One record's page: fields, lines and totals, history, attempts, the fix and its link, and the
+actions (Retry, do not send and undo, Done for a change by hand) with refusals in words."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import Attempt, Run, Transfer, TransferEvent
+from tests.records.conftest import HX
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _post(books, transfer_id: int, action: str, hx: bool = True, **form):
+    token = books.token(f"/records/{transfer_id}")
+    return books.client.post(f"/records/{transfer_id}/{action}",
+                             data={"csrf_token": token, **form}, headers=HX if hx else {})
+
+
+@pytest.fixture
+def failed_invoice(books):
+    smith = books.customer(name="A. Smith Plumbing")
+    body = books.invoice(smith, number="INV-3381", reference="Job 77")
+    tid = books.transfer_id("invoice", body["source_id"])
+    books.set_state(tid, "failed", reason="account_unknown",
+                    explanation="Account code 4000 does not exist in Xero.",
+                    fix_hint="Map the account to an active Xero account on the Mapping page, "
+                             "then press Retry.",
+                    package_message='{"Message": "Account code \'4000\' is not a valid code"}')
+    return tid
+
+
+def test_detail_shows_the_record_lines_totals_and_history(books, failed_invoice, app):
+    answer = books.client.get(f"/records/{failed_invoice}")
+    assert answer.status_code == 200 and "HX-Request" in answer.headers["Vary"]
+    html = answer.get_data(as_text=True)
+    text = _text(html)
+    assert "<h1>Invoice INV-3381</h1>" in html
+    assert "A. Smith Plumbing" in text and "Job 77" in text and "01/03/2026" in text
+    # Lines with their amounts, worked out by app/money.py: 45 + 2 x 22.50, VAT at 20%.
+    assert "Boiler service" in text and "Valve" in text
+    assert re.search(r"Net £90\.00 VAT £18\.00 Total £108\.00", text)
+    assert "Account code 4000 does not exist in Xero." in text
+    assert "What to do: Map the account to an active Xero account" in text
+    assert "Message from Xero, for support" in text and "is not a valid code" in text
+    # The link to the fix goes to the mapping page when that page exists.
+    with app.test_request_context():
+        from app.dashboard.phrases import fix_url
+
+        mapping = fix_url("mapping.index", connection_id=books.connection_id)
+    if mapping:
+        assert f'href="{mapping}"' in html
+    # History: received through the API.
+    assert "received from the job system" in text
+    # The customer's own record is one click away.
+    customer_tid = books.transfer_id("customer", _source(books, failed_invoice))
+    assert f'href="/records/{customer_tid}"' in html
+    assert "Nothing has been sent to Xero for this record yet." in text
+
+
+def _source(books, transfer_id: int) -> str:
+    def _find() -> str:
+        from app.models import Document
+
+        t = db.session.get(Transfer, transfer_id)
+        return db.session.get(Document, t.record_id).customer.source_id
+    return books.data(_find)
+
+
+def test_attempts_are_listed_with_request_and_response(books, failed_invoice):
+    def _add() -> None:
+        t = db.session.get(Transfer, failed_invoice)
+        run = Run(company_id=t.company_id, connection_id=t.connection_id, trigger="manual")
+        db.session.add(run)
+        db.session.flush()
+        db.session.add(Attempt(transfer_id=t.id, run_id=run.id, attempt_id="a1",
+                               outcome="rejected",
+                               request="PUT /Invoices\nAuthorization: [redacted]\n\n{...}",
+                               response="400\n\n{\"ErrorNumber\": 10}"))
+        db.session.commit()
+    books.data(_add)
+    html = books.client.get(f"/records/{failed_invoice}").get_data(as_text=True)
+    assert "<summary>What we sent</summary><pre>PUT /Invoices\nAuthorization: [redacted]" in html
+    assert "<summary>What Xero answered</summary><pre>400" in html
+    assert "&#34;ErrorNumber&#34;: 10" in html or "&quot;ErrorNumber&quot;: 10" in html
+
+
+def test_retry_moves_a_failure_to_pending_and_starts_a_run(books, failed_invoice):
+    answer = _post(books, failed_invoice, "retry")
+    assert answer.status_code == 200 and "HX-Request" in answer.headers["Vary"]
+    body = answer.get_data(as_text=True)
+    assert "<html" not in body and 'id="transfer-status"' in body
+    assert "Sending it again now." in body
+    assert re.search(r'id="transfer-history"[^>]*hx-swap-oob="true"', body)
+    assert not re.search(r'id="transfer-status"[^>]*hx-swap-oob', body)
+    assert "retry requested" in body
+    assert books.state(failed_invoice) == "pending"
+    runs = books.data(lambda: [r.trigger for r in db.session.execute(
+        db.select(Run).filter_by(connection_id=books.connection_id)).scalars()])
+    assert runs == ["retry"]
+    # Retrying again is refused in words, and nothing changes.
+    again = _post(books, failed_invoice, "retry").get_data(as_text=True)
+    assert "Only failed records can be retried; this one is pending." in again
+    assert books.state(failed_invoice) == "pending"
+
+
+def test_do_not_send_and_undo(books, failed_invoice):
+    body = _post(books, failed_invoice, "do-not-send").get_data(as_text=True)
+    assert "Records that depend on this one will wait." in body
+    assert books.state(failed_invoice) == "do_not_send"
+    assert "Undo: send it after all" in body
+    body = _post(books, failed_invoice, "send-after-all").get_data(as_text=True)
+    assert books.state(failed_invoice) == "pending"
+    assert "It will go with the next Send Data" in body
+    books.set_state(failed_invoice, "sent")
+    body = _post(books, failed_invoice, "do-not-send").get_data(as_text=True)
+    assert "Only records that have not reached the package can be held back" in body
+    assert books.state(failed_invoice) == "sent"
+    body = _post(books, failed_invoice, "send-after-all").get_data(as_text=True)
+    assert "Only records marked as do not send by a person can be released." in body
+
+
+def test_children_of_a_do_not_send_record_say_they_wait(books, failed_invoice, data):
+    from tests.ui import add_payment, add_transfer
+
+    def _invoice_id() -> int:
+        return db.session.get(Transfer, failed_invoice).record_id
+    pay = data(add_payment, books.company_id, books.data(_invoice_id), "PAY-912", "108.00")
+    child = data(add_transfer, books.company_id, books.connection_id, pay + 10_000, "blocked",
+                 record_type="payment", blocked_by_id=failed_invoice,
+                 explanation="Invoice INV-3381 is marked do not send, so this record cannot "
+                             "go either.")
+    html = books.client.get(f"/records/{failed_invoice}").get_data(as_text=True)
+    assert "1 record waits for this one" in _text(html)
+    assert f'href="/records/{child}"' in html
+    child_html = books.client.get(f"/records/{child}").get_data(as_text=True)
+    assert "is marked do not send, so this record cannot go either" in child_html
+    assert f'href="/records/{failed_invoice}"' in child_html
+    assert "Open the record it waits for" in child_html
+
+
+def test_needs_manual_update_shows_the_diff_and_done(books):
+    smith = books.customer(name="A. Smith Plumbing")
+    body = books.invoice(smith, number="INV-3302")
+    tid = books.transfer_id("invoice", body["source_id"])
+
+    def _send() -> None:  # as the engine leaves it: sent, with a snapshot of what went
+        from app.records.snapshot import load_record, snapshot
+
+        t = db.session.get(Transfer, tid)
+        t.state, t.external_id = "sent", "xero-1"
+        t.sent_snapshot = snapshot("invoice", load_record("invoice", t.record_id))
+        db.session.commit()
+    books.data(_send)
+    edited = dict(body)
+    edited["lines"] = [dict(body["lines"][0]), dict(body["lines"][1], unit_price=27.5)]
+    books.api("/invoices", edited)
+    assert books.state(tid) == "needs_manual_update"
+
+    text = _text(books.client.get(f"/records/{tid}").get_data(as_text=True))
+    assert "Line 2 price 22.50 27.50" in text
+    assert "Total 108.00 120.00" in text
+    assert "Done in Xero" in text
+    answer = _post(books, tid, "done")
+    assert "Marked as done." in answer.get_data(as_text=True)
+    assert books.state(tid) == "sent"
+    refused = _post(books, tid, "done").get_data(as_text=True)
+    assert "There is no change waiting to be made by hand for this record." in refused
+
+
+def test_plain_form_posts_redirect_or_say_409(books, failed_invoice):
+    answer = _post(books, failed_invoice, "do-not-send", hx=False)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(
+        f"/records/{failed_invoice}")
+    page = books.client.get(f"/records/{failed_invoice}").get_data(as_text=True)
+    assert "Records that depend on this one will wait." in page
+    refused = _post(books, failed_invoice, "retry", hx=False)
+    assert refused.status_code == 409
+    assert "Only failed records can be retried" in refused.get_data(as_text=True)
+
+
+def test_actions_need_csrf_and_a_known_action(books, failed_invoice):
+    answer = books.client.post(f"/records/{failed_invoice}/retry", headers=HX)
+    assert answer.status_code == 400
+    assert books.state(failed_invoice) == "failed"
+    assert _post(books, failed_invoice, "delete").status_code == 404
+
+
+def test_dashboard_rows_link_to_the_record_and_act_in_place(books, failed_invoice):
+    html = books.client.get("/").get_data(as_text=True)
+    assert f'<a class="record-title" href="/records/{failed_invoice}">Invoice INV-3381</a>' in html
+    assert f'hx-post="/records/{failed_invoice}/retry"' in html
+    answer = _post(books, failed_invoice, "retry", view="row")
+    body = answer.get_data(as_text=True)
+    assert f'id="transfer-{failed_invoice}-actions"' in body and "Sending it again now." in body
+    assert "transfer-status" not in body
+    assert books.state(failed_invoice) == "pending"
+
+
+def test_history_lists_each_move(books, failed_invoice):
+    _post(books, failed_invoice, "do-not-send")
+    events = books.data(lambda: [(e.from_state, e.to_state) for e in db.session.execute(
+        db.select(TransferEvent).filter_by(transfer_id=failed_invoice)).scalars()])
+    assert ("failed", "do_not_send") in events
+    text = _text(books.client.get(f"/records/{failed_invoice}").get_data(as_text=True))
+    assert "Failed → Do not send" in text

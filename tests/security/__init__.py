@@ -1,0 +1,2 @@
+"""Security tests: one company can never see or change another company's data through any route.
+"""

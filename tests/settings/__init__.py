@@ -1,0 +1,1 @@
+"""Settings pages: users and roles, notifications."""
