@@ -5,6 +5,8 @@ Views stay thin: counting and listing live in queries.py, wording in phrases.py.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_htmx import make_response as htmx_response
 from flask_htmx.constants import HTMX_STOP_POLLING
@@ -101,6 +103,13 @@ def run_progress(run_id: int) -> Response:
     return _varies(make_response(page))
 
 
+def _on_dashboard() -> bool:
+    """The out-of-band summary only has a target on the dashboard itself (Send Data can also
+    be pressed on the mapping and run pages)."""
+    current = urlsplit(htmx.current_url or "").path
+    return current == url_for("dashboard.index")
+
+
 def _progress_fragment(
     connection: Connection, run: Run | None, title: str, error: str = ""
 ) -> Response:
@@ -109,7 +118,7 @@ def _progress_fragment(
     page refresh its counts and lists."""
     body = render_template(
         "partials/_run_progress.html", connection=connection, run=run, title=title,
-        error=error, oob=run is not None and not run.is_active,
+        error=error, oob=run is not None and not run.is_active and _on_dashboard(),
     )
     if run is None or run.is_active:
         return _varies(make_response(body))

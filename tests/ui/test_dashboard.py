@@ -176,13 +176,17 @@ def test_progress_polls_while_running_and_stops_when_finished(client, data, sign
     assert "<html" not in body
 
     data(update_run, run, status="finished", sent=626, finished_at=utcnow())
-    done = client.get(url, headers=HX)
+    on_dashboard = HX | {"HX-Current-URL": "http://localhost/"}
+    done = client.get(url, headers=on_dashboard)
     body = done.get_data(as_text=True)
     assert done.status_code == 286  # htmx stops polling
     assert done.headers["HX-Trigger"] == "run-finished"
     assert "hx-trigger" not in body
     assert "626 sent, 10 failed, 2 blocked" in body
     assert 'hx-swap-oob="true"' in body  # the card's "last sent" line is refreshed too
+    # Pressed on another page (e.g. mapping), there is no card to refresh out of band.
+    elsewhere = HX | {"HX-Current-URL": "http://localhost/connections/1/mapping"}
+    assert 'hx-swap-oob' not in client.get(url, headers=elsewhere).get_data(as_text=True)
 
     page = client.get(url)
     assert page.status_code == 200
