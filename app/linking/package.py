@@ -7,7 +7,6 @@ page never calls the package; "Refresh contacts" fetches again. Problems come ba
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,11 +17,9 @@ from app.dashboard.phrases import fix_url
 from app.extensions import db
 from app.models import Connection, PackageList, utcnow
 from app.models.connection import CONNECTED
-from app.sync.audit import ExchangeLog
-from app.sync.engine import build_connector
-from app.sync.tokens import fresh_credentials, mark_reconnect_needed
+from app.sync.access import with_package
 from connectors import connector_class
-from connectors.base import AuthLostError, Connector, ConnectorError, RateLimitedError
+from connectors.base import AuthLostError, ConnectorError, RateLimitedError
 from connectors.base import Contact as PackageContact
 
 KIND = "contacts"
@@ -72,22 +69,6 @@ def cached(connection: Connection) -> PackageContacts:
     return PackageContacts(list((row.data or {}).get("entries", [])), row.fetched_at, True)
 
 
-def _with_access(connection: Connection, action: Callable[[Connector], Any]) -> Any:
-    """One forced token refresh if the package refuses the access token (it can die before
-    its stated expiry), as the engine does; a second refusal means access is gone."""
-    connector = build_connector(connection, None, ExchangeLog())
-    try:
-        return action(connector)
-    except AuthLostError:
-        connector.credentials = fresh_credentials(connection, force=True)
-        try:
-            return action(connector)
-        except AuthLostError as exc:
-            mark_reconnect_needed(
-                connection, f"{title_of(connection)} no longer accepts Ledgerlink’s access: {exc}")
-            raise
-
-
 def problem_words(connection: Connection, exc: Exception) -> Problem:
     title = title_of(connection)
     if isinstance(exc, AuthLostError):
@@ -117,7 +98,7 @@ def fetch(connection: Connection) -> PackageContacts:
         found.problem = problem_words(connection, AuthLostError(connection.status))
         return found
     try:
-        entries = _with_access(connection, lambda c: [_entry(x) for x in c.contacts()])
+        entries = with_package(connection, lambda c: [_entry(x) for x in c.contacts()])
     except (ConnectorError, requests.RequestException, NotImplementedError) as exc:
         db.session.rollback()
         found = cached(connection)

@@ -221,8 +221,10 @@ def _kind_word(kind: str) -> str:
 
 
 def link(connection: Connection, transfer: Transfer, contact: Contact, external_id: str,
-         contacts: package.PackageContacts, by: str) -> str:
-    """Link one of ours to a package contact (the caller commits); the confirmation."""
+         contacts: package.PackageContacts, by: str,
+         used: dict[str, dict[str, str]] | None = None) -> str:
+    """Link one of ours to a package contact (the caller commits); the confirmation.
+    `used` (from used_ids) saves the look-up when linking many; it is kept up to date."""
     title = package.title_of(connection)
     if transfer.state not in UNSENT:
         raise LinkRefused(
@@ -239,7 +241,8 @@ def link(connection: Connection, transfer: Transfer, contact: Contact, external_
         raise LinkRefused(
             f"\u201c{theirs['name']}\u201d is archived in {title}: invoices to it would be "
             f"refused. Restore it in {title} first, or create a new contact.")
-    taken = used_ids(connection)[transfer.record_type].get(str(theirs["id"]))
+    used = used if used is not None else used_ids(connection)
+    taken = used[transfer.record_type].get(str(theirs["id"]))
     if taken is not None:
         raise LinkRefused(
             f"\u201c{theirs['name']}\u201d in {title} is already linked to our "
@@ -259,6 +262,7 @@ def link(connection: Connection, transfer: Transfer, contact: Contact, external_
     transfer.state = from_state  # so the history shows where it came from
     link_transfer(transfer, contact, str(theirs["id"]),
                   f"{LINK_NOTE}{theirs['name']} in {title} by {by}")
+    used[transfer.record_type][str(theirs["id"])] = contact.name
     return (f"Linked: \u201c{contact.name}\u201d is \u201c{theirs['name']}\u201d in {title}. "
             "Its invoices will go to that contact; nothing new is created.")
 
@@ -316,6 +320,7 @@ def link_many(connection: Connection, pairs: list[tuple[int, str]],
     """Link each (transfer id, package id) pair on its own: one refusal (say, a contact sent
     meanwhile) does not undo the others. Commits after each."""
     result = BulkResult([], [])
+    used = used_ids(connection)
     for transfer_id, external_id in pairs:
         try:
             transfer, contact = contact_transfer(connection, transfer_id)
@@ -324,7 +329,7 @@ def link_many(connection: Connection, pairs: list[tuple[int, str]],
                                   "customers or suppliers.")
             continue
         try:
-            link(connection, transfer, contact, external_id, contacts, by)
+            link(connection, transfer, contact, external_id, contacts, by, used)
             db.session.commit()
             result.linked.append(contact.name)
         except LinkRefused as exc:

@@ -21,9 +21,7 @@ from app.dashboard.phrases import fix_url
 from app.extensions import db
 from app.mapping import rules, waiting
 from app.models import Account, Connection, PackageList, TaxRate, utcnow
-from app.sync.audit import ExchangeLog
-from app.sync.engine import build_connector
-from app.sync.tokens import fresh_credentials, mark_reconnect_needed
+from app.sync.access import with_package
 from connectors import connector_class
 from connectors.base import AuthLostError, Connector, ConnectorError, RateLimitedError
 
@@ -92,22 +90,6 @@ def _fetch(call: Callable[[], list[Any]], as_entry: Callable[[Any], rules.Entry]
     return {"supported": True, "entries": [as_entry(x) for x in found]}
 
 
-def _with_access(connection: Connection, action: Callable[[Connector], Any]) -> Any:
-    """Run `action` with a connector; one forced token refresh if the package refuses the
-    access token (it can die before its stated expiry), as the engine does."""
-    connector = build_connector(connection, None, ExchangeLog())
-    try:
-        return action(connector)
-    except AuthLostError:
-        connector.credentials = fresh_credentials(connection, force=True)
-        try:
-            return action(connector)
-        except AuthLostError as exc:
-            mark_reconnect_needed(
-                connection, f"{title_of(connection)} no longer accepts Ledgerlink’s access: {exc}")
-            raise
-
-
 def problem_words(connection: Connection, exc: Exception) -> Problem:
     title = title_of(connection)
     if isinstance(exc, AuthLostError):
@@ -134,7 +116,7 @@ def fetch_lists(connection: Connection) -> Lists:
                 "tax_rates": _fetch(connector.tax_rates, _tax_entry)}
 
     try:
-        found = _with_access(connection, _all)
+        found = with_package(connection, _all)
     except (ConnectorError, requests.RequestException) as exc:
         db.session.rollback()
         lists = cached_lists(connection)
@@ -233,7 +215,7 @@ def create_item(
     if not verdict.ok:
         return Saved(verdict)
     try:
-        made = _with_access(connection, lambda c: c.create_service_item(name, verdict.code))
+        made = with_package(connection, lambda c: c.create_service_item(name, verdict.code))
     except (ConnectorError, requests.RequestException) as exc:
         db.session.rollback()
         return Saved(rules.Verdict(error=f"{title} did not create the item. "

@@ -32,14 +32,13 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
         return Explanation(
             reason,
             f"{contact} is archived in {package}, so {package} refuses new documents for them.",
-            f"Restore the contact in {package}, or link this customer to another contact, "
-            "then press Retry.",
+            f"Restore (un-archive) the contact in {package}, then press Retry.",
         )
     if reason == "contact_missing":
         return Explanation(
             reason,
             f"{contact} no longer exists in {package} (it was deleted there after we created it).",
-            f"Re-link this customer or restore it in {package}, then press Retry.",
+            f"Restore the contact in {package}, then press Retry.",
         )
     if reason == "duplicate_name":
         return Explanation(

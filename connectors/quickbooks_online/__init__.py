@@ -155,10 +155,10 @@ class QuickBooksOnlineConnector(Connector):
         realm = self.credentials.tenant_id
         if not realm:
             return []
-        # A query rather than GET companyinfo/{realmId}: the same answer, and it does not
-        # depend on the CompanyInfo object's own Id.
-        rows = self.client.select("CompanyInfo")
-        name = str(rows[0].get("CompanyName") or "") if rows else ""
+        # Intuit's documented read: GET companyinfo/{realmId} (the path takes the realm id,
+        # not the CompanyInfo object's own Id).
+        info = self.client.get(f"companyinfo/{realm}").get("CompanyInfo")
+        name = str(info.get("CompanyName") or "") if isinstance(info, dict) else ""
         return [Tenant(realm, name or f"Company {realm}")]
 
     # ---- lists

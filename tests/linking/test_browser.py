@@ -58,8 +58,8 @@ def test_link_in_the_browser(app, live_url, connected_books):
             # Suggestions arrive by HTMX once Xero's contacts are fetched.
             expect(page.get_by_text("Xero’s contacts as fetched")).to_be_visible(timeout=10_000)
             expect(page.get_by_role("heading", name="Strong matches (2)")).to_be_visible()
-            page.get_by_role("button", name="Link H. Jones Heating to Hannah Jones Heating in Xero")\
-                .click()
+            page.get_by_role(
+                "button", name="Link H. Jones Heating to Hannah Jones Heating in Xero").click()
             expect(page.get_by_text("Linked: “H. Jones Heating” is “Hannah Jones Heating” in "
                                     "Xero.")).to_be_visible()
             expect(page.get_by_role("heading", name="Linked by hand (1)")).to_be_visible()

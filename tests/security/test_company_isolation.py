@@ -379,7 +379,6 @@ def test_another_companys_admin_can_neither_see_nor_change_anything(
     assert not changed, "A's rows changed:\n" + "\n".join(changed)
     assert not not_walked, not_walked
     # The walk really ran as B: B's own pages answered, and B is still signed in to B.
-    print(sum(intruder.visited.values()), intruder.statuses, intruder.visited)
     assert intruder.statuses[200] > 50, intruder.statuses
     home = intruder.client.get("/")
     assert home.status_code == 200 and world.b_company in home.get_data(as_text=True)

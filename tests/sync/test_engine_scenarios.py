@@ -198,7 +198,7 @@ def test_archived_contact_fails_only_its_documents_and_children_follow_the_fix(
     failed = _public(books, "invoice", f"{p}I2")
     assert failed["state"] == "failed"
     assert f"Archie Vale {p}" in failed["explanation"] and "archived" in failed["explanation"]
-    assert "Restore the contact" in failed["fix"]
+    assert "Restore (un-archive) the contact" in failed["fix"]
     assert _transfer(books, "invoice", f"{p}I2").reason == "contact_archived"
     payment = _public(books, "payment", f"{p}P2")
     assert payment["state"] == "blocked"
