@@ -33,6 +33,8 @@ class Transfer(db.Model):
         UniqueConstraint("connection_id", "record_type", "record_id"),
         Index("ix_transfers_conn_state_type", "connection_id", "state", "record_type"),
         Index("ix_transfers_company_state", "company_id", "state"),
+        # The dashboard's counts by state per connection, answered from the index alone.
+        Index("ix_transfers_company_conn_state", "company_id", "connection_id", "state"),
         Index("ix_transfers_company_id_id", "company_id", "id"),  # the list, newest first
         Index("ix_transfers_blocked_by_id", "blocked_by_id"),  # what waits for a record
     )
