@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshots clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ lint: $(BIN)/.installed-dev
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py
+
+## Re-make the README's screenshots with the browser tests (Debian chromium).
+screenshots: $(BIN)/.installed-dev
+	$(BIN)/python -m pytest -q -p no:logging tests/ui/test_browser.py \
+		tests/mapping/test_browser.py tests/records/test_browser_failed_record.py
+	mkdir -p docs/screenshots
+	cp test-artifacts/dashboard-after-run.png docs/screenshots/dashboard.png
+	cp test-artifacts/mapping.png test-artifacts/failed-record.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

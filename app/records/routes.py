@@ -16,15 +16,19 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_htmx import make_response as htmx_response
+from flask_htmx.constants import HTMX_STOP_POLLING
 from flask_login import login_required
 
 from app.auth.company import require_company_id
 from app.dashboard.chart import last_30_days
 from app.dashboard.queries import TYPE_WORDS
 from app.extensions import htmx
-from app.models.transfer import STATES, Transfer
+from app.models.transfer import BLOCKED, FAILED, PENDING, SENDING, STATES, Transfer
 from app.records import detail, queries
 from app.sync.actions import ActionRefused
+from app.sync.plan import PREFLIGHT_REASONS
+from app.sync.runs import active_run
 
 bp = Blueprint("records", __name__)
 bp.add_app_template_global(lambda: last_30_days(require_company_id()), "last_30_days")
@@ -99,13 +103,25 @@ def _with_bom(lines):  # type: ignore[no-untyped-def]
     yield from lines
 
 
+@bp.app_template_global("fix_link_for")
+def fix_link_for(transfer: Transfer) -> detail.FixLink | None:
+    """Where a record's fix is made, for rows listed outside the record page (dashboard)."""
+    return detail.fix_link(transfer, detail.connection_of(transfer))
+
+
 @bp.route("/records/<int:transfer_id>", endpoint="detail")
 @login_required
 def detail_page(transfer_id: int) -> Response:
     company_id = require_company_id()
     transfer = _transfer(company_id, transfer_id)
-    return _varies(make_response(render_template(
-        "records/detail.html", **_detail_context(transfer))))
+    context = _detail_context(transfer)
+    if htmx and request.args.get("part") == "status":
+        # The status block follows a run under way (after Retry) and stops once it is over.
+        body = render_template("partials/_records_status.html", oob=True, **context)
+        if context["following"]:
+            return _varies(make_response(body))
+        return _varies(htmx_response(body, HTMX_STOP_POLLING))
+    return _varies(make_response(render_template("records/detail.html", **context)))
 
 
 def _detail_context(transfer: Transfer, message: str = "", refused: str = "") -> dict:
@@ -125,6 +141,10 @@ def _detail_context(transfer: Transfer, message: str = "", refused: str = "") ->
         "waiting_total": waiting_total,
         "message": message,
         "refused": refused,
+        # Stopped by our own checks: nothing went to the package, the fix is made here.
+        "stopped_here": transfer.state == FAILED and transfer.reason in PREFLIGHT_REASONS,
+        "following": transfer.state in (PENDING, SENDING, BLOCKED)
+        and active_run(connection.id) is not None,
     }
 
 

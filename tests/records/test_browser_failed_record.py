@@ -81,7 +81,7 @@ def test_open_a_failed_record_read_why_and_retry(app, connected_books, worker_pr
             expect(page.get_by_role("heading", name="Invoice INV-3381", level=1)).to_be_visible()
             status = page.locator("#transfer-status")
             expect(status.get_by_text("Archie Vale Heating is archived in Xero")).to_be_visible()
-            expect(status.get_by_text("Restore the contact in Xero")).to_be_visible()
+            expect(status.get_by_text("Restore (un-archive) the contact in Xero")).to_be_visible()
             expect(page.locator(".lines .grand")).to_contain_text("£146.40")  # (85 + 37) x 1.2
             page.get_by_text("What Xero answered").first.click()
             expect(page.locator(".attempt details[open] pre").first).to_be_visible()

@@ -1,0 +1,1 @@
+"""The bookkeeper's whole journey through Ledgerlink in one real browser."""
