@@ -49,14 +49,14 @@ def test_digest_groups_new_failures_by_cause_with_links(app, ctx, inbox, make_co
     assert text.count("== The customer is archived in Xero (1 record) ==") == 1
     assert text.count('The account "Sales" is not mapped to a Xero account code yet.') == 1
     assert text.count('Map "Sales" to a nominal code on the Mapping page') == 1
-    assert text.count("Restore the contact in Xero") == 1
+    assert text.count("Restore (un-archive) the contact in Xero") == 1
     # The unmapped group lists its two invoices under its own heading, before the next group.
     unmapped_part = text.split("== The customer is archived")[0]
     assert f"Invoice A{n}-1" in unmapped_part and f"Invoice A{n}-2" in unmapped_part
     assert f"Invoice A{n}-3" not in unmapped_part
     groups = re.findall(r'data-reason="(\w+)"', html)
     assert groups == ["unmapped_account", "contact_archived"]
-    assert html.count("Restore the contact in Xero") == 1
+    assert html.count("Restore (un-archive) the contact in Xero") == 1
     assert f'href="{base}/records/{archived}"' in html
     # The other company's digest tells only its own failure.
     assert send_company_digest(b.company_id) == 1
