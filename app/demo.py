@@ -117,9 +117,17 @@ def _post_sample_records(api_key: str) -> None:
     system would, so the dashboard has something to show from the first minute."""
     base = current_app.config["BASE_URL"]
     headers = {"Authorization": f"Bearer {api_key}"}
-    for path, body in generate(
-        customers=6, invoices=12, payments=5, credit_notes=1, prefix="DEMO-"
-    ):
+    records = generate(customers=6, invoices=12, payments=5, credit_notes=1, prefix="DEMO-")
+    # One invoice whose stated total disagrees with its lines, so a new user sees how a
+    # problem is explained before anything reaches the package.
+    records.append(("invoices", {
+        "source_id": "DEMO-I-TYPO", "number": "DEMO-INV-TYPO", "customer_source_id": "DEMO-C00000",
+        "date": "2026-11-02", "amounts_are": "exclusive", "total": 150.00,
+        "reference": "Radiator swap (total typed by hand)",
+        "lines": [{"description": "Radiator swap", "quantity": 1, "unit_price": 120.00,
+                   "account": "sales", "tax_rate": "standard"}],
+    }))
+    for path, body in records:
         answer = requests.post(f"{base}/api/v1/{path}", json=body, headers=headers, timeout=30)
         if answer.status_code not in (200, 201):
             raise RuntimeError(f"demo record refused: {path} {answer.status_code} {answer.text}")
