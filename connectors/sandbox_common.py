@@ -1,23 +1,27 @@
 """Pieces every package simulator needs and none owns: state in SandboxObject rows scoped by
-package, OAuth client credentials from a token request, and sliding-window rate limits in Redis.
+package, OAuth client credentials from a token request, sliding-window rate limits in Redis, and
+the consent page (templates/sandbox/consent.html) in each package's colours and words.
 
-The Xero sandbox predates this module and keeps its own copies; new sandboxes use these.
+The Xero sandbox predates this module: it shares the client credentials and the consent page but
+keeps its own object store and rate limits (Xero-specific windows); new sandboxes use all of these.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import render_template, request
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models.sandbox import SandboxObject
 from app.redis_conn import get_redis
 
+CONSENT_TEMPLATE = "sandbox/consent.html"
 GLOBAL = ""  # the tenant of objects that belong to no company (grants, tokens, companies)
 
 
@@ -166,3 +170,29 @@ def acquire(windows: Sequence[Window], concurrent_key: str, concurrent_limit: in
 
 def release(concurrent_key: str) -> None:
     get_redis().decr(concurrent_key)
+
+
+# ---------------------------------------------------------------- consent page
+@dataclass(frozen=True)
+class ConsentBrand:
+    """How a package's consent page names itself and what a connection reaches."""
+
+    name: str  # the badge: "Xero sandbox"
+    colour: str  # CSS colour of the badge and buttons
+    owner: str  # whose rules a bad request broke: "Intuit"
+    place: str  # what the app asks to reach, in the page title: "your QuickBooks company"
+    tenant: str  # one of them, lower case: "organisation", "company"
+
+
+def render_consent(
+    brand: ConsentBrand,
+    error: str | None = None,
+    tenants: Iterable[tuple[str, str]] = (),
+    heading: str = "",
+    params: Any = None,
+) -> str:
+    """The consent page (error=None: the form offering `tenants` as (id, name) pairs)."""
+    return render_template(
+        CONSENT_TEMPLATE, brand=brand, error=error, tenants=list(tenants),
+        heading=heading or brand.place, params=params, app_name="Ledgerlink",
+    )

@@ -11,21 +11,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.mapping import waiting
 from app.models import (
     Connection,
     Contact,
-    Document,
-    Payment,
     Run,
-    TaxRate,
     Transfer,
 )
 from app.models.transfer import BLOCKED, FAILED, NEEDS_MANUAL_UPDATE, STATES
-from app.records.totals import document_totals
+from app.records.loading import load_records, missing_title
 
 ATTENTION_STATES = (FAILED, NEEDS_MANUAL_UPDATE, BLOCKED)
 WAITING_STATES = waiting.WAITING_STATES  # defined with the mapping-gap counting it serves
@@ -210,13 +206,8 @@ def attention(company_id: int, limit: int = ATTENTION_LIMIT) -> Attention:
     return Attention(items=items, total=total)
 
 
-TYPE_WORDS = {"customer": "Customer", "supplier": "Supplier", "invoice": "Invoice",
-              "credit_note": "Credit note", "payment": "Payment"}
-
-
 def _unknown(record_type: str, record_id: int) -> RecordLabel:
-    return RecordLabel(f"{TYPE_WORDS.get(record_type, record_type.title())} #{record_id}",
-                       "record not found")
+    return RecordLabel(missing_title(record_type, record_id), "record not found")
 
 
 def money(amount: Decimal | None) -> str:
@@ -230,49 +221,12 @@ def record_labels(
     company_id: int, keys: set[tuple[str, int]]
 ) -> dict[tuple[str, int], RecordLabel]:
     """(record type, id) -> a label a bookkeeper recognises: number, customer and amount."""
-    by_type: dict[str, set[int]] = {}
-    for record_type, record_id in keys:
-        by_type.setdefault(record_type, set()).add(record_id)
     labels: dict[tuple[str, int], RecordLabel] = {}
-
-    contact_ids = by_type.get("customer", set()) | by_type.get("supplier", set())
-    if contact_ids:
-        for c in db.session.execute(select(Contact).where(
-                Contact.company_id == company_id, Contact.id.in_(contact_ids))).scalars():
+    for key, r in load_records(company_id, keys).items():
+        if isinstance(r.record, Contact):
+            c = r.record
             detail = " · ".join(x for x in (c.email, (c.address or {}).get("postcode", "")) if x)
-            labels[(c.kind, c.id)] = RecordLabel(f"{TYPE_WORDS[c.kind]} {c.name}", detail)
-
-    doc_ids = by_type.get("invoice", set()) | by_type.get("credit_note", set())
-    if doc_ids:
-        rates = dict(db.session.execute(
-            select(TaxRate.key, TaxRate.rate).where(TaxRate.company_id == company_id)).all())
-        docs = db.session.execute(
-            select(Document).where(Document.company_id == company_id, Document.id.in_(doc_ids))
-            .options(selectinload(Document.lines), selectinload(Document.customer))
-        ).scalars()
-        for d in docs:
-            labels[(d.kind, d.id)] = RecordLabel(
-                f"{TYPE_WORDS.get(d.kind, d.kind)} {d.number}",
-                f"{d.customer.name} · {money(document_total(d, rates))}",
-            )
-
-    if by_type.get("payment"):
-        payments = db.session.execute(
-            select(Payment).where(Payment.company_id == company_id,
-                                  Payment.id.in_(by_type["payment"]))
-            .options(selectinload(Payment.customer))
-        ).scalars()
-        for p in payments:
-            labels[("payment", p.id)] = RecordLabel(
-                f"Payment {p.reference or p.source_id}",
-                f"{p.customer.name} · {money(p.amount)}",
-            )
+        else:
+            detail = f"{r.customer} · {money(r.amount)}"
+        labels[key] = RecordLabel(r.title, detail)
     return labels
-
-
-def document_total(doc: Document, rates: dict[str, Decimal]) -> Decimal | None:
-    """The gross total, by the same arithmetic the engine sends with (tax per line to the
-    penny, then summed); None if a line names a tax rate the company does not have."""
-    if any(line.tax_rate_key not in rates for line in doc.lines):
-        return doc.stated_total
-    return document_totals(doc.lines, doc.amounts_are, rates).total

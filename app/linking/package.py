@@ -13,23 +13,16 @@ from typing import Any
 
 import requests
 
-from app.dashboard.phrases import fix_url
 from app.extensions import db
 from app.models import Connection, PackageList, utcnow
 from app.models.connection import CONNECTED
+from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
 from connectors import connector_class
-from connectors.base import AuthLostError, ConnectorError, RateLimitedError
+from connectors.base import AuthLostError, ConnectorError
 from connectors.base import Contact as PackageContact
 
 KIND = "contacts"
-
-
-@dataclass
-class Problem:
-    text: str
-    link_text: str = ""
-    link_url: str | None = None
 
 
 @dataclass
@@ -70,24 +63,10 @@ def cached(connection: Connection) -> PackageContacts:
 
 
 def problem_words(connection: Connection, exc: Exception) -> Problem:
-    title = title_of(connection)
-    if isinstance(exc, AuthLostError):
-        return Problem(
-            f"{title} no longer accepts Ledgerlink’s access, so we cannot read its contacts "
-            "(and nothing can be sent). Reconnect it to carry on.",
-            f"Reconnect {title}", fix_url("connections.reconnect", connection_id=connection.id))
-    if isinstance(exc, RateLimitedError):
-        return Problem(
-            f"{title} asked us to wait {max(1, round(exc.after))} seconds before asking again "
-            "(too many calls). Press Refresh contacts after that.")
-    if isinstance(exc, requests.RequestException):
-        return Problem(f"We could not reach {title}. Check back in a few minutes and press "
-                       "Refresh contacts.")
     if isinstance(exc, NotImplementedError):
-        return Problem(f"{title} does not let us read its contacts, so we cannot suggest "
-                       "matches. Each customer and supplier will be created as new.")
-    return Problem(f"{title} did not give us its contacts: {exc}. Press Refresh contacts to "
-                   "try again; if it keeps happening, tell support.")
+        return Problem(f"{title_of(connection)} does not let us read its contacts, so we cannot "
+                       "suggest matches. Each customer and supplier will be created as new.")
+    return read_problem(connection, exc, "contacts", "Refresh contacts")
 
 
 def fetch(connection: Connection) -> PackageContacts:

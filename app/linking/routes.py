@@ -20,8 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.auth.company import require_company_id
-from app.dashboard import queries
+from app.connections.scoping import choose_connection, company_connection
 from app.extensions import db, htmx
 from app.linking import package, service, view
 from app.models import Connection
@@ -40,14 +39,6 @@ def _varies(response: Response) -> Response:
 def _fragment() -> bool:
     # A history restore asks for the whole page even though it comes from htmx.
     return bool(htmx) and not htmx.history_restore_request
-
-
-def _connection(connection_id: int) -> tuple[int, Connection]:
-    company_id = require_company_id()
-    connection = queries.get_connection(company_id, connection_id)
-    if connection is None:
-        abort(404, description="There is no such connection in this company.")
-    return company_id, connection
 
 
 def _can_link(company_id: int) -> bool:
@@ -84,7 +75,7 @@ def _render(page: view.Page, company_id: int, status: int = 200) -> Response:
 def index(connection_id: int) -> Response:
     """The page from our own tables and the cached list (if any; else the body fetches it by
     HTMX); to an HTMX request, the body, fetching the package's contacts if need be."""
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     number, q = _page_args()
     contacts = package.contacts_for(connection) if _fragment() else package.cached(connection)
     return _render(view.build(connection, contacts, number, q), company_id)
@@ -93,7 +84,7 @@ def index(connection_id: int) -> Response:
 @bp.route("/connections/<int:connection_id>/linking/refresh", methods=["POST"])
 @login_required
 def refresh(connection_id: int) -> Response:
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_linker(company_id)
     number, q = _page_args()
     contacts = package.fetch(connection)
@@ -140,7 +131,7 @@ def _row_answer(connection: Connection, company_id: int, row: view.Row, message:
 @bp.route("/connections/<int:connection_id>/linking/<int:transfer_id>/link", methods=["POST"])
 @login_required
 def link(connection_id: int, transfer_id: int) -> Response:
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_linker(company_id)
     contacts = package.cached(connection)
     try:
@@ -167,7 +158,7 @@ def link(connection_id: int, transfer_id: int) -> Response:
 @login_required
 def create_new(connection_id: int, transfer_id: int) -> Response:
     """Nothing to store: the contact already waits to be created. Say so, and fold the row."""
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_linker(company_id)
     row = _waiting_row(connection, package.cached(connection), transfer_id)
     title = package.title_of(connection)
@@ -186,7 +177,7 @@ def create_new(connection_id: int, transfer_id: int) -> Response:
           methods=["POST"])
 @login_required
 def unlink(connection_id: int, transfer_id: int) -> Response:
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_linker(company_id)
     try:
         transfer, contact = service.contact_transfer(connection, transfer_id)
@@ -235,7 +226,7 @@ def _pairs() -> list[tuple[int, str]]:
 @login_required
 def bulk(connection_id: int) -> Response:
     """Link every ticked strong match; each stands alone (one refusal undoes no other)."""
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_linker(company_id)
     number, q = _page_args()
     pairs = _pairs()
@@ -265,8 +256,4 @@ def bulk(connection_id: int) -> Response:
 @login_required
 def choose() -> Response:
     """The top bar's "Linking": straight to the one connection's page, else a choice."""
-    company_id = require_company_id()
-    summaries = queries.connections(company_id)
-    if len(summaries) == 1:
-        return redirect(url_for("linking.index", connection_id=summaries[0].connection.id))
-    return _varies(make_response(render_template("linking/choose.html", summaries=summaries)))
+    return choose_connection("linking.index", "linking/choose.html")

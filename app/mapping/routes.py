@@ -19,8 +19,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.auth.company import require_company_id
-from app.dashboard import queries
+from app.connections.scoping import choose_connection, company_connection
 from app.extensions import htmx
 from app.mapping import service, view
 from app.models import Connection
@@ -33,14 +32,6 @@ MAPPING_ROLES = ("admin", "bookkeeper")
 def _varies(response: Response) -> Response:
     response.vary.add("HX-Request")
     return response
-
-
-def _connection(connection_id: int) -> tuple[int, Connection]:
-    company_id = require_company_id()
-    connection = queries.get_connection(company_id, connection_id)
-    if connection is None:
-        abort(404, description="There is no such connection in this company.")
-    return company_id, connection
 
 
 def _can_map(company_id: int) -> bool:
@@ -71,7 +62,7 @@ def _page(connection: Connection, company_id: int, lists: service.Lists,
 def index(connection_id: int) -> Response:
     """The page, with the pickers if the lists are cached (else they load by HTMX); to an
     HTMX request, the tables with the lists, fetched from the package if need be."""
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     lists = service.lists_for(connection) if htmx else service.cached_lists(connection)
     return _page(connection, company_id, lists)
 
@@ -79,7 +70,7 @@ def index(connection_id: int) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/refresh", methods=["POST"])
 @login_required
 def refresh(connection_id: int) -> Response:
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_mapper(company_id)
     lists = service.fetch_lists(connection)
     if htmx:
@@ -94,7 +85,7 @@ def refresh(connection_id: int) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/accounts/<key>", methods=["POST"])
 @login_required
 def save_account(connection_id: int, key: str) -> Response:
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_mapper(company_id)
     account = service.our_account(connection, key)
     if account is None:
@@ -106,7 +97,7 @@ def save_account(connection_id: int, key: str) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/accounts/<key>/item", methods=["POST"])
 @login_required
 def create_item(connection_id: int, key: str) -> Response:
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_mapper(company_id)
     account = service.our_account(connection, key)
     if account is None or account.kind != "sales":
@@ -121,7 +112,7 @@ def create_item(connection_id: int, key: str) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/tax-rates/<key>", methods=["POST"])
 @login_required
 def save_tax_rate(connection_id: int, key: str) -> Response:
-    company_id, connection = _connection(connection_id)
+    company_id, connection = company_connection(connection_id)
     _require_mapper(company_id)
     rate = service.our_tax_rate(connection, key)
     if rate is None:
@@ -156,8 +147,4 @@ def _row_answer(connection: Connection, company_id: int, kind: str, key: str,
 @login_required
 def choose() -> Response:
     """The top bar's "Mapping": straight to the one connection's mapping, else a choice."""
-    company_id = require_company_id()
-    summaries = queries.connections(company_id)
-    if len(summaries) == 1:
-        return redirect(url_for("mapping.index", connection_id=summaries[0].connection.id))
-    return _varies(make_response(render_template("mapping/choose.html", summaries=summaries)))
+    return choose_connection("mapping.index", "mapping/choose.html")

@@ -17,24 +17,15 @@ from typing import Any
 import requests
 
 from app.connections.service import set_mapping
-from app.dashboard.phrases import fix_url
 from app.extensions import db
 from app.mapping import rules, waiting
 from app.models import Account, Connection, PackageList, TaxRate, utcnow
+from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
 from connectors import connector_class
-from connectors.base import AuthLostError, Connector, ConnectorError, RateLimitedError
+from connectors.base import Connector, ConnectorError
 
 LIST_KINDS = ("accounts", "tax_rates")
-
-
-@dataclass
-class Problem:
-    """Why the package's lists could not be fetched, and what to do."""
-
-    text: str
-    link_text: str = ""
-    link_url: str | None = None
 
 
 @dataclass
@@ -91,21 +82,7 @@ def _fetch(call: Callable[[], list[Any]], as_entry: Callable[[Any], rules.Entry]
 
 
 def problem_words(connection: Connection, exc: Exception) -> Problem:
-    title = title_of(connection)
-    if isinstance(exc, AuthLostError):
-        return Problem(
-            f"{title} no longer accepts Ledgerlink’s access, so we cannot read its lists (and "
-            "nothing can be sent). Reconnect it to carry on.",
-            f"Reconnect {title}", fix_url("connections.reconnect", connection_id=connection.id))
-    if isinstance(exc, RateLimitedError):
-        return Problem(
-            f"{title} asked us to wait {max(1, round(exc.after))} seconds before asking again "
-            "(too many calls). Press Refresh lists after that.")
-    if isinstance(exc, requests.RequestException):
-        return Problem(f"We could not reach {title}. Check back in a few minutes and press "
-                       "Refresh lists.")
-    return Problem(f"{title} did not give us its lists: {exc}. Press Refresh lists to try "
-                   "again; if it keeps happening, tell support.")
+    return read_problem(connection, exc, "lists", "Refresh lists")
 
 
 def fetch_lists(connection: Connection) -> Lists:

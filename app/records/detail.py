@@ -12,12 +12,13 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.dashboard.phrases import field_label, fix_url
-from app.dashboard.queries import TYPE_WORDS, package_title
+from app.dashboard.queries import package_title
 from app.extensions import db
 from app.models import Account, Attempt, Connection, TaxRate, Transfer, TransferEvent
 from app.models.connection import CONNECTED, RECONNECT_NEEDED
 from app.models.transfer import BLOCKED, DO_NOT_SEND, FAILED, NEEDS_MANUAL_UPDATE, PENDING
 from app.records import queries
+from app.records.loading import TYPE_WORDS
 from app.records.totals import company_tax_rates, document_totals
 from app.sync import actions
 from app.sync.runs import start_run

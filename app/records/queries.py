@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.dashboard.queries import TYPE_WORDS, document_total, money, package_title
+from app.dashboard.queries import money, package_title
 from app.extensions import db
-from app.models import Connection, Contact, Document, Payment, PaymentAllocation, TaxRate, Transfer
+from app.models import Connection, Contact, Document, Payment, PaymentAllocation, Transfer
 from app.models.transfer import FAILED, STATES
+from app.records.loading import TYPE_WORDS, load_records, missing_title
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 500
@@ -200,50 +201,15 @@ def _rows(company_id: int, transfers: list[Transfer]) -> list[ListRow]:
 
 
 def missing_record(record_type: str, record_id: int) -> RecordSummary:
-    return RecordSummary(f"{TYPE_WORDS.get(record_type, record_type.title())} #{record_id}",
-                         found=False)
+    return RecordSummary(missing_title(record_type, record_id), found=False)
 
 
 def record_summaries(
     company_id: int, keys: set[tuple[str, int]]
 ) -> dict[tuple[str, int], RecordSummary]:
     """(record type, id) -> summary, one query per record type however many keys."""
-    by_type: dict[str, set[int]] = {}
-    for record_type, record_id in keys:
-        by_type.setdefault(record_type, set()).add(record_id)
-    out: dict[tuple[str, int], RecordSummary] = {}
-
-    contact_ids = by_type.get("customer", set()) | by_type.get("supplier", set())
-    if contact_ids:
-        for c in db.session.execute(select(Contact).where(
-                Contact.company_id == company_id, Contact.id.in_(contact_ids))).scalars():
-            out[(c.kind, c.id)] = RecordSummary(f"{TYPE_WORDS[c.kind]} {c.name}", c.name,
-                                                source_id=c.source_id)
-
-    doc_ids = by_type.get("invoice", set()) | by_type.get("credit_note", set())
-    if doc_ids:
-        rates = dict(db.session.execute(
-            select(TaxRate.key, TaxRate.rate).where(TaxRate.company_id == company_id)).all())
-        docs = db.session.execute(
-            select(Document).where(Document.company_id == company_id, Document.id.in_(doc_ids))
-            .options(selectinload(Document.lines), selectinload(Document.customer))
-        ).scalars()
-        for d in docs:
-            out[(d.kind, d.id)] = RecordSummary(
-                f"{TYPE_WORDS.get(d.kind, d.kind)} {d.number}", d.customer.name,
-                document_total(d, rates), d.date, d.source_id)
-
-    if by_type.get("payment"):
-        payments = db.session.execute(
-            select(Payment).where(Payment.company_id == company_id,
-                                  Payment.id.in_(by_type["payment"]))
-            .options(selectinload(Payment.customer))
-        ).scalars()
-        for p in payments:
-            out[("payment", p.id)] = RecordSummary(
-                f"Payment {p.reference or p.source_id}", p.customer.name, p.amount, p.date,
-                p.source_id)
-    return out
+    return {key: RecordSummary(r.title, r.customer, r.amount, r.date, r.source_id)
+            for key, r in load_records(company_id, keys).items()}
 
 
 # --- Export ---------------------------------------------------------------------------------

@@ -22,10 +22,10 @@ from flask_login import login_required
 
 from app.auth.company import require_company_id
 from app.dashboard.chart import last_30_days
-from app.dashboard.queries import TYPE_WORDS
 from app.extensions import htmx
 from app.models.transfer import BLOCKED, FAILED, PENDING, SENDING, STATES, Transfer
 from app.records import detail, queries
+from app.records.loading import TYPE_WORDS
 from app.sync.actions import ActionRefused
 from app.sync.plan import PREFLIGHT_REASONS
 from app.sync.runs import active_run

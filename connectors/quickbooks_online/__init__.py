@@ -37,7 +37,6 @@ from connectors.base import (
     DocumentRecord,
     LedgerAccount,
     Limits,
-    OAuthSettings,
     Outcome,
     PackageError,
     PackageTaxRate,
@@ -48,6 +47,7 @@ from connectors.base import (
     Tenant,
     Uncertain,
 )
+from connectors.oauth2 import OAuth2ConnectorMixin, OAuth2Provider
 from connectors.quickbooks_online import client as http
 from connectors.quickbooks_online import payloads
 from connectors.quickbooks_online.errors import QboRequestError, batch_outcome
@@ -62,7 +62,7 @@ PAGE_SIZE = 1000  # QBO's maximum MAXRESULTS
 SALES_ITEM_TYPES = {"Service", "NonInventory", "Inventory"}
 
 
-class QuickBooksOnlineConnector(Connector):
+class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
     key: ClassVar[str] = "quickbooks_online"
     title: ClassVar[str] = "QuickBooks Online"
     limits: ClassVar[Limits] = Limits(
@@ -101,20 +101,10 @@ class QuickBooksOnlineConnector(Connector):
         super().__init__(settings, credentials, throttle, session)
         self.client = http.QboClient(settings, credentials, self.throttle, self.session)
 
-    # ---- OAuth 2
+    # ---- OAuth 2 (the other class-level methods come from OAuth2ConnectorMixin)
     @classmethod
-    def oauth_settings(cls, settings: Mapping[str, Any]) -> OAuthSettings:
-        return OAuthSettings(
-            client_id=settings["QBO_CLIENT_ID"],
-            client_secret=settings["QBO_CLIENT_SECRET"],
-            authorize_url=settings["QBO_AUTH_URL"],
-            token_url=settings["QBO_TOKEN_URL"],
-            scopes=http.scopes(settings),
-        )
-
-    @classmethod
-    def authorization_url(cls, settings: Mapping[str, Any], redirect_uri: str, state: str) -> str:
-        return http.authorization_url(settings, redirect_uri, state)
+    def oauth2(cls, settings: Mapping[str, Any]) -> OAuth2Provider:
+        return http.oauth2(settings)
 
     @classmethod
     def exchange_code(
@@ -130,26 +120,8 @@ class QuickBooksOnlineConnector(Connector):
             raise ConnectorError(
                 "QuickBooks Online did not say which company was chosen (no realmId)"
             )
-        return http.exchange_code(settings, code, redirect_uri, realm, session)
-
-    @classmethod
-    def refresh(
-        cls,
-        settings: Mapping[str, Any],
-        credentials: Credentials,
-        session: requests.Session | None = None,
-    ) -> Credentials:
-        return http.refresh(settings, credentials, session)
-
-    @classmethod
-    def revoke(
-        cls,
-        settings: Mapping[str, Any],
-        credentials: Credentials,
-        session: requests.Session | None = None,
-    ) -> None:
-        """Disconnect: revoke the refresh token at Intuit (not part of the base interface)."""
-        http.revoke(settings, credentials, session)
+        credentials = cls.oauth2(settings).exchange_code(code, redirect_uri, session)
+        return credentials.with_tokens(tenant_id=realm)
 
     def tenants(self) -> list[Tenant]:
         realm = self.credentials.tenant_id

@@ -15,41 +15,32 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors import http
 from connectors.base import (
-    AuthLost,
     AuthLostError,
-    BadReplyError,
-    ConnectorError,
     ContactRecord,
     DocumentRecord,
     Outcome,
-    PackageError,
     PaymentRecord,
     RateLimitedError,
     Record,
     Rejected,
     RejectReason,
-    RetryLater,
     Uncertain,
 )
+from connectors.http import MaybeSentError as MaybeSentError  # kept importable from here
+from connectors.http import RequestRefusedError, UnavailableError
 
 THROTTLE_WAIT_SECONDS = 60.0  # Intuit: after a 429, wait 60 seconds
 
 
-class QboUnavailableError(PackageError):
+class QboUnavailableError(UnavailableError):
     """QBO did not process the request (5xx, or never reached): safe to send again."""
 
-    def __init__(self, message: str, after: float = 30.0, problem: str = "server error") -> None:
-        super().__init__(message)
-        self.after = after
-        self.problem = problem
+    default_after = 30.0
 
 
-class MaybeSentError(ConnectorError):
-    """The request may have reached QBO and we lost the answer (timeout, reset connection)."""
-
-
-class QboRequestError(PackageError):
+class QboRequestError(RequestRefusedError):
     """QBO refused a whole request with a Fault (a 4xx, or a Fault inside a 200)."""
 
     def __init__(self, status: int, body: Any, text: str = "") -> None:
@@ -113,11 +104,7 @@ def fault_type(body_or_fault: Any) -> str:
 
 
 def retry_after(headers: Mapping[str, str], default: float = THROTTLE_WAIT_SECONDS) -> float:
-    try:
-        value = float(headers.get("Retry-After", ""))
-    except ValueError:
-        return default
-    return value if 0 <= value < 86400 else default
+    return http.retry_after(headers, default, longest=86400)
 
 
 def raise_for_status(status: int, headers: Mapping[str, str], body: Any, text: str) -> None:
@@ -147,18 +134,7 @@ def _raise_fault(status: int, body: Any, text: str) -> None:
 
 def batch_outcome(exc: Exception) -> Outcome:
     """The one outcome every record of a request gets when the whole request failed."""
-    if isinstance(exc, AuthLostError):
-        return AuthLost(str(exc))
-    if isinstance(exc, RateLimitedError):
-        return RetryLater(exc.after, exc.problem or "minute")
-    if isinstance(exc, QboUnavailableError):
-        return RetryLater(exc.after, exc.problem)
-    if isinstance(exc, MaybeSentError | BadReplyError):
-        return Uncertain(str(exc))
-    if isinstance(exc, QboRequestError):
-        # A Fault for the whole request: QBO created nothing. (Batch sends classify per record.)
-        return Rejected("validation", str(exc), None, {"status": str(exc.status)})
-    return Uncertain(f"{type(exc).__name__}: {exc}")
+    return http.whole_request_outcome(exc, QboRequestError, "minute")
 
 
 # --------------------------------------------------------------------------- classification

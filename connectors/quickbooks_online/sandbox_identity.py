@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, jsonify, redirect, render_template, request
+from flask import Response, current_app, jsonify, redirect, request
 
 from app.extensions import db
 from connectors import sandbox_common as common
@@ -29,7 +29,10 @@ REFRESH_SECONDS = 8_726_400  # x_refresh_token_expires_in, 101 days
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 _KNOWN_SCOPES = {ACCOUNTING_SCOPE, "com.intuit.quickbooks.payment", "openid", "profile",
                  "email", "phone", "address"}
-TEMPLATE = "sandbox/quickbooks_online_consent.html"
+CONSENT = common.ConsentBrand(
+    name="QuickBooks Online sandbox", colour="#2ca01c", owner="Intuit",
+    place="your QuickBooks company", tenant="company",
+)
 
 
 def client_id() -> str:
@@ -67,11 +70,13 @@ def authorize() -> Response | str | tuple[str, int]:
     source = request.form if request.method == "POST" else request.args
     problem = _request_problem(source)
     if problem:
-        return render_template(TEMPLATE, error=problem), 400
+        return common.render_consent(CONSENT, error=problem), 400
     found = store.ensure_default_company()
     if request.method == "GET":
-        return render_template(TEMPLATE, error=None, companies=found, params=request.args,
-                               app_name="Ledgerlink")
+        return common.render_consent(
+            CONSENT, tenants=[(c["realmId"], c["CompanyName"]) for c in found],
+            params=request.args,
+        )
     redirect_uri = source["redirect_uri"]
     sep = "&" if "?" in redirect_uri else "?"
     if source.get("decision") != "allow":
@@ -82,7 +87,7 @@ def authorize() -> Response | str | tuple[str, int]:
     if new_name:
         realm = store.create_company(new_name[:100])["realmId"]
     elif realm not in {c["realmId"] for c in found}:
-        return render_template(TEMPLATE, error="Choose a company."), 400
+        return common.render_consent(CONSENT, error="Choose a company."), 400
     code = "AB11" + secrets.token_urlsafe(30)
     store.put(store.GLOBAL, "codes", code, {
         "client_id": source["client_id"], "redirect_uri": redirect_uri,

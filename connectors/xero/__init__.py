@@ -29,7 +29,6 @@ from connectors.base import (
     DocumentRecord,
     LedgerAccount,
     Limits,
-    OAuthSettings,
     Outcome,
     PackageTaxRate,
     PaymentRecord,
@@ -38,6 +37,7 @@ from connectors.base import (
     Tenant,
     Uncertain,
 )
+from connectors.oauth2 import OAuth2ConnectorMixin, OAuth2Provider
 from connectors.xero import client as http
 from connectors.xero.errors import batch_outcome
 from connectors.xero.pushing import Pusher, contact_from_xero
@@ -45,7 +45,7 @@ from connectors.xero.pushing import Pusher, contact_from_xero
 PAGE_SIZE = 100  # Xero's page size for GET /Contacts?page=N
 
 
-class XeroConnector(Connector):
+class XeroConnector(OAuth2ConnectorMixin, Connector):
     key: ClassVar[str] = "xero"
     title: ClassVar[str] = "Xero"
     limits: ClassVar[Limits] = Limits(
@@ -76,51 +76,11 @@ class XeroConnector(Connector):
         super().__init__(settings, credentials, throttle, session)
         self.client = http.XeroClient(settings, credentials, self.throttle, self.session)
 
-    # ---- OAuth 2
+    # ---- OAuth 2 (the class-level methods come from OAuth2ConnectorMixin)
     @classmethod
-    def oauth_settings(cls, settings: Mapping[str, Any]) -> OAuthSettings:
-        return OAuthSettings(
-            client_id=settings["XERO_CLIENT_ID"],
-            client_secret=settings["XERO_CLIENT_SECRET"],
-            authorize_url=http.authorize_endpoint(settings),
-            token_url=http.token_endpoint(settings),
-            scopes=http.scopes(settings),
-        )
-
-    @classmethod
-    def authorization_url(cls, settings: Mapping[str, Any], redirect_uri: str, state: str) -> str:
-        return http.authorization_url(settings, redirect_uri, state)
-
-    @classmethod
-    def exchange_code(
-        cls,
-        settings: Mapping[str, Any],
-        code: str,
-        redirect_uri: str,
-        session: requests.Session | None = None,
-        callback: Mapping[str, str] | None = None,
-    ) -> Credentials:
+    def oauth2(cls, settings: Mapping[str, Any]) -> OAuth2Provider:
         # Xero's callback carries nothing beyond the code: the tenant comes from /connections.
-        return http.exchange_code(settings, code, redirect_uri, session)
-
-    @classmethod
-    def refresh(
-        cls,
-        settings: Mapping[str, Any],
-        credentials: Credentials,
-        session: requests.Session | None = None,
-    ) -> Credentials:
-        return http.refresh(settings, credentials, session)
-
-    @classmethod
-    def revoke(
-        cls,
-        settings: Mapping[str, Any],
-        credentials: Credentials,
-        session: requests.Session | None = None,
-    ) -> None:
-        """Disconnect: revoke the refresh token at Xero (not part of the base interface)."""
-        http.revoke(settings, credentials, session)
+        return http.oauth2(settings)
 
     def tenants(self) -> list[Tenant]:
         reply = self.client.connections()

@@ -12,44 +12,32 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from connectors import http
 from connectors.base import (
-    AuthLost,
     AuthLostError,
-    BadReplyError,
-    ConnectorError,
     ContactRecord,
     DocumentRecord,
     Outcome,
-    PackageError,
     PaymentRecord,
     RateLimitedError,
     Record,
     Rejected,
     RejectReason,
-    RetryLater,
-    Uncertain,
 )
+from connectors.http import MaybeSentError as MaybeSentError  # kept importable from here
+from connectors.http import RequestRefusedError, UnavailableError
 
 DEFAULT_RETRY_SECONDS = 60.0
 
 
 # --------------------------------------------------------------------------- HTTP-level errors
-class XeroUnavailableError(PackageError):
+class XeroUnavailableError(UnavailableError):
     """Xero did not process the request (5xx, or we never reached it): safe to send again."""
 
-    def __init__(
-        self, message: str, after: float = DEFAULT_RETRY_SECONDS, problem: str = "server error"
-    ) -> None:
-        super().__init__(message)
-        self.after = after
-        self.problem = problem
+    default_after = DEFAULT_RETRY_SECONDS
 
 
-class MaybeSentError(ConnectorError):
-    """The request may have reached Xero and we lost the answer (timeout, reset connection)."""
-
-
-class XeroRequestError(PackageError):
+class XeroRequestError(RequestRefusedError):
     """A 4xx other than auth and rate limits: Xero refused the request as a whole."""
 
     def __init__(self, status: int, body: Any, text: str) -> None:
@@ -60,11 +48,7 @@ class XeroRequestError(PackageError):
 
 
 def retry_after(headers: Mapping[str, str], default: float = DEFAULT_RETRY_SECONDS) -> float:
-    try:
-        value = float(headers.get("Retry-After", ""))
-    except ValueError:
-        return default
-    return value if 0 <= value < 7 * 86400 else default
+    return http.retry_after(headers, default, longest=7 * 86400)
 
 
 def raise_for_status(status: int, headers: Mapping[str, str], body: Any, text: str) -> None:
@@ -82,18 +66,7 @@ def raise_for_status(status: int, headers: Mapping[str, str], body: Any, text: s
 
 def batch_outcome(exc: Exception) -> Outcome:
     """The one outcome every record of a batch gets when the whole request failed."""
-    if isinstance(exc, AuthLostError):
-        return AuthLost(str(exc))
-    if isinstance(exc, RateLimitedError):
-        return RetryLater(exc.after, exc.problem or "rate limit")
-    if isinstance(exc, XeroUnavailableError):
-        return RetryLater(exc.after, exc.problem)
-    if isinstance(exc, MaybeSentError | BadReplyError):
-        return Uncertain(str(exc))
-    if isinstance(exc, XeroRequestError):
-        return Rejected("validation", str(exc), details={"status": str(exc.status)})
-    # Anything else escaped our own code after the request went out: never claim it failed.
-    return Uncertain(f"{type(exc).__name__}: {exc}")
+    return http.whole_request_outcome(exc, XeroRequestError, "rate limit")
 
 
 # --------------------------------------------------------------------------- Xero error bodies

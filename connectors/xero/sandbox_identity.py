@@ -8,16 +8,16 @@ rotate on every use (the previous one keeps working for a 30-minute grace period
 
 from __future__ import annotations
 
-import base64
 import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, jsonify, redirect, render_template, request
+from flask import Response, current_app, jsonify, redirect, request
 
 from app.extensions import db
+from connectors import sandbox_common as common
 from connectors.xero import sandbox_store as store
 
 CODE_SECONDS = 5 * 60
@@ -28,6 +28,10 @@ REFRESH_UNUSED_SECONDS = 60 * 24 * 3600
 _SCOPE = re.compile(
     r"^(openid|profile|email|offline_access|"
     r"(accounting|payroll|files|assets|projects|bankfeeds|finance|paymentservices)\.[a-z.]+)$"
+)
+CONSENT = common.ConsentBrand(
+    name="Xero sandbox", colour="#13b5ea", owner="Xero",
+    place="your Xero organisation", tenant="organisation",
 )
 
 
@@ -61,12 +65,12 @@ def authorize() -> Response | str | tuple[str, int]:
     source = request.form if request.method == "POST" else request.args
     problem = _client_problem(source)
     if problem:
-        return render_template("sandbox/xero_consent.html", error=problem), 400
+        return common.render_consent(CONSENT, error=problem), 400
     orgs = store.ensure_default_organisation()
     if request.method == "GET":
-        return render_template(
-            "sandbox/xero_consent.html", error=None, orgs=orgs, params=request.args,
-            app_name="Ledgerlink",
+        return common.render_consent(
+            CONSENT, tenants=[(org["OrganisationID"], org["Name"]) for org in orgs],
+            heading=orgs[0]["Name"], params=request.args,
         )
     state = source.get("state", "")
     redirect_uri = source["redirect_uri"]
@@ -81,7 +85,7 @@ def authorize() -> Response | str | tuple[str, int]:
         # A fresh organisation replaces the selection: its books start empty and its own.
         tenants = [store.create_organisation(new_name[:255])["OrganisationID"]]
     if not tenants:
-        return render_template("sandbox/xero_consent.html", error="Choose an organisation."), 400
+        return common.render_consent(CONSENT, error="Choose an organisation."), 400
     code = secrets.token_urlsafe(32)
     store.put(store.GLOBAL, "codes", code, {
         "client_id": source["client_id"], "redirect_uri": redirect_uri,
@@ -99,18 +103,6 @@ def authorize() -> Response | str | tuple[str, int]:
 def _oauth_error(error: str, status: int = 400, description: str = "") -> tuple[Response, int]:
     body = {"error": error} | ({"error_description": description} if description else {})
     return jsonify(body), status
-
-
-def _client_credentials() -> tuple[str, str]:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("basic "):
-        try:
-            raw = base64.b64decode(header[6:].strip(), validate=True).decode()
-        except ValueError:
-            return "", ""
-        client_id, _, secret = raw.partition(":")
-        return client_id, secret
-    return request.form.get("client_id", ""), request.form.get("client_secret", "")
 
 
 def _issue(grant_id: str, grant: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +126,7 @@ def _issue(grant_id: str, grant: dict[str, Any]) -> dict[str, Any]:
 
 
 def token() -> tuple[Response, int] | Response:
-    client_id, secret = _client_credentials()
+    client_id, secret = common.client_credentials()
     config = current_app.config
     if client_id != config.get("XERO_CLIENT_ID") or not secrets.compare_digest(
         secret.encode(), str(config.get("XERO_CLIENT_SECRET", "")).encode()
@@ -201,7 +193,7 @@ def _refresh(client_id: str) -> tuple[Response, int] | Response:
 
 def revocation() -> tuple[Response, int] | Response:
     """Revoking a refresh token ends its whole grant: every token issued from the consent."""
-    client_id, secret = _client_credentials()
+    client_id, secret = common.client_credentials()
     if client_id != current_app.config.get("XERO_CLIENT_ID") or secret != current_app.config.get(
         "XERO_CLIENT_SECRET"
     ):

@@ -4,14 +4,14 @@ contacts made in that organisation through Xero's API, and a signed-in member.""
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from app.extensions import db
-from app.models import Membership, Transfer, User
+from app.models import Transfer
+from tests.helpers import add_member as shared_add_member
 from tests.sync.conftest import connected_books  # noqa: F401  (fixture used by these tests)
 from tests.ui import csrf_from, sign_in
 
@@ -23,16 +23,8 @@ def squash(html: str) -> str:
 
 
 def add_member(app: Any, company_id: int, role: str) -> tuple[str, str]:
-    email, password = f"l-{uuid.uuid4().hex[:8]}@example.test", "pw-linking-long-enough"
-    with app.app_context():
-        user = User(email=email, name="Linker")
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
-        db.session.add(Membership(user_id=user.id, company_id=company_id, role=role))
-        db.session.commit()
-        db.session.remove()
-    return email, password
+    return shared_add_member(app, company_id, role, name="Linker", prefix="l",
+                             password="pw-linking-long-enough")
 
 
 def make_xero_contacts(books: Any, contacts: list[dict]) -> dict[str, str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import browser_sign_in, watched_page
 from tests.linking.conftest import add_member, make_xero_contacts
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,13 +47,8 @@ def test_link_in_the_browser(app, live_url, connected_books):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
                                      headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.goto(f"{live_url}/login")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Sign in").click()
+            page = watched_page(browser, problems)
+            browser_sign_in(page, live_url, email, password)
             page.get_by_role("link", name="Linking", exact=True).click()
 
             # Suggestions arrive by HTMX once Xero's contacts are fetched.

@@ -3,14 +3,14 @@ with a signed-in member, and helpers to read and change its mapping."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from app.extensions import db
-from app.models import Account, AccountMapping, Membership, PackageList, TaxMapping, TaxRate, User
+from app.models import Account, AccountMapping, PackageList, TaxMapping, TaxRate
+from tests.helpers import add_member as shared_add_member
 from tests.sync.conftest import connected_books  # noqa: F401  (fixture used by these tests)
 from tests.ui import sign_in
 
@@ -34,15 +34,8 @@ class Mapped:
 
 
 def add_member(app: Any, company_id: int, role: str) -> tuple[str, str]:
-    email, password = f"m-{uuid.uuid4().hex[:8]}@example.test", "pw-mapping-long-enough"
-    with app.app_context():
-        user = User(email=email, name="Mapper")
-        user.set_password(password)
-        db.session.add(user)
-        db.session.flush()
-        db.session.add(Membership(user_id=user.id, company_id=company_id, role=role))
-        db.session.commit()
-    return email, password
+    return shared_add_member(app, company_id, role, name="Mapper", prefix="m",
+                             password="pw-mapping-long-enough")
 
 
 def run_in(app: Any, fn: Any, *args: Any) -> Any:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import browser_sign_in, watched_page
 from tests.mapping.conftest import add_member, code_of, run_in, unmap
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,13 +41,8 @@ def test_map_an_unmapped_account_in_the_browser(app, live_url, connected_books, 
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
                                      headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.goto(f"{live_url}/login")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Sign in").click()
+            page = watched_page(browser, problems)
+            browser_sign_in(page, live_url, email, password)
             page.get_by_role("link", name="Mapping", exact=True).click()
 
             row = page.locator("#map-account-callout_fees")

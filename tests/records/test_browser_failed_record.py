@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import browser_sign_in, watched_page
 from tests.sync.conftest import connected_books  # noqa: F401 - fixture
 from tests.ui.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
@@ -68,13 +69,8 @@ def test_open_a_failed_record_read_why_and_retry(app, connected_books, worker_pr
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
                                      headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.goto(f"{books.base_url}/login")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Sign in").click()
+            page = watched_page(browser, problems, height=1000)
+            browser_sign_in(page, books.base_url, email, password)
 
             expect(page.get_by_role("heading", name="Needs your attention")).to_be_visible()
             page.get_by_role("link", name="Invoice INV-3381").click()

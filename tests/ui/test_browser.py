@@ -13,6 +13,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Transfer, utcnow
+from tests.helpers import watched_page
 from tests.ui import (
     add_connection,
     add_invoice,
@@ -92,9 +93,7 @@ def test_sign_in_and_watch_send_data(app, live_url, make_company):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
                                      headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page = watched_page(browser, problems)
             page.on("request", lambda r: progress_polls.append(r.url)
                     if "/progress" in r.url else None)
 

@@ -1,0 +1,1 @@
+"""What several pages say about a connected accounting package."""
