@@ -40,7 +40,14 @@ def _setup_environment() -> None:
     env = os.environ
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.db'}"
-    if not env.get("REDIS_URL"):
+    if env.get("REDIS_URL"):
+        # Keys name connections by id, and ids start again with every fresh test schema: a
+        # previous run's locks, budgets or job ids must not leak in. The suite owns this Redis
+        # database (.ci/run uses database 15), so it starts empty.
+        import redis
+
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    else:
         sys.path.insert(0, str(ROOT))
         from app.redis_conn import start_embedded_redis
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from app.dashboard.phrases import field_label, fix_url
 from app.dashboard.queries import package_title
@@ -72,10 +73,11 @@ class RecordView:
 
 
 def connection_of(transfer: Transfer) -> Connection:
-    conn = db.session.execute(
-        select(Connection).where(Connection.id == transfer.connection_id,
-                                 Connection.company_id == transfer.company_id)
-    ).scalar_one()
+    # session.get answers from the identity map after the first row: dashboard rows that
+    # ask for their fix link share one query.
+    conn = db.session.get(Connection, transfer.connection_id)
+    if conn is None or conn.company_id != transfer.company_id:
+        raise NoResultFound(f"no connection {transfer.connection_id} for this company")
     return conn
 
 
