@@ -126,8 +126,9 @@ def gap_sentence(gap: MappingGap) -> dict[str, str | None]:
     verb = "is" if n == 1 else "are"
     records, total = records_phrase(dict(gap.waiting))
     quoted = join_words([f"\u201c{name}\u201d" for name in gap.names])
+    where = f" for {gap.tenant_name}" if gap.tenant_name else ""
     return {
-        "headline": f"{thing} {verb} not mapped to {codes}",
+        "headline": f"{thing} {verb} not mapped to {codes}{where}",
         "detail": f"{records} {'waits' if total == 1 else 'wait'} on {quoted}. "
                   f"{'It' if total == 1 else 'They'} will not be sent until "
                   f"{'it is' if n == 1 else 'they are'} mapped.",

@@ -42,6 +42,13 @@ def package_title(key: str) -> str:
         return key.replace("_", " ").title()
 
 
+def connection_name(connection: Connection) -> str:
+    """The package and the organisation ("Xero · Acme Heating Ltd"): two connections to one
+    package must never read the same on the dashboard, in its rows or in the digest."""
+    title = package_title(connection.package)
+    return f"{title} · {connection.tenant_name}" if connection.tenant_name else title
+
+
 @dataclass
 class ConnectionSummary:
     connection: Connection
@@ -49,6 +56,7 @@ class ConnectionSummary:
     counts: dict[str, int]
     last_finished: Run | None
     active_run: Run | None
+    name: str = ""  # "Xero · Acme Heating Ltd"
 
 
 def connections(company_id: int) -> list[ConnectionSummary]:
@@ -65,6 +73,7 @@ def connections(company_id: int) -> list[ConnectionSummary]:
             counts=counts.get(conn.id, dict.fromkeys(STATES, 0)),
             last_finished=_latest_run(company_id, conn.id, FINISHED),
             active_run=_latest_run(company_id, conn.id, ACTIVE),
+            name=connection_name(conn),
         ))
     return summaries
 
@@ -120,6 +129,7 @@ class MappingGap:
     kind: str  # "account" | "tax_rate"
     names: list[str]
     waiting: Counter = field(default_factory=Counter)  # record type -> distinct records
+    tenant_name: str = ""  # the organisation, when the company has several connections
 
 
 def mapping_gaps(company_id: int, summaries: list[ConnectionSummary]) -> list[MappingGap]:
@@ -128,6 +138,7 @@ def mapping_gaps(company_id: int, summaries: list[ConnectionSummary]) -> list[Ma
         for kind in ("account", "tax_rate"):
             gap = _mapping_gap(company_id, s.connection.id, s.title, kind)
             if gap is not None:
+                gap.tenant_name = s.connection.tenant_name
                 gaps.append(gap)
     return gaps
 
@@ -160,6 +171,7 @@ class AttentionItem:
     connection_title: str
     record: RecordLabel
     blocked_by: RecordLabel | None = None
+    connection_name: str = ""
 
 
 @dataclass
@@ -191,8 +203,10 @@ def attention(company_id: int, limit: int = ATTENTION_LIMIT) -> Attention:
     ).scalars()} if parent_ids else {}
     keys = {(t.record_type, t.record_id) for t in [*transfers, *parents.values()]}
     labels = record_labels(company_id, keys)
-    titles = {c.id: package_title(c.package) for c in db.session.execute(
+    conns = {c.id: c for c in db.session.execute(
         select(Connection).where(Connection.company_id == company_id)).scalars()}
+    titles = {cid: package_title(c.package) for cid, c in conns.items()}
+    names = {cid: connection_name(c) for cid, c in conns.items()}
 
     items = []
     for t in transfers:
@@ -202,6 +216,7 @@ def attention(company_id: int, limit: int = ATTENTION_LIMIT) -> Attention:
             connection_title=titles.get(t.connection_id, ""),
             record=labels.get((t.record_type, t.record_id), _unknown(t.record_type, t.record_id)),
             blocked_by=labels.get((parent.record_type, parent.record_id)) if parent else None,
+            connection_name=names.get(t.connection_id, ""),
         ))
     return Attention(items=items, total=total)
 

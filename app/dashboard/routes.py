@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_htmx import make_response as htmx_response
 from flask_htmx.constants import HTMX_STOP_POLLING
-from flask_login import login_required
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.auth.company import require_company_id
 from app.dashboard import phrases, queries
 from app.extensions import htmx
 from app.models import Connection, Run
-from app.models.connection import CONNECTED, RECONNECT_NEEDED
+from app.models.connection import CONNECTED, DISCONNECTED, RECONNECT_NEEDED
 from app.models.transfer import STATES
 from app.sync.runs import start_run
 
@@ -32,6 +32,7 @@ bp.add_app_template_global(phrases.STATE_LABELS, "STATE_LABELS")
 bp.add_app_template_global(queries.money, "money")
 bp.add_app_template_global(RECONNECT_NEEDED, "RECONNECT_NEEDED")
 bp.add_app_template_global(CONNECTED, "CONNECTED")
+bp.add_app_template_global(DISCONNECTED, "DISCONNECTED")
 
 
 def _varies(response: Response) -> Response:
@@ -49,6 +50,9 @@ def _dashboard_context(company_id: int) -> dict[str, object]:
         "gap_sentences": [phrases.gap_sentence(g) for g in gaps],
         "attention": queries.attention(company_id),
         "states": STATES,
+        # Connecting, reconnecting and disconnecting are an admin's; a bookkeeper is told to
+        # ask one rather than offered a button that ends in a refusal.
+        "can_change_connections": current_user.role_in(company_id) == "admin",
         "reconnect_url": lambda conn: phrases.fix_url("connections.reconnect",
                                                       connection_id=conn.id),
     }
@@ -73,8 +77,12 @@ def send(connection_id: int) -> Response:
     if connection is None:
         abort(404, description="There is no such connection in this company.")
     title = queries.package_title(connection.package)
-    if connection.status == RECONNECT_NEEDED:
-        message = f"{title} needs reconnecting before anything can be sent."
+    if connection.status in (RECONNECT_NEEDED, DISCONNECTED):
+        name = queries.connection_name(connection)
+        message = (f"{name} needs reconnecting before anything can be sent."
+                   if connection.status == RECONNECT_NEEDED else
+                   f"{name} is disconnected, so nothing is sent to it. Reconnect it on the "
+                   "Connections page to send again.")
         if htmx:
             return _progress_fragment(connection, None, title, error=message)
         flash(message, "error")
@@ -99,7 +107,8 @@ def run_progress(run_id: int) -> Response:
     title = queries.package_title(connection.package)
     if htmx:
         return _progress_fragment(connection, run, title)
-    page = render_template("dashboard/run.html", run=run, connection=connection, title=title)
+    page = render_template("dashboard/run.html", run=run, connection=connection, title=title,
+                           name=queries.connection_name(connection))
     return _varies(make_response(page))
 
 

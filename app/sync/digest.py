@@ -74,6 +74,7 @@ class DigestItem:
     package: str
     explanation: str
     link: str
+    package_title: str = ""  # "Xero", for the group's heading; `package` is the full name
 
 
 @dataclass
@@ -124,29 +125,34 @@ def new_failures(company_id: int, after_event_id: int) -> list[tuple[Transfer, i
 def build_digest(company: Company, after_event_id: int, since: datetime | None = None
                  ) -> Digest | None:
     """The digest of failures new since the watermark; None when there are none."""
-    from app.dashboard.queries import _unknown, package_title, record_labels
+    from app.dashboard.queries import _unknown, connection_name, package_title, record_labels
 
     failures = new_failures(company.id, after_event_id)
     if not failures:
         return None
     base_url = current_app.config["BASE_URL"]
     labels = record_labels(company.id, {(t.record_type, t.record_id) for t, _ in failures})
-    packages = {c.id: package_title(c.package) for c in db.session.execute(
-        select(Connection).where(Connection.company_id == company.id)).scalars()}
+    conns = db.session.execute(
+        select(Connection).where(Connection.company_id == company.id)).scalars().all()
+    packages = {c.id: package_title(c.package) for c in conns}
+    # Each record says where it was going by package and organisation: two Xero connections
+    # must not both read "Xero".
+    names = {c.id: connection_name(c) for c in conns}
 
     by_reason: dict[str, list[tuple[Transfer, DigestItem]]] = {}
     for t, _ in failures:
         label = labels.get((t.record_type, t.record_id)) or _unknown(t.record_type, t.record_id)
-        item = DigestItem(t.id, label.title, label.detail, packages.get(t.connection_id, ""),
-                          t.explanation, f"{base_url}/records/{t.id}")
+        item = DigestItem(t.id, label.title, label.detail, names.get(t.connection_id, ""),
+                          t.explanation, f"{base_url}/records/{t.id}",
+                          packages.get(t.connection_id, ""))
         by_reason.setdefault(t.reason or "other", []).append((t, item))
 
     groups = []
     for reason, rows in by_reason.items():
         explanations = {t.explanation for t, _ in rows}
         fixes = list(dict.fromkeys(t.fix_hint for t, _ in rows if t.fix_hint))
-        names = {item.package for _, item in rows}
-        package = names.pop() if len(names) == 1 else "the package"
+        titles = {item.package_title for _, item in rows}
+        package = titles.pop() if len(titles) == 1 else "the package"
         title = REASON_TITLES.get(reason, "Other problems").format(package=package)
         groups.append(DigestGroup(
             reason=reason,

@@ -153,3 +153,21 @@ def test_the_cron_job_sends_from_a_real_worker(app, ctx, inbox, make_company, wo
     [mail] = inbox.wait_for(made.email, timeout=30)
     assert mail.subject == "Ledgerlink: 1 record needs your attention (Worker Heating Ltd)"
     assert _record_links(mail.text, app.config["BASE_URL"]) == {tid}
+
+
+def test_digest_names_the_organisation_of_each_connection(app, ctx, inbox, make_company):
+    from tests.ui import add_connection
+
+    a = make_company("Acme Group")
+    heating = add_connection(a.company_id, tenant_name="Acme Heating Ltd")
+    plumbing = add_connection(a.company_id, tenant_name="Acme Plumbing Ltd")
+    n = _n()
+    failed_invoice(a.company_id, heating, f"H{n}", "A. Smith")
+    failed_invoice(a.company_id, plumbing, f"P{n}", "B. Jones")
+    assert send_company_digest(a.company_id) == 2
+    [mail] = inbox.to(a.email)
+    for body in (mail.text, mail.html):
+        assert re.search(rf"Invoice H{n}.*Xero · Acme Heating Ltd", body)
+        assert re.search(rf"Invoice P{n}.*Xero · Acme Plumbing Ltd", body)
+    # The group's heading still names the package alone.
+    assert "== An account is not mapped to a nominal code (2 records) ==" in mail.text

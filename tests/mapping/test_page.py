@@ -57,7 +57,7 @@ def test_page_renders_at_once_then_lists_load_and_are_cached(app, mapped):
     assert '<option value="090" selected>090 Business Bank Account</option>' in body
     assert "205" not in body  # archived: not offered
     assert 'value="OUTPUT2" selected' in body
-    assert "✓ Mapped" in body
+    assert "tick\">Mapped" in body
     fetched = sandbox_calls(app, tenant)
     assert fetched > before  # accounts and tax rates, from the sandbox over HTTP
     first = run_in(app, fetched_at, books.connection_id)

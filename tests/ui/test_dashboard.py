@@ -147,11 +147,15 @@ def test_unmapped_accounts_that_records_wait_on_come_first(client, data, signed_
 def test_reconnect_needed_is_shown_apart_and_stops_send(client, data, signed_in):
     cid = signed_in.company_id
     conn = data(add_connection, cid, status="reconnect_needed",
-                          status_detail="Xero said our access was revoked.")
+                status_detail="Xero no longer accepts Ledgerlink's access: invalid_grant")
     html = re.sub(r"\s+", " ", client.get("/").get_data(as_text=True))
     assert "banner-danger" in html
-    assert "Xero needs reconnecting." in html
-    assert "Xero said our access was revoked." in html
+    # Said once, in words: no package error code, no symbol that a font may lack.
+    said = "Xero has stopped accepting Ledgerlink’s access to Demo Org."
+    assert html.count(said) == 1
+    assert "Reconnect to carry on; nothing is lost." in html
+    assert "invalid_grant" not in html and "⛔" not in html
+    assert html.count("stopped accepting") == 1
     assert 'disabled title="Reconnect Xero first">Send Data' in html
     refused = client.post(f"/connections/{conn}/send", headers=HX,
                           data={"csrf_token": re.search(r'csrf_token" value="([^"]+)', html)[1]})

@@ -1,0 +1,104 @@
+"""Words on the dashboard: connections named by organisation, a disconnected connection that
+offers nothing to press, lost access said once, and no symbol that depends on the reader's
+fonts anywhere in the templates."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import utcnow
+from tests.helpers import add_member
+from tests.ui import add_connection, add_invoice, add_transfer, page_token, runs_of, sign_in
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture
+def data(app):
+    def _run(fn, *args, **kwargs):
+        with app.app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+    return _run
+
+
+@pytest.fixture
+def signed_in(client, make_company):
+    made = make_company(name="Acme Group")
+    sign_in(client, made.email, made.password)
+    return made
+
+
+def test_two_connections_to_one_package_are_told_apart(client, data, signed_in):
+    cid = signed_in.company_id
+    heating = data(add_connection, cid, tenant_name="Acme Heating Ltd")
+    plumbing = data(add_connection, cid, tenant_name="Acme Plumbing Ltd")
+    one = data(add_invoice, cid, "INV-1", "A. Smith")
+    two = data(add_invoice, cid, "INV-2", "B. Jones")
+    data(add_transfer, cid, heating, one, "failed", explanation="Refused.")
+    data(add_transfer, cid, plumbing, two, "failed", explanation="Refused.")
+    text = _text(client.get("/").get_data(as_text=True))
+    # The count tiles' headings and each attention row say which organisation.
+    assert "Xero · Acme Heating Ltd Pending" in text
+    assert "Xero · Acme Plumbing Ltd Pending" in text
+    assert re.search(r"Invoice INV-1 .*? to Xero · Acme Heating Ltd", text)
+    assert re.search(r"Invoice INV-2 .*? to Xero · Acme Plumbing Ltd", text)
+
+
+def test_disconnected_connection_offers_no_send_and_no_next_run(client, data, signed_in):
+    cid = signed_in.company_id
+    conn = data(add_connection, cid, status="disconnected", schedule="automatic",
+                next_run_at=utcnow() + timedelta(hours=1))
+    html = client.get("/").get_data(as_text=True)
+    card = html[html.index(f'id="conn-{conn}"'):]
+    card = card[:card.index("</section>")]
+    assert "Send Data" not in card
+    assert "next " not in _text(card)
+    assert "Automatic every" not in card
+    assert "Disconnected: nothing is sent." in _text(card)
+    # Pressed anyway (a stale page): refused in words, and no run starts.
+    token = page_token(client, "/records")
+    refused = client.post(f"/connections/{conn}/send", data={"csrf_token": token},
+                          headers={"HX-Request": "true"})
+    assert "is disconnected, so nothing is sent to it" in refused.get_data(as_text=True)
+    assert data(runs_of, conn) == []
+
+
+def test_bookkeeper_is_told_to_ask_an_admin_to_reconnect(app, client, data, make_company):
+    made = make_company(name="Acme Heating Ltd")
+    data(add_connection, made.company_id, status="reconnect_needed",
+         status_detail="Xero no longer accepts Ledgerlink's access: invalid_grant")
+    email, password = add_member(app, made.company_id, "bookkeeper", password="pw-book-long-1")
+    sign_in(client, email, password)
+    text = _text(client.get("/").get_data(as_text=True))
+    assert text.count("Xero has stopped accepting Ledgerlink’s access to Demo Org.") == 1
+    assert "Ask an admin of this company to reconnect it" in text
+    assert "Reconnect Xero" not in text and "invalid_grant" not in text
+
+
+# Latin-1, general punctuation (quotes, dashes, the ellipsis), arrows and the euro sign are in
+# every font a browser or mail client has; anything else may show as an empty box.
+SAFE = re.compile(r"[\u0000-\u00ff\u2010-\u2027\u2030-\u205e\u20ac\u2190-\u2195\u2212]")
+
+
+def test_no_template_uses_a_symbol_that_depends_on_fonts():
+    found = []
+    for path in sorted(TEMPLATES.rglob("*")):
+        if path.suffix not in (".html", ".txt"):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for ch in line:
+                if not SAFE.match(ch):
+                    found.append(f"{path.relative_to(TEMPLATES)}:{n}: {ch!r}")
+    assert found == []
