@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
@@ -22,6 +22,8 @@ from app.records import queries
 from app.records.loading import TYPE_WORDS
 from app.records.totals import company_tax_rates, document_totals
 from app.sync import actions
+from app.sync.canonical import Chart
+from app.sync.recheck import retry_blocker
 from app.sync.runs import start_run
 
 MAPPING_REASONS = {"unmapped_account", "unmapped_tax_rate", "account_unknown",
@@ -189,7 +191,7 @@ def available_actions(transfer: Transfer) -> list[str]:
     """Action slugs that apply to the transfer as it is now (the service checks again)."""
     state = transfer.state
     out = []
-    if state == FAILED:
+    if state == FAILED and why_no_retry(transfer) is None:
         out.append("retry")
     if state == NEEDS_MANUAL_UPDATE:
         out.append("done")
@@ -200,6 +202,19 @@ def available_actions(transfer: Transfer) -> list[str]:
     return out
 
 
+def _chart(company_id: int, connection_id: int) -> Chart:
+    # One mapping load per connection per request, however many rows a page lists.
+    charts = g.setdefault("retry_charts", {})
+    if connection_id not in charts:
+        charts[connection_id] = Chart.load(company_id, connection_id)
+    return charts[connection_id]
+
+
+def why_no_retry(transfer: Transfer) -> str | None:
+    """Why Retry is not offered (it would stop at the same check of ours), or None."""
+    return retry_blocker(transfer, _chart)
+
+
 def perform(transfer: Transfer, action: str) -> str:
     """Run one action; returns the sentence to show. Raises ActionRefused (with its reason)
     when the transfer is not in a state the action applies to.
@@ -207,6 +222,8 @@ def perform(transfer: Transfer, action: str) -> str:
     Retry also starts a run, so "Retry" means "send it now" as a bookkeeper expects; the
     connection's own lock makes this join a run already under way instead of starting two."""
     do, said = ACTIONS[action]
+    if action == "retry" and (blocked := why_no_retry(transfer)):
+        raise actions.ActionRefused(blocked)
     do(transfer)
     if action == "retry":
         connection = connection_of(transfer)

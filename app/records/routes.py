@@ -33,6 +33,7 @@ from app.sync.runs import active_run
 bp = Blueprint("records", __name__)
 bp.add_app_template_global(lambda: last_30_days(require_company_id()), "last_30_days")
 bp.add_app_template_global(detail.available_actions, "available_actions")
+bp.add_app_template_global(detail.why_no_retry, "why_no_retry")
 
 ROW_VIEW = "row"  # an action posted from a dashboard row answers with the row's buttons
 

@@ -209,3 +209,71 @@ def test_history_lists_each_move(books, failed_invoice):
     assert ("failed", "do_not_send") in events
     text = _text(books.client.get(f"/records/{failed_invoice}").get_data(as_text=True))
     assert "Failed → Do not send" in text
+
+
+def _status_text(html: str) -> str:
+    card = html[html.index('id="transfer-status"'):]
+    return _text(card[:card.index("</section>")])
+
+
+def _map_all(company_id: int, connection_id: int) -> None:
+    from app.models import Account, AccountMapping, TaxMapping, TaxRate
+
+    for account in db.session.execute(
+            db.select(Account).filter_by(company_id=company_id)).scalars():
+        db.session.add(AccountMapping(connection_id=connection_id, account_id=account.id,
+                                      package_code="200"))
+    for rate in db.session.execute(
+            db.select(TaxRate).filter_by(company_id=company_id)).scalars():
+        db.session.add(TaxMapping(connection_id=connection_id, tax_rate_id=rate.id,
+                                  package_code="OUTPUT2"))
+    db.session.commit()
+
+
+def test_our_own_check_says_one_thing_and_offers_retry_only_once_fixed(books):
+    from app.sync.explain import explain_preflight
+
+    smith = books.customer(name="A. Smith")
+    body = books.invoice(smith, number="INV-7001")
+    tid = books.transfer_id("invoice", body["source_id"])
+    why = explain_preflight("unmapped_account", "Xero", {"name": "Sales"})
+    books.set_state(tid, "failed", reason=why.reason, explanation=why.text, fix_hint=why.fix)
+
+    text = _status_text(books.client.get(f"/records/{tid}").get_data(as_text=True))
+    assert "Ledgerlink’s checks stopped it before it went to Xero" in text
+    assert "fix here" not in text and "job system" not in text  # one place to fix it
+    assert "Retry would stop at our checks again until the account “Sales” is mapped" in text
+    assert f'action="/records/{tid}/retry"' not in books.client.get(
+        f"/records/{tid}").get_data(as_text=True)
+    # A stale page's Retry is refused with the same words, and the record stays failed.
+    refused = _text(_post(books, tid, "retry").get_data(as_text=True))
+    assert "Retry would stop at our checks again" in refused
+    assert books.state(tid) == "failed"
+    # The dashboard row says the same, without a button.
+    row = books.client.get("/").get_data(as_text=True)
+    assert f'hx-post="/records/{tid}/retry"' not in row
+    assert "No Retry yet: it would stop at our checks again." in row
+
+    books.data(_map_all, books.company_id, books.connection_id)
+    html = books.client.get(f"/records/{tid}").get_data(as_text=True)
+    assert f'action="/records/{tid}/retry"' in html
+    assert "Retry would stop" not in html
+
+
+def test_a_record_to_correct_in_the_job_system_gets_no_retry(books):
+    from app.sync.explain import explain_preflight
+
+    books.data(_map_all, books.company_id, books.connection_id)
+    smith = books.customer(name="A. Smith")
+    body = books.invoice(smith, number="INV-7002", total=999.99)
+    tid = books.transfer_id("invoice", body["source_id"])
+    why = explain_preflight("totals_mismatch", "Xero", {"computed": "108.00",
+                                                        "stated": "999.99"})
+    books.set_state(tid, "failed", reason=why.reason, explanation=why.text, fix_hint=why.fix)
+    html = books.client.get(f"/records/{tid}").get_data(as_text=True)
+    text = _text(html)
+    assert "Ledgerlink’s checks stopped it before it went to Xero" in text
+    assert "Correct the lines or the total in the job system" in text
+    assert "fix here" not in text
+    assert "the record itself must be corrected in the job system" in text
+    assert f'action="/records/{tid}/retry"' not in html
