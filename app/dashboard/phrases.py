@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,21 +22,11 @@ STATE_LABELS = {"pending": "Pending", "blocked": "Blocked", "sending": "Sending"
                 "do_not_send": "Do not send"}
 
 
-_INDEXED = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
-_FIELD_WORDS = {"unit_price": "price", "tax_rate": "tax rate", "due_date": "due date",
-                "amounts_are": "amounts are", "bank_account": "bank account"}
-
-
 def field_label(key: str) -> str:
-    """'lines[2].unit_price' -> 'Line 2 price'; 'address.postcode' -> 'Address postcode'."""
-    match = _INDEXED.match(key)
-    if match:
-        group, n, attr = match.groups()
-        group = group[:-1] if group.endswith("s") else group
-        words = f"{group} {n} {_FIELD_WORDS.get(attr, attr.replace('_', ' '))}"
-    else:
-        words = " ".join(_FIELD_WORDS.get(p, p.replace("_", " ")) for p in key.split("."))
-    return words[:1].upper() + words[1:]
+    """'lines[2].unit_price' -> 'Line 2 price' (the wording lives with the changes' words)."""
+    from app.sync.change_words import field_label as words
+
+    return words(key)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -19,6 +19,8 @@ from app.extensions import htmx
 from app.models import Connection, Run
 from app.models.connection import CONNECTED, DISCONNECTED, RECONNECT_NEEDED
 from app.models.transfer import STATES
+from app.sync.change_words import describe_changes, paid_warning, quantity_text
+from app.sync.package_pages import package_link
 from app.sync.runs import start_run
 
 bp = Blueprint("dashboard", __name__)
@@ -29,6 +31,8 @@ for _name in ("when", "uk_date", "plural", "schedule_phrase", "minutes_until", "
               "run_phrase", "run_counts", "field_label"):
     bp.add_app_template_global(getattr(phrases, _name), _name)
 bp.add_app_template_global(phrases.STATE_LABELS, "STATE_LABELS")
+for _fn in (describe_changes, paid_warning, package_link, quantity_text):
+    bp.add_app_template_global(_fn, _fn.__name__)
 bp.add_app_template_global(queries.money, "money")
 bp.add_app_template_global(RECONNECT_NEEDED, "RECONNECT_NEEDED")
 bp.add_app_template_global(CONNECTED, "CONNECTED")

@@ -12,7 +12,7 @@ from flask import g, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
-from app.dashboard.phrases import field_label, fix_url
+from app.dashboard.phrases import fix_url
 from app.dashboard.queries import package_title
 from app.extensions import db
 from app.models import Account, Attempt, Connection, TaxRate, Transfer, TransferEvent
@@ -23,6 +23,7 @@ from app.records.loading import TYPE_WORDS
 from app.records.totals import company_tax_rates, document_totals
 from app.sync import actions
 from app.sync.canonical import Chart
+from app.sync.change_words import describe_changes
 from app.sync.recheck import retry_blocker
 from app.sync.runs import start_run
 
@@ -72,6 +73,7 @@ class RecordView:
     total: Decimal | None = None
     customer_link: str | None = None
     allocations: list[tuple[str, str | None, Decimal]] = field(default_factory=list)
+    bank_account: str = ""  # the account's name ("Business current account"), never its key
 
 
 def connection_of(transfer: Transfer) -> Connection:
@@ -118,6 +120,10 @@ def record_view(transfer: Transfer) -> RecordView:
             view = RecordView("payment", f"Payment {pay.reference or pay.source_id}", pay,
                               total=pay.amount)
             view.customer_link = _related_link(transfer, "customer", pay.customer_id)
+            view.bank_account = db.session.execute(
+                select(Account.name).where(Account.company_id == transfer.company_id,
+                                           Account.key == pay.bank_account_key)
+            ).scalar_one_or_none() or pay.bank_account_key
             for a in pay.allocations:
                 view.allocations.append((a.invoice.number,
                                          _related_link(transfer, "invoice", a.invoice_id),
@@ -178,13 +184,9 @@ def attempts(transfer: Transfer) -> list[Attempt]:
     ).scalars())
 
 
-def changes(transfer: Transfer) -> list[dict[str, str]]:
-    """The manual-update diff with field names a bookkeeper reads."""
-    out = []
-    for c in transfer.changes or []:
-        out.append({"label": field_label(str(c.get("field", ""))),
-                    "old": c.get("old"), "new": c.get("new")})
-    return out
+def changes(transfer: Transfer) -> list[dict[str, str | None]]:
+    """The manual-update diff in a bookkeeper's words (app/sync/change_words.py)."""
+    return [{"label": c.label, "old": c.old, "new": c.new} for c in describe_changes(transfer)]
 
 
 def available_actions(transfer: Transfer) -> list[str]:

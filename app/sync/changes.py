@@ -22,6 +22,7 @@ from app.models.transfer import (
     new_key,
 )
 from app.records.snapshot import diff, load_record, snapshot
+from app.sync.change_words import field_label
 
 
 def record_saved(
@@ -96,7 +97,8 @@ def _apply_edit(
         changes = diff(transfer.sent_snapshot, current)
         transfer.changes = changes or None
         if changes and state == SENT:
-            fields = ", ".join(c["field"] for c in changes)  # type: ignore[misc]
+            # The history is read by bookkeepers: "Line 3 description", not lines[3].description.
+            fields = ", ".join(field_label(str(c["field"])) for c in changes)
             _move(transfer, NEEDS_MANUAL_UPDATE, f"changed after sending: {fields}")
         elif not changes and state == NEEDS_MANUAL_UPDATE:
             _move(transfer, SENT, "changed back to what was sent")

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import requests
 
@@ -90,6 +91,29 @@ class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
         "QBO_MINOR_VERSION",
         "HTTP_TIMEOUT_SECONDS",
     )
+
+    # QuickBooks Online's own web pages (app.qbo.intuit.com/app/<page>?txnId= or nameId=);
+    # they open in the company the user last signed in to. Intuit's development companies
+    # live on app.sandbox.qbo.intuit.com; our local sandbox has no web pages, so in sandbox
+    # mode these point at QuickBooks itself.
+    web_pages: ClassVar[Mapping[str, str]] = {
+        "customer": "/app/customerdetail?nameId={id}",
+        "supplier": "/app/vendordetail?nameId={id}",
+        "invoice": "/app/invoice?txnId={id}",
+        "credit_note": "/app/creditmemo?txnId={id}",
+        "payment": "/app/recvpayment?txnId={id}",
+    }
+
+    @classmethod
+    def web_page(cls, settings: Mapping[str, Any], kind: str, external_id: str) -> str | None:
+        """The address of a record's page in QuickBooks Online."""
+        shape = cls.web_pages.get(kind)
+        if not shape or not external_id:
+            return None
+        api = str(settings.get("QBO_API_URL") or "")
+        host = ("https://app.sandbox.qbo.intuit.com" if "sandbox-quickbooks.api.intuit.com" in api
+                else "https://app.qbo.intuit.com")
+        return host + shape.format(id=quote(str(external_id), safe=""))
 
     def __init__(
         self,

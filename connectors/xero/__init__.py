@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import requests
 
@@ -65,6 +66,27 @@ class XeroConnector(OAuth2ConnectorMixin, Connector):
         "XERO_API_URL",
         "HTTP_TIMEOUT_SECONDS",
     )
+
+    # Xero's own web pages for what we create (developer.xero.com, "Deep link to Xero"; the
+    # payment page is the one Xero's own MCP server links to). Without the organisation's
+    # short code Xero opens them in the organisation last used there. The sandbox has no web
+    # pages, so these always point at Xero itself.
+    web_pages: ClassVar[Mapping[str, str]] = {
+        "customer": "https://go.xero.com/Contacts/View/{id}",
+        "supplier": "https://go.xero.com/Contacts/View/{id}",
+        "invoice": "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}",
+        "credit_note":
+            "https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={id}",
+        "payment": "https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={id}",
+    }
+
+    @classmethod
+    def web_page(cls, settings: Mapping[str, Any], kind: str, external_id: str) -> str | None:
+        """The address of a record's page in Xero; a payment split over several invoices
+        opens at its first part."""
+        shape = cls.web_pages.get(kind)
+        first = (external_id or "").split(",")[0].strip()
+        return shape.format(id=quote(first, safe="")) if shape and first else None
 
     def __init__(
         self,

@@ -163,8 +163,8 @@ def test_needs_manual_update_shows_the_diff_and_done(books):
     assert books.state(tid) == "needs_manual_update"
 
     text = _text(books.client.get(f"/records/{tid}").get_data(as_text=True))
-    assert "Line 2 price 22.50 27.50" in text
-    assert "Total 108.00 120.00" in text
+    assert "Line 2 price £22.50 £27.50" in text
+    assert "Total £108.00 £120.00" in text
     assert "Done in Xero" in text
     answer = _post(books, tid, "done")
     assert "Marked as done." in answer.get_data(as_text=True)
@@ -277,3 +277,64 @@ def test_a_record_to_correct_in_the_job_system_gets_no_retry(books):
     assert "fix here" not in text
     assert "the record itself must be corrected in the job system" in text
     assert f'action="/records/{tid}/retry"' not in html
+
+
+def test_changed_after_sending_in_words_with_the_package_page_and_paid_warning(books):
+    from tests.api.conftest import payment
+
+    smith = books.customer(name="A. Smith Plumbing")
+    body = books.invoice(smith, number="INV-3303")
+    tid = books.transfer_id("invoice", body["source_id"])
+    paid = payment(smith, [(body["source_id"], 54.00)], reference="PAY-1")
+    books.api("/payments", paid)
+    pay_tid = books.transfer_id("payment", paid["source_id"])
+
+    def _send() -> None:  # both in Xero, as the engine leaves them
+        from app.records.snapshot import load_record, snapshot
+
+        t = db.session.get(Transfer, tid)
+        t.state, t.external_id = "sent", "3f2a-inv"
+        t.sent_snapshot = snapshot("invoice", load_record("invoice", t.record_id))
+        p = db.session.get(Transfer, pay_tid)
+        p.state, p.external_id = "sent", "9c1b-pay"
+        db.session.commit()
+    books.data(_send)
+    edited = dict(body)
+    edited["lines"] = [dict(body["lines"][0], description="Boiler service (annual)"),
+                       dict(body["lines"][1], quantity=1.5, account="sales"),
+                       {"description": "Call-out", "quantity": 1, "unit_price": 30,
+                        "account": "sales", "tax_rate": "standard"}]
+    books.api("/invoices", edited)
+    assert books.state(tid) == "needs_manual_update"
+
+    for page in (f"/records/{tid}", "/"):
+        html = books.client.get(page).get_data(as_text=True)
+        text = _text(html)
+        assert "Line 1 description" in text and "Boiler service (annual)" in text
+        assert "lines[" not in html
+        assert re.search(r"Line 2 quantity ?:? 2 (→ )?1\.5\b", text)
+        assert "1.5000" not in text
+        assert re.search(r"Line 2 account ?:? Materials sales (→ )?Sales", text)
+        assert re.search(r"Line 3 price ?:? \(empty\) (→ )?£30\.00", text)
+        assert re.search(r"VAT total ?:? £18\.00 (→ )?£", text)
+        assert "Tax" not in text and "materials_sales" not in text
+        # Lines first, then the totals they make.
+        assert text.index("Line 3 VAT rate") < text.index("VAT total")
+        # Already paid in Xero through the payment we sent: warned before they change it.
+        assert "This invoice is already paid in Xero: £54.00 (£54.00 on 10/03/2026)" in text
+        # The record's own page in Xero, one click away.
+        assert ('href="https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=3f2a-inv"'
+                in html)
+        assert "Open in Xero" in text
+
+
+def test_every_sent_record_links_to_its_package_page(books):
+    smith = books.customer(name="A. Smith Plumbing")
+    cid = books.transfer_id("customer", smith)
+    books.set_state(cid, "sent", external_id="c0ffee")
+    html = books.client.get(f"/records/{cid}").get_data(as_text=True)
+    assert 'href="https://go.xero.com/Contacts/View/c0ffee"' in html
+    pending = books.invoice(smith, number="INV-3304")
+    html = books.client.get(
+        f"/records/{books.transfer_id('invoice', pending['source_id'])}").get_data(as_text=True)
+    assert "Open in Xero" not in html  # not there yet: nothing to open

@@ -108,7 +108,7 @@ def test_needs_attention_rows_say_what_and_why(client, data, signed_in):
     assert "The contact has been archived" in html
     assert "Payment PAY-912" in html and "£1,080.00" in html
     assert "Waits for Invoice INV-3381" in html
-    assert "Line 2 price" in html and "<del>45.00</del>" in html and "<ins>55.00</ins>" in html
+    assert "Line 2 price" in html and "<del>£45.00</del>" in html and "<ins>£55.00</ins>" in html
     # Failed first, then changes by hand, then blocked.
     assert html.index("INV-3381") < html.index("INV-3302") < html.index("PAY-912")
 
