@@ -68,8 +68,12 @@ def test_bookkeeper_sees_but_cannot_change(app, make_company) -> None:
     client = signed_in(app, made)
     listing = text(client.get("/connections"))
     assert "Books Org" in listing and "Only an admin of this company" in listing
-    assert "Reconnect needed" in listing and \
-        f'href="/connections/{revoked}/reconnect">Reconnect Xero</a>' in listing
+    assert "Reconnect needed" in listing
+    # No button that would end in a refusal: connecting and changing are an admin's.
+    for button in (f"/connections/{revoked}/reconnect", f"/connections/{conn}/disconnect",
+                   f"/connections/{conn}/schedule", "/connections/new/xero"):
+        assert f'href="{button}"' not in listing, button
+    assert "An admin of this company can connect Xero." in listing
     page = text(client.get(f"/connections/{revoked}/reconnect"))
     assert "stopped accepting Ledgerlink" in page and "Sign in to Xero</button>" not in page
     token = csrf_from(text(client.get("/connections/new/xero")))
@@ -95,6 +99,7 @@ def test_schedule_and_cutoff(app, make_company) -> None:
     client = signed_in(app, made)
     page = text(client.get(f"/connections/{conn}/schedule"))
     assert "Records dated before the cut-off date are never sent to Xero." in page
+    assert 'aria-invalid="false"' in page and "None" not in page
     token = csrf_from(page)
     for bad, words in (("31/02/2026", "Enter the cut-off date as a date"),
                        ("soon", "Enter the cut-off date as a date"),
@@ -103,6 +108,7 @@ def test_schedule_and_cutoff(app, make_company) -> None:
                              data={"csrf_token": token, "schedule": "automatic",
                                    "cutoff_date": bad})
         assert answer.status_code == 400 and words in text(answer), bad
+        assert 'aria-invalid="true"' in text(answer)
     wrong = client.post(f"/connections/{conn}/schedule",
                         data={"csrf_token": token, "schedule": "hourly"})
     assert wrong.status_code == 400
