@@ -207,7 +207,34 @@ def notifications(company_id: int) -> Response | tuple[str, int]:
         current=current,
         error=error,
         role_words=service.ROLE_WORDS,
+        saved_recipients=_recipients(company_id),
+        test_form=ActionForm(formdata=None),
     ), (400 if error else 200)
+
+
+def _recipients(company_id: int) -> list[str]:
+    from app.sync.digest import recipients
+
+    return recipients(company_id)
+
+
+@bp.post("/notifications/test")
+@admin_required
+def send_test_digest(company_id: int) -> Response:
+    """Send the failure email now to the saved recipients, to see that it arrives."""
+    from app.sync.digest import send_test_digest as send_test
+
+    if not ActionForm().validate_on_submit():
+        abort(400, description="The form had expired. Reload the page and try again.")
+    try:
+        result = send_test(company_id, current_user.email)
+    except MailError:
+        log.exception("test digest for company %s not sent", company_id)
+        flash("The test email could not be sent: the mail server did not answer or refused "
+              "every address. Check the mail settings, or try again in a few minutes.", "error")
+        return redirect(url_for("settings.notifications"))
+    flash(service.test_digest_message(result), "error" if not result.sent_to else "info")
+    return redirect(url_for("settings.notifications"))
 
 
 def _saved_message(company_id: int) -> str:

@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -183,13 +184,22 @@ def notification_settings(company_id: int) -> NotificationSettings:
 
 
 def parse_addresses(text: str) -> list[str]:
-    """Extra addresses typed one per line (or separated by commas); each checked."""
-    parts = [p for p in re.split(r"[\s,;]+", text or "") if p]
-    emails = list(dict.fromkeys(normalise_email(p) for p in parts))
+    """Extra addresses typed one per line, as the form's help says (commas and semicolons
+    also separate, as mail programs write lists). A line is one address: "Jane Smith
+    <jane@example.co.uk>" is Jane's address, and "jane smith@example.co.uk" is refused as a
+    typing mistake rather than split into two guesses."""
+    parts = [p.strip() for p in re.split(r"[\r\n,;]+", text or "") if p.strip()]
+    emails = list(dict.fromkeys(normalise_email(_address_of(p)) for p in parts))
     if len(emails) > MAX_EXTRA_ADDRESSES:
         raise SettingsError(f"At most {MAX_EXTRA_ADDRESSES} extra addresses, please; "
                             "a shared mailbox can stand in for a team.")
     return emails
+
+
+def _address_of(line: str) -> str:
+    # "Name <address>", as copied from a mail program, is the address between the brackets.
+    match = re.fullmatch(r"[^<>]*<([^<>]+)>", line)
+    return match.group(1).strip() if match else line
 
 
 def save_notifications(company_id: int, frequency: str, user_ids: list[int],
@@ -226,3 +236,28 @@ def save_notifications(company_id: int, frequency: str, user_ids: list[int],
 def company_name(company_id: int) -> str:
     company = db.session.get(Company, company_id)
     return company.name if company else ""
+
+
+def join_addresses(addresses: list[str]) -> str:
+    if len(addresses) <= 1:
+        return "".join(addresses)
+    return ", ".join(addresses[:-1]) + " and " + addresses[-1]
+
+
+def test_digest_message(result: Any) -> str:
+    """What the admin is told after pressing "Send a test email now"."""
+    if not result.sent_to and not result.refused:
+        return ("Nobody is chosen to get failure emails, so no test was sent. Choose people "
+                "above and save first.")
+    listed = ("It lists the " + (f"{result.failures:,} records" if result.failures != 1
+                                 else "1 record") + " failed right now."
+              if result.failures else "Nothing has failed right now, so it says so.")
+    if result.logged_only:
+        said = (f"No mail server is set up (SMTP_HOST), so the test email to "
+                f"{join_addresses(result.sent_to)} was written to the log instead of sent.")
+    else:
+        said = f"Test email sent to {join_addresses(result.sent_to)}. {listed}"
+    if result.refused:
+        said += (f" The mail server refused {join_addresses(result.refused)}: check "
+                 f"{'that address' if len(result.refused) == 1 else 'those addresses'}.")
+    return said

@@ -213,8 +213,8 @@ def is_due(state: DigestState | None, now: datetime) -> bool:
     return now - state.last_checked_at >= PERIODS[frequency] - SLACK
 
 
-def render_digest(digest: Digest) -> tuple[str, str]:
-    context = {"digest": digest, "company": digest.company,
+def render_digest(digest: Digest, test_by: str = "") -> tuple[str, str]:
+    context = {"digest": digest, "company": digest.company, "test_by": test_by,
                "dashboard": f"{digest.base_url}/",
                "settings_link": f"{digest.base_url}/settings/notifications"}
     return (render_mail("emails/digest.txt", **context),
@@ -265,6 +265,47 @@ def _send_company_digest(company_id: int, now: datetime) -> int:
     log.info("digest of %s failures sent for company %s to %s", digest.total, company_id,
              len(mails) - len(refused))
     return digest.total
+
+
+@dataclass
+class DigestTestResult:
+    sent_to: list[str]  # the server took these
+    refused: list[str]  # the server refused these addresses
+    failures: int  # how many failed records the test listed
+    logged_only: bool  # no mail server is set up: the mails went to the log
+
+
+def send_test_digest(company_id: int, requested_by: str) -> DigestTestResult:
+    """Mail the digest now to the company's chosen recipients, through the same path as the
+    real one, so an admin can see it arrive. It lists the records failed at this moment (or
+    says nothing has failed) and changes nothing: the next real digest still tells every new
+    failure. MailError when the server cannot be reached or refuses everyone."""
+    company = db.session.get(Company, company_id)
+    to = recipients(company_id)
+    if company is None or not to:
+        return DigestTestResult([], [], 0, False)
+    digest = build_digest(company, after_event_id=0)
+    context = {"company": company, "requested_by": requested_by,
+               "base_url": current_app.config["BASE_URL"],
+               "dashboard": f"{current_app.config['BASE_URL']}/",
+               "settings_link": f"{current_app.config['BASE_URL']}/settings/notifications"}
+    if digest is not None:
+        text, html = render_digest(digest, test_by=requested_by)
+        subject = f"Test: {digest.subject}"
+    else:
+        text = render_mail("emails/digest_test_empty.txt", **context)
+        html = render_mail("emails/digest_test_empty.html", **context)
+        subject = f"Test: Ledgerlink failure email ({company.name})"
+    mails = [Mail(to=address, subject=subject, text=text, html=html,
+                  headers={"Auto-Submitted": "auto-generated"}) for address in to]
+    refused = send_mails(mails)
+    if len(refused) == len(mails):
+        raise MailError(f"The mail server refused every recipient: {', '.join(refused)}")
+    log.info("test digest for company %s sent to %s by %s", company_id,
+             len(mails) - len(refused), requested_by)
+    return DigestTestResult([a for a in to if a not in refused], refused,
+                            digest.total if digest else 0,
+                            not current_app.config.get("SMTP_HOST"))
 
 
 def _lock(company_id: int):  # type: ignore[no-untyped-def]
