@@ -245,3 +245,28 @@ def record_labels(
             detail = f"{r.customer} · {money(r.amount)}"
         labels[key] = RecordLabel(r.title, detail)
     return labels
+
+
+# --- Who hears about failures -------------------------------------------------------------
+
+FREQUENCY_WORDS = {"hourly": "every hour", "daily": "once a day", "weekly": "once a week"}
+
+
+@dataclass
+class FailureEmails:
+    recipients: list[str]
+    how_often: str  # "once a day"; "" when nobody is emailed
+
+
+def failure_emails(company_id: int) -> FailureEmails:
+    """Who gets the failure digest and how often, as Settings > Notifications has it."""
+    from app.models import DigestState
+    from app.models.notification import DEFAULT_FREQUENCY
+    from app.sync.digest import recipients
+
+    state = db.session.get(DigestState, company_id)
+    frequency = state.frequency if state else DEFAULT_FREQUENCY
+    people = recipients(company_id)
+    if frequency not in FREQUENCY_WORDS or not people:
+        return FailureEmails([], "")
+    return FailureEmails(people, FREQUENCY_WORDS[frequency])

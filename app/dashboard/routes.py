@@ -49,6 +49,7 @@ def _dashboard_context(company_id: int) -> dict[str, object]:
     summaries = queries.connections(company_id)
     gaps = queries.mapping_gaps(company_id, summaries)
     return {
+        "failure_emails": queries.failure_emails(company_id),
         "summaries": summaries,
         "reconnect": [s for s in summaries if s.connection.status == RECONNECT_NEEDED],
         "gap_sentences": [phrases.gap_sentence(g) for g in gaps],

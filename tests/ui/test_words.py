@@ -102,3 +102,37 @@ def test_no_template_uses_a_symbol_that_depends_on_fonts():
                 if not SAFE.match(ch):
                     found.append(f"{path.relative_to(TEMPLATES)}:{n}: {ch!r}")
     assert found == []
+
+
+def test_dashboard_says_who_gets_failure_emails(app, client, make_company):
+    from app.models import DigestRecipient, DigestState
+
+    made = make_company(name="Told Heating Ltd")
+    sign_in(client, made.email, made.password)
+    text = _text(client.get("/").get_data(as_text=True))
+    # Until an admin chooses, the admins get it, daily.
+    assert f"Failure emails go to {made.email} , once a day" in text
+    assert 'href="/settings/notifications">Change who gets them' in client.get("/").get_data(
+        as_text=True)
+
+    with app.app_context():
+        db.session.add(DigestState(company_id=made.company_id, frequency="weekly",
+                                   recipients_chosen=True, last_transfer_event_id=0))
+        db.session.add(DigestRecipient(company_id=made.company_id, user_id=None,
+                                       email="accounts@outside.test"))
+        db.session.commit()
+    text = _text(client.get("/").get_data(as_text=True))
+    assert "Failure emails go to accounts@outside.test , once a week" in text
+
+    email, password = add_member(app, made.company_id, "bookkeeper", password="pw-bk-long-33")
+    other = app.test_client()
+    sign_in(other, email, password)
+    html = other.get("/").get_data(as_text=True)
+    assert "An admin can change who gets them." in _text(html)
+    assert "/settings/notifications" not in html
+
+    with app.app_context():
+        db.session.get(DigestState, made.company_id).frequency = "never"
+        db.session.commit()
+    assert "Nobody is emailed when records fail" in _text(client.get("/").get_data(
+        as_text=True))
