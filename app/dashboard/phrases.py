@@ -9,7 +9,7 @@ from flask import current_app, url_for
 from werkzeug.routing import BuildError
 
 from app.dashboard.queries import MappingGap
-from app.models import Run, utcnow
+from app.models import Run, Transfer, utcnow
 
 # Our users are UK bookkeepers; times are stored as naive UTC.
 LOCAL_TZ = ZoneInfo("Europe/London")
@@ -20,6 +20,25 @@ RECORD_WORDS = {"customer": ("customer", "customers"), "supplier": ("supplier", 
 STATE_LABELS = {"pending": "Pending", "blocked": "Blocked", "sending": "Sending", "sent": "Sent",
                 "failed": "Failed", "needs_manual_update": "Change by hand",
                 "do_not_send": "Do not send"}
+
+
+def state_label(transfer: Transfer) -> str:
+    """The state as a bookkeeper reads it: a contact linked to one already in the package says
+    "Linked" (we did not send it), and no internal key ever shows."""
+    from app.sync.linking import was_linked
+
+    if transfer.state == "sent" and was_linked(transfer):
+        return "Linked"
+    return STATE_LABELS.get(transfer.state, transfer.state.replace("_", " ").capitalize())
+
+
+def event_label(to_state: str, note: str | None) -> str:
+    """A history entry's new state: "Linked" for a link, else the state's words."""
+    from app.sync.linking import is_link_event
+
+    if is_link_event(to_state, note):
+        return "Linked"
+    return STATE_LABELS.get(to_state, to_state.replace("_", " ").capitalize())
 
 
 def field_label(key: str) -> str:

@@ -28,7 +28,7 @@ bp = Blueprint("dashboard", __name__)
 RUN_FINISHED_EVENT = "run-finished"
 
 for _name in ("when", "uk_date", "plural", "schedule_phrase", "minutes_until", "local",
-              "run_phrase", "run_counts", "field_label"):
+              "run_phrase", "run_counts", "field_label", "state_label", "event_label"):
     bp.add_app_template_global(getattr(phrases, _name), _name)
 bp.add_app_template_global(phrases.STATE_LABELS, "STATE_LABELS")
 for _fn in (describe_changes, paid_warning, package_link, quantity_text):

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.extensions import db
 from app.models import Transfer, TransferEvent, utcnow
-from app.models.transfer import SENT
+from app.models.transfer import IN_PACKAGE, SENT
 from app.records.snapshot import snapshot
 
 
@@ -36,3 +36,25 @@ def link_transfer(transfer: Transfer, row: Any, external_id: str, note: str) -> 
     transfer.lease_until = None
     transfer.not_before = None
     transfer.explanation = transfer.reason = transfer.fix_hint = transfer.package_message = ""
+
+
+# History notes that mark a link rather than a contact we created: app/linking/service.py's
+# LINK_NOTE for a person's link, app/sync/importing.py's note for the one-time import.
+LINKED_NOTES = ("linked to ", "imported from ")
+
+
+def is_link_event(to_state: str, note: str | None) -> bool:
+    return to_state == SENT and (note or "").startswith(LINKED_NOTES)
+
+
+def was_linked(transfer: Transfer) -> bool:
+    """A contact that is in the package because it was linked to (or imported from) one that
+    was already there, not because we created it."""
+    if transfer.record_type not in ("customer", "supplier") or transfer.state not in IN_PACKAGE:
+        return False
+    note = db.session.execute(
+        db.select(TransferEvent.note)
+        .where(TransferEvent.transfer_id == transfer.id, TransferEvent.to_state == SENT)
+        .order_by(TransferEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return is_link_event(SENT, note)

@@ -338,3 +338,33 @@ def test_every_sent_record_links_to_its_package_page(books):
     html = books.client.get(
         f"/records/{books.transfer_id('invoice', pending['source_id'])}").get_data(as_text=True)
     assert "Open in Xero" not in html  # not there yet: nothing to open
+
+
+def test_a_linked_contact_says_linked_and_a_payment_names_its_bank_account(books):
+    from tests.api.conftest import payment
+
+    smith = books.customer(name="A. Smith Plumbing")
+    tid = books.transfer_id("customer", smith)
+
+    def _link() -> None:
+        from app.records.snapshot import load_record
+        from app.sync.linking import link_transfer
+
+        t = db.session.get(Transfer, tid)
+        link_transfer(t, load_record("customer", t.record_id), "c-42",
+                      "linked to A Smith Plumbing in Xero by someone")
+        db.session.commit()
+    books.data(_link)
+    for page in (f"/records/{tid}", "/records"):
+        html = books.client.get(page).get_data(as_text=True)
+        assert '<span class="badge badge-sent">Linked</span>' in html, page
+        assert '<span class="badge badge-sent">Sent</span>' not in html, page
+    assert "Linked to the contact already in Xero" in _text(
+        books.client.get(f"/records/{tid}").get_data(as_text=True))
+
+    body = books.invoice(smith, number="INV-3310")
+    paid = payment(smith, [(body["source_id"], 54.00)])
+    books.api("/payments", paid)
+    text = _text(books.client.get(
+        f"/records/{books.transfer_id('payment', paid['source_id'])}").get_data(as_text=True))
+    assert "Paid into Bank current account" in text and "Paid into bank " not in text
