@@ -89,6 +89,8 @@ def fix_link(transfer: Transfer, connection: Connection) -> FixLink | None:
     """Where the fix is made, if that page exists (others build some of them)."""
     title = package_title(connection.package)
     if connection.status == RECONNECT_NEEDED:
+        if not _is_admin(connection.company_id):
+            return None  # reconnecting is an admin's: no link that ends in a refusal
         url = fix_url("connections.reconnect", connection_id=connection.id)
         return FixLink(url, f"Reconnect {title} →") if url else None
     if transfer.state == BLOCKED and transfer.blocked_by_id:
@@ -101,6 +103,13 @@ def fix_link(transfer: Transfer, connection: Connection) -> FixLink | None:
         url = fix_url("linking.index", connection_id=connection.id)
         return FixLink(url, "Open the Linking page →") if url else None
     return None
+
+
+def _is_admin(company_id: int) -> bool:
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated
+                and current_user.role_in(company_id) == "admin")
 
 
 def record_view(transfer: Transfer) -> RecordView:

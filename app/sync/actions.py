@@ -19,6 +19,12 @@ from app.records.snapshot import load_record, snapshot
 from app.sync.explain import Explanation
 from app.sync.plan import set_state
 
+# States said in a refusal: words a bookkeeper reads, never the stored key.
+STATE_WORDS = {PENDING: "waiting to be sent", BLOCKED: "waiting for another record",
+               "sending": "on its way to the package", SENT: "already in the package",
+               FAILED: "failed", NEEDS_MANUAL_UPDATE: "waiting for a change by hand",
+               DO_NOT_SEND: "marked as do not send"}
+
 
 class ActionRefused(Exception):
     """The transfer is not in a state this action applies to; the message says why."""
@@ -27,7 +33,8 @@ class ActionRefused(Exception):
 def retry(transfer: Transfer) -> None:
     """Send a failed record again with the next Send Data (checks run again first)."""
     if transfer.state != FAILED:
-        raise ActionRefused(f"Only failed records can be retried; this one is {transfer.state}.")
+        raise ActionRefused("Only failed records can be retried; this one is "
+                            f"{STATE_WORDS.get(transfer.state, 'not failed')}.")
     # The package refused the last attempt, so nothing exists there: a fresh key keeps its
     # idempotency cache from replaying that refusal.
     transfer.idempotency_key = new_key()
@@ -41,7 +48,7 @@ def mark_do_not_send(transfer: Transfer) -> None:
     if transfer.state not in (PENDING, BLOCKED, FAILED):
         raise ActionRefused(
             f"Only records that have not reached the package can be held back; this one is "
-            f"{transfer.state.replace('_', ' ')}."
+            f"{STATE_WORDS.get(transfer.state, 'not waiting')}."
         )
     set_state(
         transfer,

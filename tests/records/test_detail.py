@@ -105,7 +105,7 @@ def test_retry_moves_a_failure_to_pending_and_starts_a_run(books, failed_invoice
     assert runs == ["retry"]
     # Retrying again is refused in words, and nothing changes.
     again = _post(books, failed_invoice, "retry").get_data(as_text=True)
-    assert "Only failed records can be retried; this one is pending." in again
+    assert "Only failed records can be retried; this one is waiting to be sent." in again
     assert books.state(failed_invoice) == "pending"
 
 
