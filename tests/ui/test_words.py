@@ -136,3 +136,35 @@ def test_dashboard_says_who_gets_failure_emails(app, client, make_company):
         db.session.commit()
     assert "Nobody is emailed when records fail" in _text(client.get("/").get_data(
         as_text=True))
+
+
+def test_connectors_declare_their_web_pages():
+    from connectors.quickbooks_online import QuickBooksOnlineConnector as Qbo
+    from connectors.xero import XeroConnector as Xero
+
+    real = {"QBO_API_URL": "https://quickbooks.api.intuit.com"}
+    dev = {"QBO_API_URL": "https://sandbox-quickbooks.api.intuit.com"}
+    assert Qbo.web_page(real, "invoice", "145") == "https://app.qbo.intuit.com/app/invoice?txnId=145"
+    assert Qbo.web_page(dev, "customer", "58") == \
+        "https://app.sandbox.qbo.intuit.com/app/customerdetail?nameId=58"
+    assert Qbo.web_page(real, "supplier", "7").endswith("/app/vendordetail?nameId=7")
+    assert Qbo.web_page(real, "credit_note", "9").endswith("/app/creditmemo?txnId=9")
+    assert Qbo.web_page(real, "payment", "11").endswith("/app/recvpayment?txnId=11")
+    # A Xero payment split over two invoices opens at its first part.
+    assert Xero.web_page({}, "payment", "p-1,p-2") == \
+        "https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID=p-1"
+    assert Xero.web_page({}, "credit_note", "cn-1").endswith("creditNoteID=cn-1")
+    assert Xero.web_page({}, "invoice", "") is None
+
+
+def test_bookkeeper_gets_no_reconnect_link_on_a_record(app, client, data, make_company):
+    made = make_company(name="Acme Heating Ltd")
+    conn = data(add_connection, made.company_id, status="reconnect_needed")
+    inv = data(add_invoice, made.company_id, "INV-9", "A. Smith")
+    tid = data(add_transfer, made.company_id, conn, inv, "failed", explanation="Refused.",
+               fix_hint="Reconnect, then press Retry.")
+    email, password = add_member(app, made.company_id, "bookkeeper", password="pw-bk-long-44")
+    sign_in(client, email, password)
+    for page in (f"/records/{tid}", "/"):
+        html = client.get(page).get_data(as_text=True)
+        assert f"/connections/{conn}/reconnect" not in html, page
