@@ -122,7 +122,11 @@ def detail_page(transfer_id: int) -> Response:
         if context["following"]:
             return _varies(make_response(body))
         return _varies(htmx_response(body, HTMX_STOP_POLLING))
-    return _varies(make_response(render_template("records/detail.html", **context)))
+    page = make_response(render_template("records/detail.html", **context))
+    # Its actions depend on the state elsewhere (Retry appears once the mapping is fixed):
+    # coming back with the browser's Back button must ask again, not show the old page.
+    page.headers["Cache-Control"] = "no-store"
+    return _varies(page)
 
 
 def _detail_context(transfer: Transfer, message: str = "", refused: str = "") -> dict:
