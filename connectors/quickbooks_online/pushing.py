@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.base import (
@@ -29,6 +29,7 @@ from connectors.base import (
     Uncertain,
     batch_idempotency_key,
 )
+from connectors.money import to_pennies
 from connectors.quickbooks_online import payloads
 from connectors.quickbooks_online.client import QboClient
 from connectors.quickbooks_online.errors import (
@@ -56,7 +57,7 @@ def money(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return to_pennies(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return None
 

@@ -19,6 +19,7 @@ from connectors.base import (
     DocumentRecord,
     PaymentRecord,
 )
+from connectors.money import to_pennies
 
 CONTACT_NUMBER_MAX = 50  # Xero's ContactNumber limit (spec: maxLength 50)
 NAME_MAX = 255
@@ -85,7 +86,8 @@ def dumps(body: Any) -> str:
 
 
 def money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"))
+    """To the penny by the one rule (connectors/money.py), never the default half-even."""
+    return to_pennies(value)
 
 
 def ymd(value: date) -> str:

@@ -27,6 +27,7 @@ from connectors.base import (
     Uncertain,
     batch_idempotency_key,
 )
+from connectors.money import to_pennies
 from connectors.xero import payloads
 from connectors.xero.client import XeroClient, check_items
 from connectors.xero.errors import (
@@ -55,7 +56,7 @@ def _money(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        return to_pennies(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return None
 
@@ -401,8 +402,7 @@ def _check_totals(outcome: Outcome, item: Mapping[str, Any] | None, record: Docu
     if not isinstance(outcome, Sent) or item is None:
         return outcome
     theirs_total, theirs_tax = _money(item.get("Total")), _money(item.get("TotalTax"))
-    ours_total, ours_tax = record.total.quantize(Decimal("0.01")), record.tax_total.quantize(
-        Decimal("0.01"))
+    ours_total, ours_tax = to_pennies(record.total), to_pennies(record.tax_total)
     if (theirs_total is None or theirs_total == ours_total) and (
             theirs_tax is None or theirs_tax == ours_tax):
         return outcome
