@@ -157,6 +157,10 @@ def _document(record: DocumentRecord) -> dict[str, Any]:
         "CustomerRef": ref(record.contact_external_id),
         "GlobalTaxCalculation": "TaxInclusive" if inclusive else "TaxExcluded",
         "Line": [_line(line, inclusive) for line in record.lines],
+        # Our VAT, worked out per line as HMRC allows and the job system printed it. QBO would
+        # otherwise use its own arithmetic and could land a penny away from our total; the XSD
+        # names this the "total tax override" (TxnTaxDetail.TotalTax).
+        "TxnTaxDetail": {"TotalTax": money(record.tax_total)},
     }
     if record.their_reference:
         # QBO has no customer-reference field; the private note is searchable in QBO's UI.
