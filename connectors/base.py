@@ -161,8 +161,21 @@ RejectReason = Literal[
 
 
 @dataclass(frozen=True)
+class TotalsDiffer:
+    """The package created the document, but its own arithmetic came to other figures."""
+
+    package_total: Decimal
+    package_tax: Decimal
+    our_total: Decimal
+    our_tax: Decimal
+
+
+@dataclass(frozen=True)
 class Sent:
     external_id: str
+    # Set when the package's totals are not ours (a penny of VAT rounded another way): the
+    # document is in the package all the same, so its id is kept and nothing is resent.
+    totals_differ: TotalsDiffer | None = None
 
 
 @dataclass(frozen=True)
