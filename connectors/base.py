@@ -78,6 +78,9 @@ class DocumentRecord:
     # Credit notes only: the invoice it credits, already in the package.
     invoice_external_id: str | None = None
     invoice_reference: str | None = None
+    # Invoices only: create it as a draft for someone to approve in the package (connectors
+    # that declare draft_invoices; the others always create approved invoices).
+    as_draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,9 @@ class Connector(ABC):
     limits: ClassVar[Limits]
     # Setting names this connector reads from the app's configuration.
     settings_keys: ClassVar[tuple[str, ...]] = ()
+    # The package can hold a new invoice as a draft for someone to approve there, so each
+    # connection may choose draft or approved (DocumentRecord.as_draft).
+    draft_invoices: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -48,6 +48,7 @@ PAGE_SIZE = 100  # Xero's page size for GET /Contacts?page=N
 class XeroConnector(OAuth2ConnectorMixin, Connector):
     key: ClassVar[str] = "xero"
     title: ClassVar[str] = "Xero"
+    draft_invoices: ClassVar[bool] = True  # DRAFT or AUTHORISED on creation
     limits: ClassVar[Limits] = Limits(
         calls_per_minute=60,
         calls_per_day=5000,
