@@ -105,6 +105,8 @@ def test_a_penny_of_vat_keeps_the_id_shows_both_figures_and_lets_payments_go(
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "17.01" in html and "17.00" in html
+    assert "with other totals than ours" in html
+    assert "Changed in the job system" not in html
     done = client.post(f"/records/{invoice.id}/done", headers={"X-CSRFToken": csrf_from(html)})
     assert done.status_code in (200, 302, 303), done.get_data(as_text=True)
     assert _transfer(app, books, "invoice").state == "sent"
