@@ -22,7 +22,7 @@ from app.connections.sandbox_consent import consent, consent_callback
 from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
 from app.demo_records import generate
 from app.extensions import db
-from app.models import ApiKey, Company, Connection, User
+from app.models import ApiKey, Company, Connection, Membership, User
 from app.models.company import hash_api_key
 from app.models.connection import CONNECTED
 from connectors import connector_class
@@ -178,6 +178,25 @@ def _ensure_demo_key(company_id: int) -> str:
     return raw
 
 
+def _ensure_demo_login(company_id: int) -> None:
+    """The published sign-in works again after every run: the password set back, and the user
+    an admin of the demo company even if someone changed their role or removed them."""
+    user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one_or_none()
+    if user is None:
+        user = User(email=DEMO_EMAIL, name=DEMO_EMAIL.split("@")[0])
+        db.session.add(user)
+    if not user.password_hash or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    db.session.flush()
+    membership = db.session.execute(
+        db.select(Membership).filter_by(user_id=user.id, company_id=company_id)
+    ).scalar_one_or_none()
+    if membership is None:
+        membership = Membership(user_id=user.id, company_id=company_id)
+        db.session.add(membership)
+    membership.role = "admin"
+
+
 def _demo_connection(company_id: int, package: str, tenant_name: str) -> Connection | None:
     """The demo's own connection to `package`: a user may have connected other organisations
     of the same package to the demo company, and those are not the demo's."""
@@ -201,9 +220,7 @@ def _ensure_demo() -> dict[str, Any]:
         # Only the demo key is printed; a second, never-shown key would be a loose end.
         db.session.execute(db.delete(ApiKey).filter_by(company_id=company.id))
     api_key = _ensure_demo_key(company.id)
-    user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one()
-    if not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
+    _ensure_demo_login(company.id)
     db.session.commit()
     connection = _demo_connection(company.id, "xero", DEMO_ORGANISATION)
     if connection is None:

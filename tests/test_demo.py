@@ -114,8 +114,12 @@ def test_rerun_resets_the_demo_password_and_keeps_the_api_key(app, live_url) -> 
 
     first = _demo_in_process(app)
     with app.app_context():
+        from app.models import Membership
+
         user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one()
         user.set_password("someone-changed-it-2026")
+        db.session.execute(db.delete(Membership).filter_by(
+            user_id=user.id, company_id=first["company_id"]))
         db.session.commit()
         db.session.remove()
 
@@ -126,6 +130,12 @@ def test_rerun_resets_the_demo_password_and_keeps_the_api_key(app, live_url) -> 
         user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one()
         assert user.check_password(DEMO_PASSWORD)
         db.session.remove()
+    # The published sign-in works through the real form again.
+    from tests.ui import sign_in
+
+    signed_in = sign_in(app.test_client(), DEMO_EMAIL, DEMO_PASSWORD)
+    assert signed_in.status_code in (302, 303), signed_in.get_data(as_text=True)[:500]
+    assert "/login" not in signed_in.headers["Location"]
     # The key printed by the first run still works for a script written against it.
     answer = requests.get(f"{live_url}/api/v1/customers/DEMO-C00000", timeout=10,
                           headers={"Authorization": f"Bearer {first['api_key']}"})
