@@ -110,3 +110,27 @@ def test_a_penny_of_vat_keeps_the_id_shows_both_figures_and_lets_payments_go(
     done = client.post(f"/records/{invoice.id}/done", headers={"X-CSRFToken": csrf_from(html)})
     assert done.status_code in (200, 302, 303), done.get_data(as_text=True)
     assert _transfer(app, books, "invoice").state == "sent"
+
+
+def test_both_connectors_report_a_difference_as_sent_with_both_figures() -> None:
+    from connectors.base import Sent, TotalsDiffer
+    from connectors.quickbooks_online.pushing import check_totals
+    from connectors.xero import payloads as xero_payloads
+    from connectors.xero.pushing import _check_totals
+    from tests.connectors.test_xero_payloads import document
+
+    record = document()  # 85.00 + 37.05 net; VAT 17.00 + 1.85
+    assert xero_payloads.invoice_payload(record)["Status"] == "AUTHORISED"
+    assert xero_payloads.invoice_payload(document(as_draft=True))["Status"] == "DRAFT"
+    ours_total, ours_tax = record.total, record.tax_total
+    xero = _check_totals(Sent("x-1"), {"Total": float(ours_total + Decimal("0.01")),
+                                       "TotalTax": float(ours_tax + Decimal("0.01"))}, record)
+    qbo = check_totals(Sent("q-1"), {"TotalAmt": float(ours_total + Decimal("0.01")),
+                                     "TxnTaxDetail": {"TotalTax": float(
+                                         ours_tax + Decimal("0.01"))}}, record)
+    expected = TotalsDiffer(ours_total + Decimal("0.01"), ours_tax + Decimal("0.01"),
+                            ours_total, ours_tax)
+    assert xero == Sent("x-1", expected)
+    assert qbo == Sent("q-1", expected)
+    agreeing = {"Total": float(ours_total), "TotalTax": float(ours_tax)}
+    assert _check_totals(Sent("x-2"), agreeing, record) == Sent("x-2")
