@@ -59,3 +59,40 @@ def test_create_a_new_item_bound_to_income_account_one(app, client, connected_bo
     assert made[0]["Type"] == "Service"
     assert made[0]["IncomeAccountRef"]["value"] == "1"
     assert run_in(app, code_of, books.connection_id, books.company_id, "sales") == made[0]["Id"]
+
+
+def test_a_bank_account_whose_id_an_item_also_has_can_be_mapped(
+        app, client, connected_books) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    books = connected_books(package="quickbooks_online")
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Connection
+        from app.sync.tokens import fresh_credentials
+
+        creds = fresh_credentials(db.session.get(Connection, books.connection_id))
+        base = app.config["QBO_API_URL"]
+        db.session.remove()
+    # QBO numbers items on their own: make items until one has the bank account's id, 35.
+    made = ""
+    for n in range(60):
+        answer = requests.post(
+            f"{base}/v3/company/{creds.tenant_id}/item", timeout=30,
+            json={"Name": f"Job type {n}", "Type": "Service", "IncomeAccountRef": {"value": "1"}},
+            headers={"Authorization": f"Bearer {creds.access_token}",
+                     "Accept": "application/json"})
+        assert answer.status_code == 200, answer.text
+        made = answer.json()["Item"]["Id"]
+        if int(made) >= 35:
+            break
+    assert made == "35"
+    email, password = add_member(app, books.company_id, "bookkeeper")
+    sign_in(client, email, password)
+    url = f"/connections/{books.connection_id}/mapping"
+    page = client.get(url).get_data(as_text=True)
+    from tests.ui import csrf_from
+
+    client.post(f"{url}/refresh", headers={"X-CSRFToken": csrf_from(page), **HX})
+    saved = client.post(f"{url}/accounts/bank", data={"code": "35"},
+                        headers={"X-CSRFToken": csrf_from(page), **HX})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    assert run_in(app, code_of, books.connection_id, books.company_id, "bank") == "35"
