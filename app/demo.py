@@ -1,11 +1,15 @@
 """The scripted demo: a UK VAT-registered company connected to the sandbox Xero and to a sandbox
 QuickBooks Online company.
 
-Idempotent: running it again reuses the company, its login and its connections.
+Idempotent: running it again, or twice at once, reuses the company, its login (resetting the
+demo password), its API key and its own connections, whatever else a user connected.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 import threading
 from typing import Any
@@ -18,7 +22,9 @@ from app.connections.sandbox_consent import consent, consent_callback
 from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
 from app.demo_records import generate
 from app.extensions import db
-from app.models import ApiKey, Company, Connection, User
+from app.models import ApiKey, Company, Connection, Membership, User
+from app.models.company import hash_api_key
+from app.models.connection import CONNECTED
 from connectors import connector_class
 
 DEMO_COMPANY = "Acme Heating Ltd (demo)"
@@ -134,40 +140,93 @@ def _post_sample_records(api_key: str) -> None:
 
 
 def ensure_demo(app: Flask) -> dict[str, Any]:
-    server = None
-    if not _server_up(app.config["BASE_URL"]):
-        server = _serve_temporarily(app)
-    try:
-        return _ensure_demo()
-    finally:
-        if server is not None:
-            server.shutdown()
+    # Two `flask demo` runs at once would each see no demo yet and each make one: the lock
+    # lives in Redis so it holds across processes (and machines). It is taken before the
+    # temporary server starts, so two runs never race for its port either.
+    from app.redis_conn import get_redis
+
+    with get_redis().lock("ledgerlink:demo", timeout=600, blocking_timeout=600):
+        server = None
+        if not _server_up(app.config["BASE_URL"]):
+            server = _serve_temporarily(app)
+        try:
+            return _ensure_demo()
+        finally:
+            if server is not None:
+                server.shutdown()
+
+
+def demo_api_key() -> str:
+    """The demo's API key, derived from SECRET_KEY so every run prints the same one and a
+    script written against the first run keeps working (keys are stored hashed, so a key
+    cannot be read back, only recomputed)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(secret, b"ledgerlink demo api key", hashlib.sha256).digest()
+    return "llk_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _ensure_demo_key(company_id: int) -> str:
+    raw = demo_api_key()
+    key = db.session.execute(
+        db.select(ApiKey).filter_by(key_hash=hash_api_key(raw))
+    ).scalar_one_or_none()
+    if key is None:
+        key = ApiKey(company_id=company_id, name="demo", prefix=raw[:12],
+                     key_hash=hash_api_key(raw))
+        db.session.add(key)
+    key.revoked_at = None
+    return raw
+
+
+def _ensure_demo_login(company_id: int) -> None:
+    """The published sign-in works again after every run: the password set back, and the user
+    an admin of the demo company even if someone changed their role or removed them."""
+    user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one_or_none()
+    if user is None:
+        user = User(email=DEMO_EMAIL, name=DEMO_EMAIL.split("@")[0])
+        db.session.add(user)
+    if not user.password_hash or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    db.session.flush()
+    membership = db.session.execute(
+        db.select(Membership).filter_by(user_id=user.id, company_id=company_id)
+    ).scalar_one_or_none()
+    if membership is None:
+        membership = Membership(user_id=user.id, company_id=company_id)
+        db.session.add(membership)
+    membership.role = "admin"
+
+
+def _demo_connection(company_id: int, package: str, tenant_name: str) -> Connection | None:
+    """The demo's own connection to `package`: a user may have connected other organisations
+    of the same package to the demo company, and those are not the demo's."""
+    rows = db.session.execute(
+        db.select(Connection)
+        .filter_by(company_id=company_id, package=package, tenant_name=tenant_name)
+        .order_by(Connection.id)
+    ).scalars().all()
+    connected = [c for c in rows if c.status == CONNECTED]
+    return connected[0] if connected else None
 
 
 def _ensure_demo() -> dict[str, Any]:
     company = db.session.execute(
-        db.select(Company).filter_by(name=DEMO_COMPANY)
-    ).scalar_one_or_none()
+        db.select(Company).filter_by(name=DEMO_COMPANY).order_by(Company.id)
+    ).scalars().first()
     new = company is None
     if company is None:
         made = create_company(DEMO_COMPANY, DEMO_EMAIL, DEMO_PASSWORD, role="admin")
-        company, api_key = made.company, made.api_key
-    else:
-        # Keys are stored hashed, so a rerun issues a fresh one to print.
-        key, api_key = ApiKey.issue(company.id, name="demo")
-        db.session.add(key)
-        user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one()
-        user.set_password(DEMO_PASSWORD)
-        db.session.commit()
-    connection = db.session.execute(
-        db.select(Connection).filter_by(company_id=company.id, package="xero")
-    ).scalar_one_or_none()
-    if connection is None or connection.status != "connected":
+        company = made.company
+        # Only the demo key is printed; a second, never-shown key would be a loose end.
+        db.session.execute(db.delete(ApiKey).filter_by(company_id=company.id))
+    api_key = _ensure_demo_key(company.id)
+    _ensure_demo_login(company.id)
+    db.session.commit()
+    connection = _demo_connection(company.id, "xero", DEMO_ORGANISATION)
+    if connection is None:
         connection = connect_sandbox_xero(company.id, DEMO_ORGANISATION)
-    qbo = db.session.execute(
-        db.select(Connection).filter_by(company_id=company.id, package="quickbooks_online")
-    ).scalar_one_or_none()
-    if qbo is None or qbo.status != "connected":
+    qbo = _demo_connection(company.id, "quickbooks_online", DEMO_QBO_COMPANY)
+    if qbo is None:
         qbo = connect_sandbox_qbo(company.id, DEMO_QBO_COMPANY)
     if new:
         _post_sample_records(api_key)

@@ -22,15 +22,22 @@ _app: Flask | None = None
 def _app_context():  # type: ignore[no-untyped-def]
     global _app
     if has_app_context():
-        yield current_app
-    else:
-        if _app is None:
-            from app import create_app
+        try:
+            yield current_app
+        finally:
+            db.session.remove()
+        return
+    if _app is None:
+        from app import create_app
 
-            _app = create_app()
-        with _app.app_context():
+        _app = create_app()
+    # The session is removed while the context it belongs to is still pushed: outside it
+    # (under `rq worker` directly) db.session cannot be reached at all.
+    with _app.app_context():
+        try:
             yield _app
-    db.session.remove()
+        finally:
+            db.session.remove()
 
 
 def _job(func: Callable[..., Any]) -> Callable[..., Any]:

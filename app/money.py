@@ -1,19 +1,18 @@
 """Document arithmetic: line amounts and VAT to the penny, the way the packages do it.
 
 Tax is worked out per line and rounded to 2 dp, then summed (Xero's and HMRC's rule), so our
-totals equal the package's.
+totals equal the package's. Rounding itself is connectors/money.py, the one rule every
+connector and sandbox uses too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-PENNY = Decimal("0.01")
+from connectors.money import PENNY, to_pennies
 
-
-def to_pennies(value: Decimal) -> Decimal:
-    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
+__all__ = ["PENNY", "LineAmounts", "Totals", "document_totals", "line_amounts", "to_pennies"]
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,9 @@ class DocumentRecord:
     # Credit notes only: the invoice it credits, already in the package.
     invoice_external_id: str | None = None
     invoice_reference: str | None = None
+    # Invoices only: create it as a draft for someone to approve in the package (connectors
+    # that declare draft_invoices; the others always create approved invoices).
+    as_draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,8 +164,21 @@ RejectReason = Literal[
 
 
 @dataclass(frozen=True)
+class TotalsDiffer:
+    """The package created the document, but its own arithmetic came to other figures."""
+
+    package_total: Decimal
+    package_tax: Decimal
+    our_total: Decimal
+    our_tax: Decimal
+
+
+@dataclass(frozen=True)
 class Sent:
     external_id: str
+    # Set when the package's totals are not ours (a penny of VAT rounded another way): the
+    # document is in the package all the same, so its id is kept and nothing is resent.
+    totals_differ: TotalsDiffer | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +295,9 @@ class Connector(ABC):
     limits: ClassVar[Limits]
     # Setting names this connector reads from the app's configuration.
     settings_keys: ClassVar[tuple[str, ...]] = ()
+    # The package can hold a new invoice as a draft for someone to approve there, so each
+    # connection may choose draft or approved (DocumentRecord.as_draft).
+    draft_invoices: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -42,6 +42,14 @@ class ScheduleForm(FlaskForm):
                  SelectChoice("manual", "Only when someone presses Send Data")],
         validators=[InputRequired(message="Choose when records are sent.")],
     )
+    # Shown only where the package has draft invoices (Connector.draft_invoices).
+    invoice_status = RadioField(
+        "New invoices",
+        choices=[SelectChoice("approved", "Approved, ready for payments"),
+                 SelectChoice("draft", "Draft, for someone to check and approve")],
+        validators=[Optional()],
+        default="approved",
+    )
     # HTML date inputs send ISO dates; people typing by hand in the UK write dd/mm/yyyy.
     cutoff_date = UkDateField(
         "Financial cut-off date", format=["%Y-%m-%d", "%d/%m/%Y"], validators=[Optional()],

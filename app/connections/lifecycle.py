@@ -111,9 +111,15 @@ def failure_words(job: Job, title: str) -> str:
 
 
 # ------------------------------------------------------------------ schedule and cut-off
-def save_schedule(connection: Connection, schedule: str, cutoff: date | None) -> None:
+def save_schedule(connection: Connection, schedule: str, cutoff: date | None,
+                  invoice_status: str | None = None) -> None:
+    """`invoice_status` (approved | draft) is kept only where the package has drafts."""
     if schedule not in ("automatic", "manual"):
         raise ValueError(f"unknown schedule {schedule!r}")
+    if connector_class(connection.package).draft_invoices:
+        connection.invoice_status = "draft" if invoice_status == "draft" else "approved"
+    else:
+        connection.invoice_status = "approved"
     if schedule == "automatic" and connection.schedule != "automatic":
         connection.next_run_at = None  # the next sweep starts the first automatic send
     connection.schedule = schedule

@@ -328,14 +328,16 @@ def schedule(connection_id: int) -> Response:
     if request.method == "POST":
         _company_admin()
         if form.validate_on_submit():
-            lifecycle.save_schedule(connection, form.schedule.data, form.cutoff_date.data)
+            lifecycle.save_schedule(connection, form.schedule.data, form.cutoff_date.data,
+                                    form.invoice_status.data)
             flash("Saved. " + _schedule_sentence(connection), "success")
             return redirect(url_for(".index"), code=303)
         status = 400
     return make_response(render_template(
         "connections/schedule.html", connection=connection, form=form,
         choice=wizard.package_choice(connection.package), current="schedule",
-        can_change=_is_admin(company_id), admin_only=ADMIN_ONLY), status)
+        can_change=_is_admin(company_id), admin_only=ADMIN_ONLY,
+        offers_drafts=connector_class(connection.package).draft_invoices), status)
 
 
 def _schedule_sentence(connection: Connection) -> str:
@@ -344,4 +346,6 @@ def _schedule_sentence(connection: Connection) -> str:
             "automatic" else "Records go to {t} when someone presses Send Data.").format(t=title)
     if connection.cutoff_date:
         when += (f" Records dated before {connection.cutoff_date:%d/%m/%Y} are never sent.")
+    if connection.invoice_status == "draft":
+        when += f" Invoices arrive as drafts, to approve in {title}."
     return when

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -21,6 +21,7 @@ from app.models import (
     Transfer,
 )
 from app.models.transfer import BLOCKED, FAILED, NEEDS_MANUAL_UPDATE, STATES
+from app.money import to_pennies
 from app.records.loading import load_records, missing_title
 
 ATTENTION_STATES = (FAILED, NEEDS_MANUAL_UPDATE, BLOCKED)
@@ -28,8 +29,6 @@ WAITING_STATES = waiting.WAITING_STATES  # defined with the mapping-gap counting
 ATTENTION_LIMIT = 50
 FINISHED = ("finished", "failed")
 ACTIVE = ("queued", "running", "waiting")
-
-TWO_PLACES = Decimal("0.01")
 
 
 def package_title(key: str) -> str:
@@ -229,7 +228,7 @@ def money(amount: Decimal | None) -> str:
     if amount is None:
         return ""
     sign = "-" if amount < 0 else ""
-    return f"{sign}£{abs(amount).quantize(TWO_PLACES, ROUND_HALF_UP):,}"
+    return f"{sign}£{to_pennies(abs(amount)):,}"
 
 
 def record_labels(

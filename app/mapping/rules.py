@@ -84,7 +84,10 @@ def check_account(
     verdict = _clean(code, f"{title} {what}", account.name)
     if not verdict.ok or entries is None:
         return verdict
-    entry = find(entries, verdict.code)
+    # Items and accounts are numbered separately in some packages (QuickBooks Online has an
+    # item 35 and a bank account 35): an entry of our account's kind wins a shared code.
+    entry = (find([e for e in entries if e.get("kind") == account.kind], verdict.code)
+             or find(entries, verdict.code))
     if entry is None:
         verdict.error = (
             f"{title} has no {what} with the code \u201c{verdict.code}\u201d. If you added it "

@@ -188,7 +188,12 @@ def create_item(
     blocked = _unavailable(lists, title)
     if blocked:
         return Saved(blocked)
-    verdict = rules.check_income_account(income_code, lists.accounts, title, name)
+    # Packages that sell through items number items and accounts separately (QuickBooks
+    # Online has an item "1" and an account "1"): the income account is looked up among the
+    # accounts only, or the item with the same id is found and refused.
+    income_accounts = (None if lists.accounts is None else
+                       [e for e in lists.accounts if rules.is_income_account(e)])
+    verdict = rules.check_income_account(income_code, income_accounts, title, name)
     if not verdict.ok:
         return Saved(verdict)
     try:

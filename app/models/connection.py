@@ -33,6 +33,9 @@ class Connection(db.Model):
     tenant_name: Mapped[str] = mapped_column(String(255), default="")
     credentials_encrypted: Mapped[str] = mapped_column(Text, default="")
     schedule: Mapped[str] = mapped_column(String(10), default="automatic")  # automatic | manual
+    # approved | draft; draft only where the connector declares draft_invoices.
+    invoice_status: Mapped[str] = mapped_column(
+        String(10), default="approved", server_default="approved")
     cutoff_date: Mapped[date | None]
     imported_at: Mapped[datetime | None]
     last_run_at: Mapped[datetime | None]

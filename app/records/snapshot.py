@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Contact, Document, Payment
 from app.money import to_pennies
 from app.records.totals import company_tax_rates, document_totals
+from connectors.money import round_money
 
 MODELS: dict[str, type[Any]] = {
     "customer": Contact, "supplier": Contact, "invoice": Document, "credit_note": Document,
@@ -35,13 +36,13 @@ def money(value: Decimal | None) -> str:
 
 def precise(value: Decimal) -> str:
     """Up to 4 dp, trailing zeros dropped but at least 2 dp (45.00, 1.125, 12.3456)."""
-    text = f"{Decimal(value).quantize(Decimal('0.0001')):f}".rstrip("0")
+    text = f"{round_money(value, Decimal('0.0001')):f}".rstrip("0")
     whole, _, frac = text.partition(".")
     return f"{whole}.{frac.ljust(2, '0')}"
 
 
 def quantity(value: Decimal) -> str:
-    text = f"{Decimal(value).quantize(Decimal('0.0001')):f}"
+    text = f"{round_money(value, Decimal('0.0001')):f}"
     return text.rstrip("0").rstrip(".")
 
 

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import (
     Account,
     AccountMapping,
+    Connection,
     Contact,
     Document,
     Payment,
@@ -39,10 +40,13 @@ class Chart:
     tax_names: dict[str, str] = field(default_factory=dict)
     tax_rates: dict[str, Decimal] = field(default_factory=dict)
     tax_codes: dict[str, str] = field(default_factory=dict)
+    invoices_as_draft: bool = False  # the connection's choice, where the package has drafts
 
     @classmethod
     def load(cls, company_id: int, connection_id: int) -> Chart:
         chart = cls()
+        connection = db.session.get(Connection, connection_id)
+        chart.invoices_as_draft = connection is not None and connection.invoice_status == "draft"
         accounts = db.session.execute(db.select(Account).filter_by(company_id=company_id))
         by_id: dict[int, str] = {}
         for a in accounts.scalars():
@@ -185,6 +189,7 @@ def to_record(
                 external_ids.get(("invoice", row.invoice_id)) if row.invoice_id else None
             ),
             invoice_reference=row.invoice.number if row.invoice else None,
+            as_draft=kind == "invoice" and chart.invoices_as_draft,
         )
     assert isinstance(row, Payment)  # noqa: S101 (the three row types are exhaustive)
     return PaymentRecord(

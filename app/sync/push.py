@@ -15,7 +15,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import Attempt, Transfer, utcnow
 from app.models.transfer import FAILED, NEEDS_MANUAL_UPDATE, PENDING, SENDING, SENT
-from app.records.snapshot import snapshot
+from app.records.snapshot import diff, snapshot
 from app.sync.audit import ExchangeLog
 from app.sync.canonical import Chart, to_record
 from app.sync.explain import Explanation, explain_rejection
@@ -31,6 +31,7 @@ from connectors.base import (
     Rejected,
     RetryLater,
     Sent,
+    TotalsDiffer,
     Uncertain,
 )
 
@@ -156,6 +157,36 @@ def push_batch(
     return result
 
 
+def _totals_differ(
+    t: Transfer, differ: TotalsDiffer, snap: dict, package: str, label: str
+) -> None:
+    """The package made the document with other totals (its VAT rounded another way). It is
+    in the package, so the id stays and its payments may follow; what the package holds is
+    recorded as the sent version, so the difference is a change to make by hand, like an
+    edit after sending (and a later edit is diffed against the package's figures too)."""
+    theirs = dict(snap)
+    theirs["total"] = f"{differ.package_total:.2f}"
+    theirs["tax"] = f"{differ.package_tax:.2f}"
+    if "subtotal" in snap:
+        theirs["subtotal"] = f"{differ.package_total - differ.package_tax:.2f}"
+    t.sent_snapshot = theirs
+    edited = {c["field"] for c in t.changes or []}
+    t.changes = (t.changes or []) + [c for c in diff(theirs, snap) if c["field"] not in edited]
+    set_state(
+        t,
+        NEEDS_MANUAL_UPDATE,
+        Explanation(
+            "totals_differ",
+            f"{label} is in {package}, but {package} worked out its VAT as "
+            f"£{differ.package_tax:.2f} (total £{differ.package_total:.2f}) where the job "
+            f"system has £{differ.our_tax:.2f} (total £{differ.our_total:.2f}).",
+            f"Change the VAT on {label} in {package} to £{differ.our_tax:.2f} so the total "
+            f"is £{differ.our_total:.2f}, then press Done. Payments against it are sent as "
+            "usual.",
+        ),
+    )
+
+
 def apply_outcome(
     t: Transfer, outcome: Outcome, snap: dict, package: str, label: str, result: BatchResult
 ) -> None:
@@ -165,8 +196,10 @@ def apply_outcome(
         t.sent_at = now
         t.sent_snapshot = snap
         t.lease_until = None
+        if outcome.totals_differ is not None:
+            _totals_differ(t, outcome.totals_differ, snap, package, label)
         # The record was edited while it was on its way: the package has the old version.
-        if t.changes:
+        elif t.changes:
             set_state(
                 t,
                 NEEDS_MANUAL_UPDATE,

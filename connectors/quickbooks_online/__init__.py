@@ -16,8 +16,8 @@ How QuickBooks Online fits the connector interface without changing the sync eng
   application interrupted after the credit memo was created.
 - A customer and a supplier are different objects in QBO (Customer, Vendor) whose DisplayNames
   must be unique across customers, vendors and employees (6240 otherwise: duplicate_name).
-- Totals: QBO computes tax from the tax codes; its totals are checked against ours after
-  creation (a difference is Rejected with field "Total" and the document's id).
+- Totals: QBO computes tax from the tax codes, so it is sent our VAT total (TotalTax); its
+  totals are checked against ours after creation (a difference is Sent with TotalsDiffer).
 """
 
 from __future__ import annotations

@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from connectors.base import ContactRecord, DocumentLine, DocumentRecord, PaymentRecord
+from connectors.money import round_money, to_pennies
 from connectors.xero.payloads import dumps as dumps  # exact Decimal digits on the wire
 
 DOC_NUMBER_MAX = 21  # Invoice/CreditMemo DocNumber (QBO error 2050 beyond it)
@@ -51,8 +52,8 @@ class PayloadError(ValueError):
 
 
 def money(value: Decimal) -> Decimal:
-    """To the penny, half-up: how we, QBO and HMRC round (never banker's rounding)."""
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """To the penny by the one rule (connectors/money.py)."""
+    return to_pennies(value)
 
 
 def ymd(value: date) -> str:
@@ -118,7 +119,7 @@ def _line(line: DocumentLine, inclusive: bool) -> dict[str, Any]:
         net = gross - money(line.tax_amount)
         detail["TaxInclusiveAmt"] = gross
         detail["UnitPrice"] = (
-            (net / line.quantity).quantize(UNIT_PRICE_PLACES, ROUND_HALF_UP).normalize()
+            round_money(net / line.quantity, UNIT_PRICE_PLACES).normalize()
             if line.quantity else Decimal("0")
         )
         amount = net
@@ -156,6 +157,10 @@ def _document(record: DocumentRecord) -> dict[str, Any]:
         "CustomerRef": ref(record.contact_external_id),
         "GlobalTaxCalculation": "TaxInclusive" if inclusive else "TaxExcluded",
         "Line": [_line(line, inclusive) for line in record.lines],
+        # Our VAT, worked out per line as HMRC allows and the job system printed it. QBO would
+        # otherwise use its own arithmetic and could land a penny away from our total; the XSD
+        # names this the "total tax override" (TxnTaxDetail.TotalTax).
+        "TxnTaxDetail": {"TotalTax": money(record.tax_total)},
     }
     if record.their_reference:
         # QBO has no customer-reference field; the private note is searchable in QBO's UI.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.base import (
@@ -26,9 +26,11 @@ from connectors.base import (
     Rejected,
     RetryLater,
     Sent,
+    TotalsDiffer,
     Uncertain,
     batch_idempotency_key,
 )
+from connectors.money import to_pennies
 from connectors.quickbooks_online import payloads
 from connectors.quickbooks_online.client import QboClient
 from connectors.quickbooks_online.errors import (
@@ -56,7 +58,7 @@ def money(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return to_pennies(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return None
 
@@ -298,11 +300,9 @@ class Pusher:
 
 def check_totals(outcome: Outcome, made: Mapping[str, Any] | None, record: DocumentRecord
                  ) -> Outcome:
-    """QBO works tax out itself from the tax codes; its totals must equal ours to the penny.
-
-    If they differ the document exists in QBO but is Rejected (field "Total", with its id), so
-    no payment is posted against a total nobody agreed to; explain.py words it.
-    """
+    """QBO is sent our VAT total (payloads: TxnTaxDetail.TotalTax), so its totals should be
+    ours to the penny. If they still differ the document is in QBO all the same: Sent, with
+    both sets of figures, for the bookkeeper to put right by hand."""
     if not isinstance(outcome, Sent) or made is None:
         return outcome
     theirs_total = money(made.get("TotalAmt"))
@@ -311,18 +311,7 @@ def check_totals(outcome: Outcome, made: Mapping[str, Any] | None, record: Docum
     if (theirs_total is None or theirs_total == ours_total) and (
             theirs_tax is None or theirs_tax == ours_tax):
         return outcome
-    return Rejected(
-        "validation",
-        f"QuickBooks Online created {record.reference} with total {theirs_total} (tax "
-        f"{theirs_tax}) but ours is {ours_total} (tax {ours_tax}). Correct the document in "
-        "QuickBooks Online so the totals agree.",
-        "Total",
-        {
-            "reference": record.reference,
-            "external_id": outcome.external_id,
-            "package_total": str(theirs_total),
-            "package_tax": str(theirs_tax),
-            "our_total": str(ours_total),
-            "our_tax": str(ours_tax),
-        },
-    )
+    return Sent(outcome.external_id, TotalsDiffer(
+        package_total=ours_total if theirs_total is None else theirs_total,
+        package_tax=ours_tax if theirs_tax is None else theirs_tax,
+        our_total=ours_total or Decimal("0"), our_tax=ours_tax or Decimal("0")))

@@ -3,7 +3,9 @@
 Sales lines post through items; a UK company needs a TaxCodeRef on every line (6000). Line Amount
 is Qty x UnitPrice to 2 dp (a given Amount must agree: 6070), and it is always net of tax, in
 both modes. VAT is worked out per line at the tax code's sales rate, rounded to 2 dp half-up
-(0.125 -> 0.13, as QBO and HMRC round), then summed per rate into TxnTaxDetail.TaxLine.
+(0.125 -> 0.13, as QBO and HMRC round), then summed per rate into TxnTaxDetail.TaxLine. A
+given TxnTaxDetail.TotalTax is QBO's total tax override: it replaces that sum (and so the
+total), as the XSD documents it.
 
 GlobalTaxCalculation "TaxExcluded" (the default) adds VAT to the net line amounts. "TaxInclusive"
 (Intuit: the gross goes in SalesItemLineDetail.TaxInclusiveAmt, minorversion 1+) takes the VAT
@@ -110,6 +112,26 @@ def _sales_line(books: Books, line: Any, index: int, inclusive: bool,
     return stored, net, tax, rate_id, rate
 
 
+def _total_tax_override(body: dict[str, Any], entity: str) -> Decimal | None:
+    """TxnTaxDetail.TotalTax as given: QBO's "total tax override" (Finance.xsd), which it
+    stores instead of its own sum of the tax lines."""
+    detail = body.get("TxnTaxDetail")
+    if detail is None:
+        return None
+    if not isinstance(detail, dict):
+        raise unsupported(f"{entity}.TxnTaxDetail", "must be an object")
+    for key in detail:
+        if key not in ("TotalTax", "TxnTaxCodeRef", "TaxLine"):
+            raise unsupported(f"{entity}.TxnTaxDetail.{key}")
+    if detail.get("TotalTax") is None:
+        return None
+    total = pennies(dec(detail["TotalTax"], f"{entity}.TxnTaxDetail.TotalTax"))
+    if total < 0:
+        raise business("The VAT on a sales document cannot be negative.",
+                       "TxnTaxDetail.TotalTax")
+    return total
+
+
 def _doc_number(books: Books, entity: str, body: dict[str, Any]) -> str:
     existing = books.all(entity)
     if body.get("DocNumber") is None:
@@ -153,6 +175,13 @@ def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dic
         totals = by_rate.setdefault(rate_id, [Decimal(0), Decimal(0), rate])
         totals[0] += net
         totals[1] += tax
+    override = _total_tax_override(body, entity)
+    if override is not None and by_rate:
+        # The difference lands on the rate with the most VAT (*unverified* how QBO spreads an
+        # override over several rates; its total is what it stores and reports).
+        biggest = max(by_rate.values(), key=lambda t: abs(t[1]))
+        biggest[1] += override - tax_total
+        tax_total = override
     tax_lines = [{"Amount": _money(tax), "DetailType": "TaxLineDetail", "TaxLineDetail": {
         "TaxRateRef": {"value": rate_id}, "PercentBased": True, "TaxPercent": float(rate),
         "NetAmountTaxable": _money(net)}} for rate_id, (net, tax, rate) in by_rate.items()]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors.money import to_pennies
 from connectors.quickbooks_online import sandbox_store as store
 from connectors.quickbooks_online.sandbox_fields import FIELDS
 
@@ -22,7 +23,7 @@ TWO = Decimal("0.01")
 
 def pennies(value: Decimal) -> Decimal:
     """To the penny, half away from zero, as QBO (and HMRC) round: 0.125 -> 0.13."""
-    return value.quantize(TWO, rounding=ROUND_HALF_UP)
+    return to_pennies(value)
 
 
 INACTIVE_DETAIL = ("Something you're trying to use has been made inactive. Check the fields with "

@@ -2,9 +2,9 @@
 
 Design choices a bookkeeper would notice (see also payloads.py):
 - Lines carry our own LineAmount and TaxAmount, so Xero stores the invoice exactly as the job
-  system printed it. Xero's Total is still checked after creation; if it differs the record is
-  Rejected (field "Total", details external_id/package_total/our_total): the invoice exists in
-  Xero, but a payment must not be posted against a total nobody agreed to.
+  system printed it. Xero's Total is still checked after creation; if it differs the invoice is
+  Sent with TotalsDiffer (both sets of figures): it exists in Xero, so its id is kept, its
+  payments follow, and the bookkeeper is asked to correct the figures by hand.
 - A credit note is allocated to its invoice by a second call (Xero ignores inline allocations on
   create), for min(credit total, invoice amount due). If that allocation fails the credit note
   still exists and is reported Sent: resending would duplicate it; the credit stays on the
@@ -49,6 +49,7 @@ PAGE_SIZE = 100  # Xero's page size for GET /Contacts?page=N
 class XeroConnector(OAuth2ConnectorMixin, Connector):
     key: ClassVar[str] = "xero"
     title: ClassVar[str] = "Xero"
+    draft_invoices: ClassVar[bool] = True  # DRAFT or AUTHORISED on creation
     limits: ClassVar[Limits] = Limits(
         calls_per_minute=60,
         calls_per_day=5000,

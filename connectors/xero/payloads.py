@@ -19,6 +19,7 @@ from connectors.base import (
     DocumentRecord,
     PaymentRecord,
 )
+from connectors.money import to_pennies
 
 CONTACT_NUMBER_MAX = 50  # Xero's ContactNumber limit (spec: maxLength 50)
 NAME_MAX = 255
@@ -85,7 +86,8 @@ def dumps(body: Any) -> str:
 
 
 def money(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"))
+    """To the penny by the one rule (connectors/money.py), never the default half-even."""
+    return to_pennies(value)
 
 
 def ymd(value: date) -> str:
@@ -171,7 +173,9 @@ def _amounts_are(record: DocumentRecord) -> str:
 
 
 def invoice_payload(record: DocumentRecord) -> dict[str, Any]:
-    """A sales invoice (ACCREC), authorised so it reaches the ledger and can take payments."""
+    """A sales invoice (ACCREC): authorised, so it reaches the ledger and can take payments, or
+    a draft when the connection chose drafts (someone approves it in Xero; until then Xero
+    refuses payments against it)."""
     _document_checks(record, "InvoiceNumber")
     body: dict[str, Any] = {
         "Type": "ACCREC",
@@ -182,7 +186,7 @@ def invoice_payload(record: DocumentRecord) -> dict[str, Any]:
         # what a missing due date means in the job system.
         "DueDate": ymd(record.due_date or record.date),
         "LineAmountTypes": _amounts_are(record),
-        "Status": "AUTHORISED",
+        "Status": "DRAFT" if record.as_draft else "AUTHORISED",
         "LineItems": _line_items(record),
     }
     if record.their_reference:

@@ -24,9 +24,11 @@ from connectors.base import (
     Rejected,
     RetryLater,
     Sent,
+    TotalsDiffer,
     Uncertain,
     batch_idempotency_key,
 )
+from connectors.money import to_pennies
 from connectors.xero import payloads
 from connectors.xero.client import XeroClient, check_items
 from connectors.xero.errors import (
@@ -55,7 +57,7 @@ def _money(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        return to_pennies(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return None
 
@@ -397,26 +399,16 @@ def _payment_outcome(record: PaymentRecord, items: Sequence[Mapping[str, Any]]) 
 
 def _check_totals(outcome: Outcome, item: Mapping[str, Any] | None, record: DocumentRecord
                   ) -> Outcome:
-    """Xero's totals must equal ours to the penny; see the docstring of connectors.xero."""
+    """Xero's totals must equal ours to the penny; see the docstring of connectors.xero. A
+    difference still means the document is in Xero: Sent, with both sets of figures."""
     if not isinstance(outcome, Sent) or item is None:
         return outcome
     theirs_total, theirs_tax = _money(item.get("Total")), _money(item.get("TotalTax"))
-    ours_total, ours_tax = record.total.quantize(Decimal("0.01")), record.tax_total.quantize(
-        Decimal("0.01"))
+    ours_total, ours_tax = to_pennies(record.total), to_pennies(record.tax_total)
     if (theirs_total is None or theirs_total == ours_total) and (
             theirs_tax is None or theirs_tax == ours_tax):
         return outcome
-    return Rejected(
-        "validation",
-        f"Xero created {record.reference} with total {theirs_total} (tax {theirs_tax}) but ours "
-        f"is {ours_total} (tax {ours_tax}). Correct the document in Xero so the totals agree.",
-        "Total",
-        {
-            "reference": record.reference,
-            "external_id": outcome.external_id,
-            "package_total": str(theirs_total),
-            "package_tax": str(theirs_tax),
-            "our_total": str(ours_total),
-            "our_tax": str(ours_tax),
-        },
-    )
+    return Sent(outcome.external_id, TotalsDiffer(
+        package_total=ours_total if theirs_total is None else theirs_total,
+        package_tax=ours_tax if theirs_tax is None else theirs_tax,
+        our_total=ours_total, our_tax=ours_tax))

@@ -8,9 +8,10 @@ handled in order, so a later element sees the ones before it, as in Xero.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors.money import to_pennies
 from connectors.xero import sandbox_store as store
 
 CENT = Decimal("0.01")
@@ -49,7 +50,7 @@ def dec(value: Any, name: str) -> Decimal:
 
 
 def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return to_pennies(value)
 
 
 def num(value: Decimal) -> float:

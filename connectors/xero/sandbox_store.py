@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.sandbox import SandboxObject
+from connectors.money import to_pennies
 
 PACKAGE = "xero"
 GLOBAL = ""  # the tenant of objects that belong to no organisation (grants, tokens, orgs)
@@ -126,8 +127,7 @@ def parse_date(value: Any) -> date:
 
 def money(value: Decimal) -> float | int:
     """Amounts go out as JSON numbers with two decimals' worth of precision."""
-    quantized = value.quantize(Decimal("0.01"))
-    return float(quantized)
+    return float(to_pennies(value))
 
 
 # ---------------------------------------------------------------- organisations

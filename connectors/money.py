@@ -1,0 +1,24 @@
+"""The one rounding rule for money, used by every connector, every sandbox and app/.
+
+UK VAT is rounded to the nearest penny with a half penny going up (HMRC's VAT Guide, Notice
+700 section 17.5-17.6: "round to the nearest 1p ... 0.5p rounds up"), and that is what Xero and
+QuickBooks Online do with line amounts and VAT. Python's default, half-even (banker's rounding),
+would turn 0.125 into 0.12 where the package writes 0.13, so a document would differ from the
+package by a penny. ROUND_HALF_UP rounds ties away from zero, so credits (-0.125 -> -0.13)
+mirror invoices.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+PENNY = Decimal("0.01")
+
+
+def round_money(value: Decimal, places: Decimal = PENNY) -> Decimal:
+    """`value` to `places` (a penny unless told, e.g. Decimal("0.0001") for unit prices)."""
+    return Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
+
+
+def to_pennies(value: Decimal) -> Decimal:
+    return round_money(value, PENNY)
