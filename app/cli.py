@@ -24,8 +24,9 @@ def register_cli(app: Flask) -> None:
             return
         click.echo(f"Sign in at {current_app.config['BASE_URL']}/login")
         click.echo(f"  email:    {info['login']['email']}")
-        click.echo(f"  password: {info['login']['password']}")
-        click.echo(f"API key for /api/v1: {info['api_key']}")
+        password = info["login"]["password"] or "(the one you chose: the demo password was changed)"
+        click.echo(f"  password: {password}")
+        click.echo(f"API key for /api/v1: {info['api_key']} (keys printed before are revoked)")
 
     @app.cli.command("send")
     @click.argument("connection_id", type=int)

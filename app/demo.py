@@ -1,15 +1,13 @@
 """The scripted demo: a UK VAT-registered company connected to the sandbox Xero and to a sandbox
 QuickBooks Online company.
 
-Idempotent: running it again, or twice at once, reuses the company, its login (resetting the
-demo password), its API key and its own connections, whatever else a user connected.
+Idempotent: running it again, or twice at once, reuses the company, its login and its own
+connections, whatever else a user connected. A demo password someone changed is left alone, and
+each run issues a new API key and revokes the ones it printed before.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 import threading
 from typing import Any
@@ -23,12 +21,13 @@ from app.connections.service import exchange_code, list_tenants, save_connection
 from app.demo_records import generate
 from app.extensions import db
 from app.models import ApiKey, Company, Connection, Membership, User
-from app.models.company import hash_api_key
+from app.models.company import utcnow
 from app.models.connection import CONNECTED
 from connectors import connector_class
 
 DEMO_COMPANY = "Acme Heating Ltd (demo)"
 DEMO_EMAIL = "demo@ledgerlink.example"
+DEMO_KEY_NAME = "demo"
 DEMO_PASSWORD = "ledgerlink-demo"  # noqa: S105 (a published demo login, sandbox only)
 DEMO_ORGANISATION = "Acme Heating Ltd (Xero sandbox)"
 DEMO_QBO_COMPANY = "Acme Heating Ltd (QuickBooks sandbox)"
@@ -156,37 +155,29 @@ def ensure_demo(app: Flask) -> dict[str, Any]:
                 server.shutdown()
 
 
-def demo_api_key() -> str:
-    """The demo's API key, derived from SECRET_KEY so every run prints the same one and a
-    script written against the first run keeps working (keys are stored hashed, so a key
-    cannot be read back, only recomputed)."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, b"ledgerlink demo api key", hashlib.sha256).digest()
-    return "llk_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _ensure_demo_key(company_id: int) -> str:
-    raw = demo_api_key()
-    key = db.session.execute(
-        db.select(ApiKey).filter_by(key_hash=hash_api_key(raw))
-    ).scalar_one_or_none()
-    if key is None:
-        key = ApiKey(company_id=company_id, name="demo", prefix=raw[:12],
-                     key_hash=hash_api_key(raw))
-        db.session.add(key)
-    key.revoked_at = None
+def _issue_demo_key(company_id: int) -> str:
+    """A fresh API key for this run, and every demo key issued before revoked: the key is
+    printed to a terminal and often pasted around, so an old printout must stop working."""
+    now = utcnow()
+    for old in db.session.execute(
+        db.select(ApiKey).filter_by(company_id=company_id, name=DEMO_KEY_NAME,
+                                    revoked_at=None)
+    ).scalars():
+        old.revoked_at = now
+    key, raw = ApiKey.issue(company_id, name=DEMO_KEY_NAME)
+    db.session.add(key)
     return raw
 
 
-def _ensure_demo_login(company_id: int) -> None:
-    """The published sign-in works again after every run: the password set back, and the user
-    an admin of the demo company even if someone changed their role or removed them."""
+def _ensure_demo_login(company_id: int) -> bool:
+    """The demo user is an admin of the demo company; returns whether the published password
+    still signs in. A password someone changed is theirs: putting the published one back would
+    reopen the account to anyone who read the README."""
     user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one_or_none()
     if user is None:
         user = User(email=DEMO_EMAIL, name=DEMO_EMAIL.split("@")[0])
-        db.session.add(user)
-    if not user.password_hash or not user.check_password(DEMO_PASSWORD):
         user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
     db.session.flush()
     membership = db.session.execute(
         db.select(Membership).filter_by(user_id=user.id, company_id=company_id)
@@ -195,6 +186,7 @@ def _ensure_demo_login(company_id: int) -> None:
         membership = Membership(user_id=user.id, company_id=company_id)
         db.session.add(membership)
     membership.role = "admin"
+    return user.check_password(DEMO_PASSWORD)
 
 
 def _demo_connection(company_id: int, package: str, tenant_name: str) -> Connection | None:
@@ -219,8 +211,8 @@ def _ensure_demo() -> dict[str, Any]:
         company = made.company
         # Only the demo key is printed; a second, never-shown key would be a loose end.
         db.session.execute(db.delete(ApiKey).filter_by(company_id=company.id))
-    api_key = _ensure_demo_key(company.id)
-    _ensure_demo_login(company.id)
+    api_key = _issue_demo_key(company.id)
+    published_password_works = _ensure_demo_login(company.id)
     db.session.commit()
     connection = _demo_connection(company.id, "xero", DEMO_ORGANISATION)
     if connection is None:
@@ -237,7 +229,9 @@ def _ensure_demo() -> dict[str, Any]:
     return {
         "company_id": company.id,
         "api_key": api_key,
-        "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        # None once someone changed the demo password: we no longer know it.
+        "login": {"email": DEMO_EMAIL,
+                  "password": DEMO_PASSWORD if published_password_works else None},
         "connections": {"xero": connection.id, "quickbooks_online": qbo.id},
         "sandbox": {
             "xero": {

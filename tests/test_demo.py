@@ -1,5 +1,6 @@
 """`flask demo` stays idempotent: two runs at once, a second organisation of the same package
-connected to the demo company, a changed demo password, and the API key scripts use."""
+connected to the demo company, a changed demo password (kept), and its API keys (a new one each
+run, the earlier ones revoked)."""
 
 from __future__ import annotations
 
@@ -77,7 +78,9 @@ def test_two_demo_runs_at_once_make_one_demo(app, live_url) -> None:  # type: ig
     a, b = _finish(first), _finish(second)
     assert a["company_id"] == b["company_id"]
     assert a["connections"] == b["connections"]
-    assert a["api_key"] == b["api_key"]
+    # Each run issues its own key and revokes the earlier ones: one of the two still works.
+    working = [k for k in (a["api_key"], b["api_key"]) if _key_works(live_url, k)]
+    assert len(working) == 1
     assert _demo_companies(app) == 1
     packages = [p for _, p, _ in _connections(app, a["company_id"])]
     assert sorted(packages) == ["quickbooks_online", "xero"]
@@ -107,12 +110,20 @@ def test_rerun_after_a_second_organisation_of_each_package_is_connected(
     _keep_quiet(app, company_id)
 
 
-def test_rerun_resets_the_demo_password_and_keeps_the_api_key(app, live_url) -> None:  # type: ignore[no-untyped-def]
+def _key_works(live_url: str, key: str) -> bool:
+    answer = requests.get(f"{live_url}/api/v1/customers/DEMO-C00000", timeout=10,
+                          headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code in (200, 401), answer.text
+    return answer.status_code == 200
+
+
+def test_rerun_keeps_a_changed_demo_password_and_revokes_earlier_keys(app, live_url) -> None:  # type: ignore[no-untyped-def]
     from app.demo import DEMO_EMAIL, DEMO_PASSWORD
     from app.extensions import db
     from app.models import User
 
     first = _demo_in_process(app)
+    assert _key_works(live_url, first["api_key"])
     with app.app_context():
         from app.models import Membership
 
@@ -124,20 +135,21 @@ def test_rerun_resets_the_demo_password_and_keeps_the_api_key(app, live_url) -> 
         db.session.remove()
 
     again = _finish(_demo_process())
-    assert again["api_key"] == first["api_key"]
-    assert again["login"]["password"] == DEMO_PASSWORD
+    assert again["login"]["password"] is None  # we no longer know it, and do not reset it
     with app.app_context():
         user = db.session.execute(db.select(User).filter_by(email=DEMO_EMAIL)).scalar_one()
-        assert user.check_password(DEMO_PASSWORD)
+        assert user.check_password("someone-changed-it-2026")
+        assert not user.check_password(DEMO_PASSWORD)
         db.session.remove()
-    # The published sign-in works through the real form again.
     from tests.ui import sign_in
 
-    signed_in = sign_in(app.test_client(), DEMO_EMAIL, DEMO_PASSWORD)
+    # The published password no longer opens the account; the chosen one does, as an admin.
+    refused = sign_in(app.test_client(), DEMO_EMAIL, DEMO_PASSWORD)
+    assert refused.status_code == 401, refused.status_code
+    signed_in = sign_in(app.test_client(), DEMO_EMAIL, "someone-changed-it-2026")
     assert signed_in.status_code in (302, 303), signed_in.get_data(as_text=True)[:500]
     assert "/login" not in signed_in.headers["Location"]
-    # The key printed by the first run still works for a script written against it.
-    answer = requests.get(f"{live_url}/api/v1/customers/DEMO-C00000", timeout=10,
-                          headers={"Authorization": f"Bearer {first['api_key']}"})
-    assert answer.status_code == 200, answer.text
+    # The key printed by the first run is revoked; the new one works.
+    assert not _key_works(live_url, first["api_key"])
+    assert _key_works(live_url, again["api_key"])
     _keep_quiet(app, first["company_id"])
