@@ -9,6 +9,7 @@ from flask import Flask
 
 from app.config import INSTANCE_DIR, load_config
 from app.extensions import csrf, db, htmx, login_manager, migrate
+from app.keys import check_keys
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if config:
         app.config.update(config)
+    check_keys(app.config)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
