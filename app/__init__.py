@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.auth import throttle
 from app.config import INSTANCE_DIR, load_config
 from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.keys import check_keys
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     _tune_sqlite(app)
+    throttle.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
     from app.api.routes import bp as api_bp
@@ -41,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.connections.routes import bp as connections_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.errors import register_error_handlers
+    from app.headers import register_security_headers
     from app.linking.routes import bp as linking_bp
     from app.mapping.routes import bp as mapping_bp
     from app.records.routes import bp as records_bp
@@ -56,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # authenticated by bearer API keys, not cookies
     register_error_handlers(app)
+    register_security_headers(app)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

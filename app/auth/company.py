@@ -19,7 +19,8 @@ def user_memberships() -> list[Membership]:
     """The signed-in user's memberships, in a stable order (oldest first)."""
     if not current_user.is_authenticated:
         return []
-    return sorted(current_user.memberships, key=lambda m: m.id)
+    # Invitations not yet accepted give no access.
+    return sorted(current_user.active_memberships(), key=lambda m: m.id)
 
 
 def current_company_id() -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -20,6 +21,7 @@ from app.auth.company import (
 from app.auth.forms import CompanySwitchForm, LoginForm, LogoutForm
 from app.extensions import db, login_manager
 from app.models import User
+from app.models.company import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -34,9 +36,15 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The user a session or remember-me cookie names, if it was made with their current
+    session token (a password change or reset replaces it, ending every older sign-in)."""
+    raw_id, _, token = user_id.partition(".")
+    if not raw_id.isdigit() or len(raw_id) > 18:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(raw_id))
+    if user is None or not secrets.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 @bp.app_context_processor
@@ -81,41 +89,56 @@ def login() -> Response | str | tuple[str, int]:
 
     email = form.email.data.strip().lower()
     ip = _client_ip()
-    wait = throttle.seconds_locked(email, ip)
-    if wait:
-        form.password.errors.append(
-            f"Too many failed sign-ins for {email}. For your security, please wait "
-            f"{throttle.minutes_phrase(wait)} before trying again, or reset your password "
-            "with \"Forgot your password?\" below."
-        )
-        return render_template("auth/login.html", form=form), 429
-
-    user = db.session.execute(
-        db.select(User).filter(db.func.lower(User.email) == email)
-    ).scalar_one_or_none()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, form.password.data)
-    if user is None or not user.check_password(form.password.data):
-        failures = throttle.record_failure(email, ip)
-        left = throttle.MAX_FAILURES - failures
-        message = "That email and password do not match an account. Check both and try again."
-        if 0 < left <= 2:
-            message += f" After {left} more failed {'try' if left == 1 else 'tries'}, " \
-                       f"sign-in pauses for {throttle.LOCKOUT_SECONDS // 60} minutes."
-        elif failures >= throttle.MAX_FAILURES:
-            message = (f"Too many failed sign-ins for {email}. For your security, please wait "
-                       f"{throttle.LOCKOUT_SECONDS // 60} minutes before trying again.")
+    try:
+        lock = throttle.check(email, ip)
+        if lock:
+            return _paused(form, email, lock)
+        user = db.session.execute(
+            db.select(User).filter(db.func.lower(User.email) == email)
+        ).scalar_one_or_none()
+        if user is None:
+            check_password_hash(_DUMMY_HASH, form.password.data)
+        if user is None or not user.check_password(form.password.data):
+            failures = throttle.record_failure(email, ip)
+            lock = throttle.check(email, ip)
+            if lock:
+                return _paused(form, email, lock)
+            left = throttle.MAX_FAILURES - failures
+            message = ("That email and password do not match an account. Check both and try "
+                       "again.")
+            if 0 < left <= 2:
+                message += f" After {left} more failed {'try' if left == 1 else 'tries'}, " \
+                           f"sign-in pauses for {throttle.LOCKOUT_SECONDS // 60} minutes."
             form.password.errors.append(message)
-            return render_template("auth/login.html", form=form), 429
-        form.password.errors.append(message)
-        return render_template("auth/login.html", form=form), 401
+            return render_template("auth/login.html", form=form), 401
+    except throttle.ThrottleUnavailable:
+        form.password.errors.append(
+            "Signing in is not possible for a moment while Ledgerlink checks it is safe. "
+            "Please try again shortly."
+        )
+        return render_template("auth/login.html", form=form), 503
 
     throttle.clear_failures(email, ip)
     # A fresh session on sign-in: nothing from before (e.g. another user's company) carries over.
     session.clear()
     login_user(user, remember=bool(form.remember.data))
+    user.last_sign_in_at = utcnow()
+    db.session.commit()
     current_company_id()
     return redirect(_safe_next(form.next.data))
+
+
+def _paused(form: LoginForm, email: str, lock: throttle.Lock) -> tuple[str, int]:
+    wait = throttle.minutes_phrase(lock.seconds)
+    if lock.reason == "address":
+        message = (f"Too many failed sign-ins from this network. For your security, please "
+                   f"wait {wait} before trying again.")
+    else:
+        message = (f"Too many failed sign-ins for {email}. For your security, please wait "
+                   f"{wait} before trying again, or reset your password with \"Forgot your "
+                   "password?\" below.")
+    form.password.errors.append(message)
+    return render_template("auth/login.html", form=form), 429
 
 
 @bp.route("/logout", methods=["GET", "POST"])
