@@ -125,6 +125,8 @@ def login() -> Response | str | tuple[str, int]:
     user.last_sign_in_at = utcnow()
     db.session.commit()
     current_company_id()
+    if not form.next.data and any(not m.active for m in user.memberships):
+        return redirect(url_for("settings.invitations"))  # a company is waiting for an answer
     return redirect(_safe_next(form.next.data))
 
 
@@ -218,7 +220,8 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
     if problem:
         form.password.errors.append(problem)
         return render_template("auth/reset_password.html", **page), 400
-    set_password(use.user, form.password.data)
+    set_password(use.user, form.password.data,
+                 use.membership_id if use.purpose == "invite" else None)
     throttle.clear_failures(use.user.email.lower(), _client_ip())
     if current_user.is_authenticated:
         logout_user()
