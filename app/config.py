@@ -71,6 +71,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # "Keep me signed in" lasts a month, and ends at once when the password changes.
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(env.get("REMEMBER_DAYS", "30"))),
         "HTTPS": https,
+        # Failed sign-ins allowed in 15 minutes for one email from anywhere, and from one
+        # address over any emails (app/auth/throttle.py).
+        "LOGIN_FAILURES_PER_ACCOUNT": int(env.get("LOGIN_FAILURES_PER_ACCOUNT") or "10"),
+        "LOGIN_FAILURES_PER_ADDRESS": int(env.get("LOGIN_FAILURES_PER_ADDRESS") or "30"),
         # Xero
         "XERO_CLIENT_ID": env.get("XERO_CLIENT_ID", "ledgerlink-sandbox" if sandbox else ""),
         "XERO_CLIENT_SECRET": env.get("XERO_CLIENT_SECRET", "sandbox-secret" if sandbox else ""),

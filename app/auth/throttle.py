@@ -28,12 +28,12 @@ log = logging.getLogger(__name__)
 WINDOW_SECONDS = 15 * 60
 LOCKOUT_SECONDS = WINDOW_SECONDS  # a window's oldest failure ages out after this
 MAX_FAILURES = 5  # one email from one address
-MAX_ACCOUNT_FAILURES = 10  # one email, all addresses together
-MAX_ADDRESS_FAILURES = 20  # one address, all emails together
+# One email from all addresses together, and one address over all emails together (an office
+# behind one address shares it); settings LOGIN_FAILURES_PER_ACCOUNT / _PER_ADDRESS.
+MAX_ACCOUNT_FAILURES = 10
+MAX_ADDRESS_FAILURES = 30
 
 PAIR: RateLimitItem = parse(f"{MAX_FAILURES} per {WINDOW_SECONDS} seconds")
-ACCOUNT: RateLimitItem = parse(f"{MAX_ACCOUNT_FAILURES} per {WINDOW_SECONDS} seconds")
-ADDRESS: RateLimitItem = parse(f"{MAX_ADDRESS_FAILURES} per {WINDOW_SECONDS} seconds")
 
 _EXTENSION = "ledgerlink.login_limiter"
 
@@ -85,7 +85,12 @@ def _ids(email: str, ip: str) -> dict[str, tuple[str, ...]]:
 
 
 def _items() -> dict[str, RateLimitItem]:
-    return {"pair": PAIR, "account": ACCOUNT, "address": ADDRESS}
+    config = current_app.config
+    account = int(config.get("LOGIN_FAILURES_PER_ACCOUNT") or MAX_ACCOUNT_FAILURES)
+    address = int(config.get("LOGIN_FAILURES_PER_ADDRESS") or MAX_ADDRESS_FAILURES)
+    return {"pair": PAIR,
+            "account": parse(f"{account} per {WINDOW_SECONDS} seconds"),
+            "address": parse(f"{address} per {WINDOW_SECONDS} seconds")}
 
 
 def check(email: str, ip: str) -> Lock | None:
