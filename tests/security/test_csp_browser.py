@@ -44,7 +44,9 @@ def test_no_page_violates_the_content_security_policy(app, live_url, make_compan
             dialogs: list[str] = []
 
             def visit(path: str) -> None:
-                page.goto(f"{live_url}{path}")
+                response = page.goto(f"{live_url}{path}")
+                assert "script-src 'self'" in response.headers.get(
+                    "content-security-policy", ""), path
                 page.wait_for_load_state("networkidle")
                 violations.extend(f"{path}: {v}" for v in page.evaluate("window.__csp"))
 
