@@ -228,3 +228,38 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
     session.clear()
     flash("Your password is set. Sign in with it now.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    """Change the password; every other session and remember-me cookie of the user ends, this
+    one carries on (signed in again with the new session token)."""
+    from app.auth.forms import ChangePasswordForm
+    from app.auth.reset import MIN_PASSWORD_LENGTH, password_problem, set_password
+
+    form = ChangePasswordForm()
+    page = {"form": form, "min_length": MIN_PASSWORD_LENGTH}
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/change_password.html", **page), status
+    user = current_user._get_current_object()
+    if not user.check_password(form.current.data):
+        form.current.errors.append("That is not your current password. Check it and try again.")
+        return render_template("auth/change_password.html", **page), 400
+    problem = password_problem(form.password.data)
+    if problem is None and form.password.data != form.confirm.data:
+        problem = "The two passwords are not the same. Type them again."
+        form.confirm.errors.append(problem)
+        return render_template("auth/change_password.html", **page), 400
+    if problem:
+        form.password.errors.append(problem)
+        return render_template("auth/change_password.html", **page), 400
+    company_id = session.get(SESSION_KEY)
+    set_password(user, form.password.data)
+    session.clear()
+    login_user(user)  # this session only, with the new token
+    if company_id is not None:
+        session[SESSION_KEY] = company_id
+    flash("Your password is changed. You have been signed out everywhere else.", "info")
+    return redirect(url_for("dashboard.index"))

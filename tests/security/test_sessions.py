@@ -87,3 +87,32 @@ def test_the_remember_me_cookie_lasts_a_month_not_a_year(app, make_company) -> N
     lifetime = parsedate_to_datetime(expires) - datetime.now(UTC)
     assert timedelta(days=1) < lifetime <= timedelta(days=31)
     assert "SameSite=Lax" in header and "HttpOnly" in header
+
+
+def test_changing_the_password_ends_every_other_session_but_this_one(app, make_company) -> None:
+    made = make_company()
+    here = app.test_client()
+    assert sign_in(here, made.email, made.password).status_code == 302
+    elsewhere = app.test_client()
+    assert _remember_sign_in(elsewhere, made.email, made.password).status_code == 302
+    remember = elsewhere.get_cookie("remember_token").value
+
+    page = here.get("/account/password").get_data(as_text=True)
+    wrong = here.post("/account/password", data={
+        "current": "not it", "password": "x" * 12, "confirm": "x" * 12,
+        "csrf_token": csrf_from(page)})
+    assert wrong.status_code == 400 and "not your current password" in wrong.get_data(
+        as_text=True)
+    new_password = "the new one for the office van"
+    changed = here.post("/account/password", data={
+        "current": made.password, "password": new_password, "confirm": new_password,
+        "csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert changed.status_code == 200
+    assert "signed out everywhere else" in changed.get_data(as_text=True)
+
+    assert _signed_in(here)
+    assert not _signed_in(elsewhere)
+    restarted = app.test_client()
+    restarted.set_cookie("remember_token", remember)
+    assert not _signed_in(restarted)
+    assert sign_in(app.test_client(), made.email, made.password).status_code == 401
