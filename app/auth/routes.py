@@ -21,7 +21,7 @@ from app.auth.company import (
 from app.auth.forms import CompanySwitchForm, LoginForm, LogoutForm
 from app.extensions import db, login_manager
 from app.models import User
-from app.models.company import utcnow
+from app.models.company import new_session_token, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -42,7 +42,9 @@ def load_user(user_id: str) -> User | None:
     if not raw_id.isdigit() or len(raw_id) > 18:
         return None
     user = db.session.get(User, int(raw_id))
-    if user is None or not secrets.compare_digest(user.session_token.encode(), token.encode()):
+    # An empty token is a sign-in from before session tokens existed: it has to sign in again.
+    if user is None or not token or not secrets.compare_digest(user.session_token.encode(),
+                                                               token.encode()):
         return None
     return user
 
@@ -121,6 +123,8 @@ def login() -> Response | str | tuple[str, int]:
     throttle.clear_failures(email, ip)
     # A fresh session on sign-in: nothing from before (e.g. another user's company) carries over.
     session.clear()
+    if not user.session_token:
+        user.session_token = new_session_token()  # a user from before session tokens
     login_user(user, remember=bool(form.remember.data))
     user.last_sign_in_at = utcnow()
     db.session.commit()

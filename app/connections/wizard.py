@@ -192,6 +192,10 @@ def redirect_uri() -> str:
 
 
 # ------------------------------------------------------------------ OAuth 2
+_STATE_UNAVAILABLE = ("Connecting is not possible for a moment: Ledgerlink could not reach its "
+                      "job store. Nothing was saved; please try again shortly.")
+
+
 def begin_oauth(company_id: int, package: str, reconnect_id: int | None = None) -> str:
     """Remember a fresh `state` for this company and package; the package's consent URL.
 
@@ -199,7 +203,10 @@ def begin_oauth(company_id: int, package: str, reconnect_id: int | None = None) 
     session, so the answer must come back to the browser that started it."""
     cls = connector_class(package)
     user_id = current_user.id if current_user.is_authenticated else None
-    state = oauth_state.remember(company_id, package, user_id, reconnect_id)
+    try:
+        state = oauth_state.remember(company_id, package, user_id, reconnect_id)
+    except Exception as exc:  # noqa: BLE001 - Redis unreachable: say so, never a 500
+        raise WizardError(_STATE_UNAVAILABLE, package=package, retry=True) from exc
     session[OAUTH_SESSION_KEY] = {"state": state, "package": package}
     return cls.authorization_url(current_app.config, redirect_uri(), state)
 
@@ -213,7 +220,11 @@ def finish_oauth(company_id: int, args: Mapping[str, str]) -> Pending:
     given = str(args.get("state", ""))
     started = None
     if in_session and given and secrets.compare_digest(str(in_session.get("state", "")), given):
-        started = oauth_state.take(given)  # used up now, whatever happens next
+        try:
+            started = oauth_state.take(given)  # used up now, whatever happens next
+        except Exception as exc:  # noqa: BLE001 - Redis unreachable
+            raise WizardError(_STATE_UNAVAILABLE, package=in_session.get("package"),
+                              retry=True) from exc
     if not started:
         raise StateMismatch(
             "This sign-in answer does not match a connection started from this browser, so "

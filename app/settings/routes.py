@@ -211,7 +211,7 @@ def notifications(company_id: int) -> Response | tuple[str, int]:
     else:
         form.frequency.data = current.frequency
         form.extra.data = "\n".join(current.extra_emails)
-    members = service.members(company_id)
+    members = service.members(company_id, active_only=True)
     users = {u.id: u for u in db.session.execute(
         db.select(User).where(User.id.in_([m.user_id for m in members]))).scalars()}
     return render_template(

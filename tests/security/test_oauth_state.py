@@ -39,3 +39,25 @@ def test_the_state_is_held_server_side_for_its_company(app, live_url, make_compa
     with app.app_context():
         started = oauth_state.peek(state)
     assert started is not None and started["company_id"] == made.company_id
+
+
+def test_without_redis_connecting_says_try_again_shortly(make_company) -> None:
+    import os
+    import socket
+
+    from app import create_app
+    from app.config import load_config
+    from tests.connections import signed_in as signed_in_to
+    from tests.ui import csrf_from
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    made = make_company()
+    app = create_app(load_config(dict(os.environ)) | {"TESTING": True})
+    client = signed_in_to(app, made)  # sign-in counts in the real Redis
+    app.config["REDIS_URL"] = dead  # then Redis goes away
+    page = client.get("/connections/new/xero").get_data(as_text=True)
+    answer = client.post("/connections/new/xero", data={"csrf_token": csrf_from(page)})
+    assert answer.status_code == 503
+    assert "please try again shortly" in answer.get_data(as_text=True)

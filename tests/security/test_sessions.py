@@ -116,3 +116,24 @@ def test_changing_the_password_ends_every_other_session_but_this_one(app, make_c
     restarted.set_cookie("remember_token", remember)
     assert not _signed_in(restarted)
     assert sign_in(app.test_client(), made.email, made.password).status_code == 401
+
+
+def test_a_session_from_before_session_tokens_must_sign_in_again(app, make_company) -> None:
+    """After the upgrade, a year-long remember-me cookie made before it (naming only the user
+    id) no longer signs anyone in; signing in again gives the user a token."""
+    from app.extensions import db
+    from app.models import User
+
+    made = make_company()
+    with app.app_context():
+        db.session.get(User, made.user_id).session_token = ""  # as the migration leaves it
+        db.session.commit()
+    old = app.test_client()
+    with old.session_transaction() as sess:
+        sess["_user_id"] = str(made.user_id)
+        sess["_fresh"] = True
+    assert not _signed_in(old)
+    assert sign_in(old, made.email, made.password).status_code == 302
+    assert _signed_in(old)
+    with app.app_context():
+        assert db.session.get(User, made.user_id).session_token
