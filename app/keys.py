@@ -55,11 +55,29 @@ def export_instance_keys(env: MutableMapping[str, str], directory: Path = INSTAN
             env[name] = value
 
 
+# Values once published as defaults or examples: anyone could sign sessions with them.
+PUBLIC_SECRETS = {"dev-only-not-secret", "test-secret-key", "bench-secret-key", "changeme"}
+
+
 def check_keys(config: MutableMapping[str, object]) -> None:
-    """Refuse a production start (SANDBOX_MODE not 1) without SECRET_KEY and ENCRYPTION_KEY."""
+    """Refuse a production start (SANDBOX_MODE not 1) without SECRET_KEY and ENCRYPTION_KEY,
+    with a published SECRET_KEY, or with an ENCRYPTION_KEY that is not a Fernet key."""
     if config.get("SANDBOX_MODE"):
         return
     missing = [name for name in KEY_FILES if not str(config.get(name) or "").strip()]
+    if not missing and str(config["SECRET_KEY"]).strip() in PUBLIC_SECRETS:
+        raise MissingKeys("Ledgerlink will not start with a published SECRET_KEY: set it to a "
+                          "long random string of your own.")
+    if not missing:
+        for key in str(config["ENCRYPTION_KEY"]).split(","):
+            try:
+                Fernet(key.strip().encode())
+            except ValueError as exc:
+                raise MissingKeys(
+                    "ENCRYPTION_KEY is not a Fernet key (44 characters of URL-safe base64; "
+                    "several may be given, comma-separated). Make one with python -c 'from "
+                    "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'."
+                ) from exc
     if missing:
         raise MissingKeys(
             "Ledgerlink will not start without " + " and ".join(missing) + ". Set "

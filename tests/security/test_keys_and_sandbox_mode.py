@@ -43,6 +43,13 @@ def test_production_refuses_to_start_without_both_keys_and_names_them() -> None:
     # SANDBOX_MODE=0 is production just the same.
     explicit = _start(SANDBOX_MODE="0", ENCRYPTION_KEY="x" * 44)
     assert explicit.returncode != 0 and "without SECRET_KEY" in explicit.stderr
+    # The old public default, or a key that cannot encrypt, is no better than none.
+    from cryptography.fernet import Fernet
+
+    public = _start(SECRET_KEY="dev-only-not-secret", ENCRYPTION_KEY=Fernet.generate_key().decode())
+    assert public.returncode != 0 and "published SECRET_KEY" in public.stderr
+    bad = _start(SECRET_KEY="a-long-random-secret-for-this-test", ENCRYPTION_KEY="not-fernet")
+    assert bad.returncode != 0 and "ENCRYPTION_KEY is not a Fernet key" in bad.stderr
 
 
 def test_with_both_keys_production_starts_and_serves_no_sandbox() -> None:
