@@ -25,6 +25,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_keys(app.config)
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy: the client's address (sign-in limits) and https come from
+        # the X-Forwarded-* headers of that many trusted proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

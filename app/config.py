@@ -75,6 +75,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # address over any emails (app/auth/throttle.py).
         "LOGIN_FAILURES_PER_ACCOUNT": int(env.get("LOGIN_FAILURES_PER_ACCOUNT") or "10"),
         "LOGIN_FAILURES_PER_ADDRESS": int(env.get("LOGIN_FAILURES_PER_ADDRESS") or "30"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+        "PROXY_HOPS": int(env.get("PROXY_HOPS") or "0"),
         # Xero
         "XERO_CLIENT_ID": env.get("XERO_CLIENT_ID", "ledgerlink-sandbox" if sandbox else ""),
         "XERO_CLIENT_SECRET": env.get("XERO_CLIENT_SECRET", "sandbox-secret" if sandbox else ""),

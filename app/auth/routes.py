@@ -74,7 +74,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_ip() -> str:
-    # Behind a proxy, ProxyFix (configured at deployment) makes remote_addr the real client.
+    # Behind a proxy, PROXY_HOPS (ProxyFix, see create_app) makes remote_addr the real client.
     return request.remote_addr or "unknown"
 
 

@@ -65,3 +65,23 @@ def test_without_redis_sign_in_is_refused_with_try_again_shortly(make_company) -
     assert answer.status_code == 503
     assert "Please try again shortly" in answer.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not signed in
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_counted(make_company) -> None:
+    """PROXY_HOPS=1: addresses come from X-Forwarded-For, so one client's failures do not
+    lock out everyone else behind the same proxy."""
+    from app import create_app
+
+    proxied = create_app(load_config(dict(os.environ, PROXY_HOPS="1")) | {"TESTING": True})
+    made = make_company()
+    attacker, colleague = _address(), _address()
+    limit = proxied.config["LOGIN_FAILURES_PER_ADDRESS"]
+    for _ in range(limit):
+        sign_in(proxied.test_client(), f"x-{uuid.uuid4().hex[:6]}@example.test", "guess",
+                headers={"X-Forwarded-For": attacker})
+    blocked = sign_in(proxied.test_client(), made.email, made.password,
+                      headers={"X-Forwarded-For": attacker})
+    assert blocked.status_code == 429
+    allowed = sign_in(proxied.test_client(), made.email, made.password,
+                      headers={"X-Forwarded-For": colleague})
+    assert allowed.status_code == 302
