@@ -38,7 +38,20 @@ def test_one_account_is_throttled_across_many_addresses(app, make_company) -> No
     assert _try(app, other.email, other.password, _address()).status_code == 302
 
 
-def test_one_address_is_throttled_across_many_accounts(app, make_company) -> None:
+def _app_with_address_limit(limit: int, **settings: str):  # type: ignore[no-untyped-def]
+    """The suite's app has no practical per-address limit (see conftest); this one has the
+    production default."""
+    from app import create_app
+
+    env = dict(os.environ, LOGIN_FAILURES_PER_ADDRESS=str(limit), **settings)
+    return create_app(load_config(env) | {"TESTING": True})
+
+
+def test_one_address_is_throttled_across_many_accounts(make_company) -> None:
+    from app.auth.throttle import MAX_ADDRESS_FAILURES
+
+    assert load_config({})["LOGIN_FAILURES_PER_ADDRESS"] == MAX_ADDRESS_FAILURES  # the default
+    app = _app_with_address_limit(MAX_ADDRESS_FAILURES)
     address = _address()
     limit = app.config["LOGIN_FAILURES_PER_ADDRESS"]
     answers = [_try(app, f"nobody-{uuid.uuid4().hex[:8]}@example.test", "guess",
@@ -70,9 +83,9 @@ def test_without_redis_sign_in_is_refused_with_try_again_shortly(make_company) -
 def test_behind_a_trusted_proxy_the_client_address_is_counted(make_company) -> None:
     """PROXY_HOPS=1: addresses come from X-Forwarded-For, so one client's failures do not
     lock out everyone else behind the same proxy."""
-    from app import create_app
+    from app.auth.throttle import MAX_ADDRESS_FAILURES
 
-    proxied = create_app(load_config(dict(os.environ, PROXY_HOPS="1")) | {"TESTING": True})
+    proxied = _app_with_address_limit(MAX_ADDRESS_FAILURES, PROXY_HOPS="1")
     made = make_company()
     attacker, colleague = _address(), _address()
     limit = proxied.config["LOGIN_FAILURES_PER_ADDRESS"]
