@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Flask
 
+from app.auth import throttle
 from app.config import INSTANCE_DIR, load_config
 from app.extensions import csrf, db, htmx, login_manager, migrate
+from app.keys import check_keys
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,6 +24,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if config:
         app.config.update(config)
+    check_keys(app.config)
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy: the client's address (sign-in limits) and https come from
+        # the X-Forwarded-* headers of that many trusted proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -32,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     _tune_sqlite(app)
+    throttle.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
     from app.api.routes import bp as api_bp
@@ -39,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.connections.routes import bp as connections_bp
     from app.dashboard.routes import bp as dashboard_bp
     from app.errors import register_error_handlers
+    from app.headers import register_security_headers
     from app.linking.routes import bp as linking_bp
     from app.mapping.routes import bp as mapping_bp
     from app.records.routes import bp as records_bp
@@ -54,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # authenticated by bearer API keys, not cookies
     register_error_handlers(app)
+    register_security_headers(app)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

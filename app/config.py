@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,17 @@ def _database_url(env: dict[str, str]) -> str:
 def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Every setting the app reads, from environment variables (see README)."""
     env = dict(os.environ if env is None else env)
-    sandbox = _bool(env.get("SANDBOX_MODE"), True)
+    # Off unless asked for: the sandboxes are local simulators, never for a real install.
+    sandbox = _bool(env.get("SANDBOX_MODE"), False)
+    https = base_url_is_https(env.get("BASE_URL", ""))
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     xero_sandbox = f"{base_url}/sandbox/xero"
     qbo_sandbox = f"{base_url}/sandbox/quickbooks_online"
     cfg: dict[str, Any] = {
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-not-secret"),
-        # Fernet key for tokens and credentials at rest; derived from SECRET_KEY when unset.
+        # No default: production refuses to start without both (app.keys.check_keys); sandbox
+        # mode falls back to random keys kept in instance/ (see _sandbox_keys).
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        # Fernet key(s) for tokens and credentials at rest.
         "ENCRYPTION_KEY": env.get("ENCRYPTION_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": _database_url(env),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -58,6 +63,20 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Over https the cookies never travel in clear; HSTS is sent too (app/security.py).
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "Keep me signed in" lasts a month, and ends at once when the password changes.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(env.get("REMEMBER_DAYS", "30"))),
+        "HTTPS": https,
+        # Failed sign-ins allowed in 15 minutes for one email from anywhere, and from one
+        # address over any emails (app/auth/throttle.py).
+        "LOGIN_FAILURES_PER_ACCOUNT": int(env.get("LOGIN_FAILURES_PER_ACCOUNT") or "10"),
+        "LOGIN_FAILURES_PER_ADDRESS": int(env.get("LOGIN_FAILURES_PER_ADDRESS") or "30"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+        "PROXY_HOPS": int(env.get("PROXY_HOPS") or "0"),
         # Xero
         "XERO_CLIENT_ID": env.get("XERO_CLIENT_ID", "ledgerlink-sandbox" if sandbox else ""),
         "XERO_CLIENT_SECRET": env.get("XERO_CLIENT_SECRET", "sandbox-secret" if sandbox else ""),
@@ -114,4 +133,20 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_TIMEOUT_SECONDS": float(env.get("SMTP_TIMEOUT_SECONDS", "30")),
         "MAIL_FROM": env.get("MAIL_FROM", "Ledgerlink <ledgerlink@localhost>"),
     }
+    if sandbox and not cfg["SECRET_KEY"]:
+        cfg.update(_sandbox_keys(cfg["ENCRYPTION_KEY"]))
     return cfg
+
+
+def base_url_is_https(base_url: str) -> bool:
+    return base_url.strip().lower().startswith("https://")
+
+
+def _sandbox_keys(encryption_key: str) -> dict[str, str]:
+    """Sandbox mode with no SECRET_KEY: the random keys `make run` keeps in instance/."""
+    from app.keys import instance_keys
+
+    keys = instance_keys()
+    if encryption_key:
+        keys["ENCRYPTION_KEY"] = encryption_key
+    return keys

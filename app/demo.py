@@ -8,7 +8,6 @@ each run issues a new API key and revokes the ones it printed before.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from typing import Any
 
@@ -16,6 +15,7 @@ import requests
 from flask import Flask, current_app
 
 from app.companies import create_company
+from app.connections import oauth_state
 from app.connections.sandbox_consent import consent, consent_callback
 from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
 from app.demo_records import generate
@@ -90,7 +90,8 @@ def _serve_temporarily(app: Flask) -> Any:
 def connect_sandbox_xero(company_id: int, organisation: str) -> Connection:
     """Connect through the consent page and the code exchange, exactly as a person would."""
     cls = connector_class("xero")
-    state = secrets.token_urlsafe(16)
+    # A state held server-side names the company, so the sandbox offers only its organisations.
+    state = oauth_state.remember(company_id, "xero")
     url = cls.authorization_url(current_app.config, redirect_uri(), state)
     code = consent(url, organisation=organisation)
     creds = exchange_code("xero", code, redirect_uri())
@@ -105,7 +106,7 @@ def connect_sandbox_qbo(company_id: int, company_name: str) -> Connection:
     """Connect a new sandbox QuickBooks Online company through the consent page and the code
     exchange; the realmId arrives with the code in the callback, as from Intuit."""
     cls = connector_class("quickbooks_online")
-    state = secrets.token_urlsafe(16)
+    state = oauth_state.remember(company_id, "quickbooks_online")
     url = cls.authorization_url(current_app.config, redirect_uri(), state)
     callback = consent_callback(url, organisation=company_name)
     creds = exchange_code("quickbooks_online", callback["code"], redirect_uri(),

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import requests
 
+from app.keys import export_instance_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,6 +35,7 @@ def _wait_for(url: str, seconds: float = 60) -> bool:
 def main() -> int:
     env = os.environ
     env.setdefault("SANDBOX_MODE", "1")
+    export_instance_keys(env)
     env.setdefault("BASE_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}")
     redis_proc = None
     if not env.get("REDIS_URL"):

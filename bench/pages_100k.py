@@ -87,6 +87,7 @@ def setup_environment(args: argparse.Namespace, tmp: Path) -> str | None:
     env["BASE_URL"] = f"http://127.0.0.1:{_free_port()}"
     env["DEMO_DATA"] = "0"
     env.setdefault("SECRET_KEY", "bench-secret-key")
+    env["SANDBOX_MODE"] = "1"  # a local bench, not production (which needs real keys)
     env["RQ_QUEUE"] = f"bench-{uuid.uuid4().hex[:8]}"
     return schema
 

@@ -9,6 +9,8 @@ keeps its own object store and rate limits (Xero-specific windows); new sandboxe
 from __future__ import annotations
 
 import base64
+import hashlib
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,10 @@ from app.redis_conn import get_redis
 
 CONSENT_TEMPLATE = "sandbox/consent.html"
 GLOBAL = ""  # the tenant of objects that belong to no company (grants, tokens, companies)
+OWNERS = "owners"  # which Ledgerlink company each sandbox organisation belongs to
+GUEST = ""  # the owner of organisations made by a consent nobody in Ledgerlink started
+
+log = logging.getLogger(__name__)
 
 
 class ObjectStore:
@@ -96,6 +102,62 @@ def client_credentials() -> tuple[str, str]:
 
 def same_secret(given: str, expected: str) -> bool:
     return secrets.compare_digest(given.encode(), expected.encode())
+
+
+# ---------------------------------------------------------------- who is consenting
+
+
+def token_key(token: str) -> str:
+    """What a code or token is stored under: its SHA-256, so a database dump holds no usable
+    token (they are long random strings, so a fast hash is enough)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def app_redirect_uri() -> str:
+    """The only redirect URI the sandboxes accept: the app's own OAuth callback (as a real
+    package accepts only the URIs registered for the app)."""
+    from flask import current_app
+
+    return f"{current_app.config['BASE_URL']}/connections/oauth/callback"
+
+
+def redirect_problem(redirect_uri: str) -> str | None:
+    if redirect_uri != app_redirect_uri():
+        return ("invalid_request: redirect_uri is not registered for this app "
+                f"(the registered one is {app_redirect_uri()}).")
+    return None
+
+
+def consent_owner() -> str:
+    """Whose sandbox organisations this consent request may see and choose: the company that
+    started this sign-in in Ledgerlink (its `state`, held server-side), else the signed-in
+    user's current company. A request from neither sees only organisations no company owns."""
+    from flask_login import current_user
+
+    from app.auth.company import current_company_id
+    from app.connections import oauth_state
+
+    source = request.form if request.method == "POST" else request.args
+    try:
+        started = oauth_state.peek(str(source.get("state", "")))
+    except Exception:  # noqa: BLE001 - no Redis: fall back to who is signed in
+        log.warning("consent page could not read the sign-in state", exc_info=True)
+        started = None
+    if started and started.get("company_id"):
+        return str(started["company_id"])
+    if current_user.is_authenticated:
+        company_id = current_company_id()
+        if company_id is not None:
+            return str(company_id)
+    return GUEST
+
+
+def set_owner(package: str, tenant: str, owner: str) -> None:
+    ObjectStore(package).put(GLOBAL, OWNERS, tenant, {"owner": owner}, ref=owner)
+
+
+def owned_tenants(package: str, owner: str) -> set[str]:
+    return {row.object_id for row in ObjectStore(package).find(GLOBAL, OWNERS, ref=owner)}
 
 
 # ---------------------------------------------------------------- rate limits

@@ -58,6 +58,9 @@ def _setup_environment() -> None:
     env["SANDBOX_MODE"] = "1"
     env["DEMO_DATA"] = "0"
     env["SECRET_KEY"] = "test-secret-key"
+    # Every test signs in from 127.0.0.1: the per-address sign-in limit would add up across the
+    # whole suite. tests/security/test_login_throttle.py checks it with an app of its own.
+    env["LOGIN_FAILURES_PER_ADDRESS"] = "100000"
     # A queue of our own, so a shared CI Redis never hands us another run's jobs.
     env["RQ_QUEUE"] = f"test-{uuid.uuid4().hex[:8]}"
     env.setdefault("HTTP_TIMEOUT_SECONDS", "10")

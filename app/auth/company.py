@@ -19,7 +19,8 @@ def user_memberships() -> list[Membership]:
     """The signed-in user's memberships, in a stable order (oldest first)."""
     if not current_user.is_authenticated:
         return []
-    return sorted(current_user.memberships, key=lambda m: m.id)
+    # Invitations not yet accepted give no access.
+    return sorted(current_user.active_memberships(), key=lambda m: m.id)
 
 
 def current_company_id() -> int | None:
@@ -43,8 +44,10 @@ def require_company_id() -> int:
     """Like current_company_id(), for views that cannot work without a company (403 if none)."""
     company_id = current_company_id()
     if company_id is None:
-        abort(403, description="Your sign-in is not a member of any company yet. "
-                               "Ask the company's admin to add you.")
+        abort(403, description="Your sign-in is not a member of any company yet. If a "
+                               "company has invited you, accept it under Invitations "
+                               "(/settings/invitations); otherwise ask the company's admin "
+                               "to add you.")
     return company_id
 
 

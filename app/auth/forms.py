@@ -54,3 +54,12 @@ class NewPasswordForm(FlaskForm):
         validators=[DataRequired(message="Type the password a second time.")],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Your current password",
+        validators=[DataRequired(message="Enter the password you signed in with."),
+                    Length(max=500)],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )

@@ -41,6 +41,7 @@ class TokenInvalid(Exception):
 class TokenUse:
     user: User
     purpose: str  # "reset" | "invite"
+    membership_id: int | None = None  # the invitation a new user accepts by choosing a password
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -51,9 +52,11 @@ def _fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
-def make_token(user: User, purpose: str = "reset") -> str:
-    return _serializer().dumps({"u": user.id, "h": _fingerprint(user.password_hash),
-                                "p": purpose})
+def make_token(user: User, purpose: str = "reset", membership_id: int | None = None) -> str:
+    data: dict[str, object] = {"u": user.id, "h": _fingerprint(user.password_hash), "p": purpose}
+    if membership_id is not None:
+        data["m"] = membership_id
+    return _serializer().dumps(data)
 
 
 def check_token(token: str, now: float | None = None) -> TokenUse:
@@ -74,7 +77,8 @@ def check_token(token: str, now: float | None = None) -> TokenUse:
         raise TokenInvalid()
     if age > max_age:
         raise TokenExpired()
-    return TokenUse(user=user, purpose=purpose)
+    membership_id = data.get("m") if isinstance(data.get("m"), int) else None
+    return TokenUse(user=user, purpose=purpose, membership_id=membership_id)
 
 
 def password_problem(password: str) -> str | None:
@@ -88,14 +92,24 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def set_password(user: User, password: str) -> None:
-    """Set the password (the old links die with the old hash) and commit."""
+def set_password(user: User, password: str, membership_id: int | None = None) -> None:
+    """Set the password and commit. The old links die with the old hash, and every session and
+    remember-me cookie of the user ends (User.set_password). Choosing a password from an
+    invitation accepts it (`membership_id`)."""
+    from app.models import Membership
+    from app.models.company import ACTIVE, INVITED
+
     user.set_password(password)
+    if membership_id is not None:
+        member = db.session.get(Membership, membership_id)
+        if member is not None and member.user_id == user.id and member.status == INVITED:
+            member.status = ACTIVE
     db.session.commit()
 
 
-def reset_link(user: User, purpose: str = "reset") -> str:
-    return f"{current_app.config['BASE_URL']}/reset-password/{make_token(user, purpose)}"
+def reset_link(user: User, purpose: str = "reset", membership_id: int | None = None) -> str:
+    token = make_token(user, purpose, membership_id)
+    return f"{current_app.config['BASE_URL']}/reset-password/{token}"
 
 
 def _too_many_requests(email: str) -> bool:
@@ -158,10 +172,13 @@ def request_reset(email: str) -> None:
             log.exception("password reset mail could not be sent")
 
 
-def send_invitation(user: User, company: Company, invited_by: User) -> None:
-    """A set-your-password mail for a user an admin has just added (MailError if it fails)."""
+def send_invitation(user: User, company: Company, invited_by: User,
+                    membership_id: int | None = None) -> None:
+    """A set-your-password mail for a user an admin has just added (MailError if it fails);
+    choosing the password accepts the invitation `membership_id`."""
     context = {"user": user, "company": company, "invited_by": invited_by,
-               "link": reset_link(user, "invite"), "days": INVITE_MAX_AGE // 86400}
+               "link": reset_link(user, "invite", membership_id),
+               "days": INVITE_MAX_AGE // 86400}
     send_mail(Mail(
         to=user.email,
         subject=f"You have been added to {company.name} on Ledgerlink",
@@ -171,12 +188,13 @@ def send_invitation(user: User, company: Company, invited_by: User) -> None:
 
 
 def send_access_notice(user: User, company: Company, invited_by: User) -> None:
-    """Tell an existing user they can now work on another company (MailError if it fails)."""
+    """Ask an existing user to accept an invitation to another company (MailError if it
+    fails). Nothing changes for them until they accept on the invitations page."""
     context = {"user": user, "company": company, "invited_by": invited_by,
-               "login": f"{current_app.config['BASE_URL']}/login"}
+               "login": f"{current_app.config['BASE_URL']}/settings/invitations"}
     send_mail(Mail(
         to=user.email,
-        subject=f"You now have access to {company.name} on Ledgerlink",
+        subject=f"You have been invited to {company.name} on Ledgerlink",
         text=render_mail("emails/access_granted.txt", **context),
         html=render_mail("emails/access_granted.html", **context),
     ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -20,6 +21,7 @@ from app.auth.company import (
 from app.auth.forms import CompanySwitchForm, LoginForm, LogoutForm
 from app.extensions import db, login_manager
 from app.models import User
+from app.models.company import new_session_token, utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -34,9 +36,17 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The user a session or remember-me cookie names, if it was made with their current
+    session token (a password change or reset replaces it, ending every older sign-in)."""
+    raw_id, _, token = user_id.partition(".")
+    if not raw_id.isdigit() or len(raw_id) > 18:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(raw_id))
+    # An empty token is a sign-in from before session tokens existed: it has to sign in again.
+    if user is None or not token or not secrets.compare_digest(user.session_token.encode(),
+                                                               token.encode()):
+        return None
+    return user
 
 
 @bp.app_context_processor
@@ -64,7 +74,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_ip() -> str:
-    # Behind a proxy, ProxyFix (configured at deployment) makes remote_addr the real client.
+    # Behind a proxy, PROXY_HOPS (ProxyFix, see create_app) makes remote_addr the real client.
     return request.remote_addr or "unknown"
 
 
@@ -81,41 +91,60 @@ def login() -> Response | str | tuple[str, int]:
 
     email = form.email.data.strip().lower()
     ip = _client_ip()
-    wait = throttle.seconds_locked(email, ip)
-    if wait:
-        form.password.errors.append(
-            f"Too many failed sign-ins for {email}. For your security, please wait "
-            f"{throttle.minutes_phrase(wait)} before trying again, or reset your password "
-            "with \"Forgot your password?\" below."
-        )
-        return render_template("auth/login.html", form=form), 429
-
-    user = db.session.execute(
-        db.select(User).filter(db.func.lower(User.email) == email)
-    ).scalar_one_or_none()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, form.password.data)
-    if user is None or not user.check_password(form.password.data):
-        failures = throttle.record_failure(email, ip)
-        left = throttle.MAX_FAILURES - failures
-        message = "That email and password do not match an account. Check both and try again."
-        if 0 < left <= 2:
-            message += f" After {left} more failed {'try' if left == 1 else 'tries'}, " \
-                       f"sign-in pauses for {throttle.LOCKOUT_SECONDS // 60} minutes."
-        elif failures >= throttle.MAX_FAILURES:
-            message = (f"Too many failed sign-ins for {email}. For your security, please wait "
-                       f"{throttle.LOCKOUT_SECONDS // 60} minutes before trying again.")
+    try:
+        lock = throttle.check(email, ip)
+        if lock:
+            return _paused(form, email, lock)
+        user = db.session.execute(
+            db.select(User).filter(db.func.lower(User.email) == email)
+        ).scalar_one_or_none()
+        if user is None:
+            check_password_hash(_DUMMY_HASH, form.password.data)
+        if user is None or not user.check_password(form.password.data):
+            failures = throttle.record_failure(email, ip)
+            lock = throttle.check(email, ip)
+            if lock:
+                return _paused(form, email, lock)
+            left = throttle.MAX_FAILURES - failures
+            message = ("That email and password do not match an account. Check both and try "
+                       "again.")
+            if 0 < left <= 2:
+                message += f" After {left} more failed {'try' if left == 1 else 'tries'}, " \
+                           f"sign-in pauses for {throttle.LOCKOUT_SECONDS // 60} minutes."
             form.password.errors.append(message)
-            return render_template("auth/login.html", form=form), 429
-        form.password.errors.append(message)
-        return render_template("auth/login.html", form=form), 401
+            return render_template("auth/login.html", form=form), 401
+    except throttle.ThrottleUnavailable:
+        form.password.errors.append(
+            "Signing in is not possible for a moment while Ledgerlink checks it is safe. "
+            "Please try again shortly."
+        )
+        return render_template("auth/login.html", form=form), 503
 
     throttle.clear_failures(email, ip)
     # A fresh session on sign-in: nothing from before (e.g. another user's company) carries over.
     session.clear()
+    if not user.session_token:
+        user.session_token = new_session_token()  # a user from before session tokens
     login_user(user, remember=bool(form.remember.data))
+    user.last_sign_in_at = utcnow()
+    db.session.commit()
     current_company_id()
+    if not form.next.data and any(not m.active for m in user.memberships):
+        return redirect(url_for("settings.invitations"))  # a company is waiting for an answer
     return redirect(_safe_next(form.next.data))
+
+
+def _paused(form: LoginForm, email: str, lock: throttle.Lock) -> tuple[str, int]:
+    wait = throttle.minutes_phrase(lock.seconds)
+    if lock.reason == "address":
+        message = (f"Too many failed sign-ins from this network. For your security, please "
+                   f"wait {wait} before trying again.")
+    else:
+        message = (f"Too many failed sign-ins for {email}. For your security, please wait "
+                   f"{wait} before trying again, or reset your password with \"Forgot your "
+                   "password?\" below.")
+    form.password.errors.append(message)
+    return render_template("auth/login.html", form=form), 429
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -195,10 +224,46 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
     if problem:
         form.password.errors.append(problem)
         return render_template("auth/reset_password.html", **page), 400
-    set_password(use.user, form.password.data)
+    set_password(use.user, form.password.data,
+                 use.membership_id if use.purpose == "invite" else None)
     throttle.clear_failures(use.user.email.lower(), _client_ip())
     if current_user.is_authenticated:
         logout_user()
     session.clear()
     flash("Your password is set. Sign in with it now.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str | tuple[str, int]:
+    """Change the password; every other session and remember-me cookie of the user ends, this
+    one carries on (signed in again with the new session token)."""
+    from app.auth.forms import ChangePasswordForm
+    from app.auth.reset import MIN_PASSWORD_LENGTH, password_problem, set_password
+
+    form = ChangePasswordForm()
+    page = {"form": form, "min_length": MIN_PASSWORD_LENGTH}
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/change_password.html", **page), status
+    user = current_user._get_current_object()
+    if not user.check_password(form.current.data):
+        form.current.errors.append("That is not your current password. Check it and try again.")
+        return render_template("auth/change_password.html", **page), 400
+    problem = password_problem(form.password.data)
+    if problem is None and form.password.data != form.confirm.data:
+        problem = "The two passwords are not the same. Type them again."
+        form.confirm.errors.append(problem)
+        return render_template("auth/change_password.html", **page), 400
+    if problem:
+        form.password.errors.append(problem)
+        return render_template("auth/change_password.html", **page), 400
+    company_id = session.get(SESSION_KEY)
+    set_password(user, form.password.data)
+    session.clear()
+    login_user(user)  # this session only, with the new token
+    if company_id is not None:
+        session[SESSION_KEY] = company_id
+    flash("Your password is changed. You have been signed out everywhere else.", "info")
+    return redirect(url_for("dashboard.index"))

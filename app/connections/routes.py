@@ -135,7 +135,10 @@ def start(package: str) -> Response:
         return redirect(choice.setup_url or url_for(".index"))
     if not ConfirmForm().validate_on_submit():
         abort(400, description="This form had expired. Please go back and try again.")
-    return redirect(wizard.begin_oauth(company_id, package))
+    try:
+        return redirect(wizard.begin_oauth(company_id, package))
+    except wizard.WizardError as exc:
+        return _problem(exc, 503)
 
 
 @bp.get("/oauth/callback")
@@ -221,7 +224,10 @@ def reconnect(connection_id: int) -> Response:
             abort(400, description="This form had expired. Please go back and try again.")
         if choice.auth_kind != "oauth2":
             return redirect(url_for(".new", package=connection.package))
-        return redirect(wizard.begin_oauth(company_id, connection.package, connection.id))
+        try:
+            return redirect(wizard.begin_oauth(company_id, connection.package, connection.id))
+        except wizard.WizardError as exc:
+            return _problem(exc, 503)
     return make_response(render_template(
         "connections/reconnect.html", connection=connection, choice=choice, form=ConfirmForm(),
         can_change=_is_admin(company_id), admin_only=ADMIN_ONLY))

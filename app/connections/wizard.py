@@ -25,8 +25,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import current_app, session, url_for
+from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.connections import oauth_state
 from app.connections.service import ConnectError, exchange_code, list_tenants, save_connection
 from app.crypto import decrypt, encrypt
 from app.extensions import db
@@ -190,14 +192,22 @@ def redirect_uri() -> str:
 
 
 # ------------------------------------------------------------------ OAuth 2
+_STATE_UNAVAILABLE = ("Connecting is not possible for a moment: Ledgerlink could not reach its "
+                      "job store. Nothing was saved; please try again shortly.")
+
+
 def begin_oauth(company_id: int, package: str, reconnect_id: int | None = None) -> str:
-    """Remember a fresh `state` for this company and package; the package's consent URL."""
+    """Remember a fresh `state` for this company and package; the package's consent URL.
+
+    The state is held server-side (single use, see oauth_state) and also in this browser's
+    session, so the answer must come back to the browser that started it."""
     cls = connector_class(package)
-    state = secrets.token_urlsafe(24)
-    session[OAUTH_SESSION_KEY] = {
-        "state": state, "package": package, "company_id": company_id,
-        "reconnect_id": reconnect_id,
-    }
+    user_id = current_user.id if current_user.is_authenticated else None
+    try:
+        state = oauth_state.remember(company_id, package, user_id, reconnect_id)
+    except Exception as exc:  # noqa: BLE001 - Redis unreachable: say so, never a 500
+        raise WizardError(_STATE_UNAVAILABLE, package=package, retry=True) from exc
+    session[OAUTH_SESSION_KEY] = {"state": state, "package": package}
     return cls.authorization_url(current_app.config, redirect_uri(), state)
 
 
@@ -206,15 +216,21 @@ def finish_oauth(company_id: int, args: Mapping[str, str]) -> Pending:
 
     The remembered state is used up whatever happens, so a callback can never be replayed.
     """
-    started = session.pop(OAUTH_SESSION_KEY, None)
-    if not started or not args.get("state") or not secrets.compare_digest(
-        str(started.get("state", "")), str(args.get("state", ""))
-    ):
+    in_session = session.pop(OAUTH_SESSION_KEY, None)
+    given = str(args.get("state", ""))
+    started = None
+    if in_session and given and secrets.compare_digest(str(in_session.get("state", "")), given):
+        try:
+            started = oauth_state.take(given)  # used up now, whatever happens next
+        except Exception as exc:  # noqa: BLE001 - Redis unreachable
+            raise WizardError(_STATE_UNAVAILABLE, package=in_session.get("package"),
+                              retry=True) from exc
+    if not started:
         raise StateMismatch(
             "This sign-in answer does not match a connection started from this browser, so "
             "nothing was saved. It can happen after using the back button, or when the sign-in "
             "page was left open too long. Please start connecting again.",
-            package=(started or {}).get("package"),
+            package=(in_session or {}).get("package"),
         )
     package = started["package"]
     if started["company_id"] != company_id:

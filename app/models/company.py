@@ -27,8 +27,19 @@ class Company(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+ACTIVE = "active"
+INVITED = "invited"  # asked to join; no access until the person accepts (or sets a password)
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class Membership(db.Model):
-    """A user's role in one company; bookkeepers often serve several companies."""
+    """A user's role in one company; bookkeepers often serve several companies.
+
+    An invited membership gives no access: it waits for the person to accept the invitation
+    (an existing user) or to choose their password from it (a new user)."""
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "company_id"),)
@@ -36,7 +47,13 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20), default="bookkeeper")  # admin | bookkeeper
+    status: Mapped[str] = mapped_column(String(20), default=ACTIVE, server_default=ACTIVE)
+    invited_at: Mapped[datetime | None]
     company: Mapped[Company] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
 
 
 class User(UserMixin, db.Model):
@@ -46,19 +63,33 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session and remember-me cookie (see get_id): changing it signs the user
+    # out everywhere, which a password change or reset does.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token,
+                                               server_default="")
+    last_sign_in_at: Mapped[datetime | None]
     memberships: Mapped[list[Membership]] = relationship(cascade="all, delete-orphan")
 
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_token}"
+
     def set_password(self, password: str) -> None:
+        """New password; every session and remember-me cookie made with the old one ends."""
         self.password_hash = generate_password_hash(password)
+        self.session_token = new_session_token()
+
+    def active_memberships(self) -> list[Membership]:
+        return [m for m in self.memberships if m.active]
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
     def companies(self) -> list[Company]:
-        return [m.company for m in self.memberships]
+        return [m.company for m in self.active_memberships()]
 
     def role_in(self, company_id: int) -> str | None:
-        for m in self.memberships:
+        """The role in a company the user has joined (None while only invited)."""
+        for m in self.active_memberships():
             if m.company_id == company_id:
                 return m.role
         return None

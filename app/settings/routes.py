@@ -15,10 +15,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.auth.company import current_company, require_company_id
+from app.auth.company import current_company, require_company_id, switch_company
 from app.extensions import db
 from app.mail import MailError
-from app.models import User
+from app.models import Membership, User
 from app.settings import service
 from app.settings.forms import ActionForm, AddUserForm, NotificationsForm, RoleForm
 
@@ -54,7 +54,7 @@ def _users_page(company_id: int, add_form: AddUserForm, status: int = 200,
         "settings/users.html",
         tab="users",
         members=[(m, users[m.user_id]) for m in members],
-        admins=sum(1 for m in members if m.role == "admin"),
+        admins=sum(1 for m in members if m.role == "admin" and m.active),
         add_form=add_form,
         role_form=RoleForm(formdata=None),
         action_form=ActionForm(formdata=None),
@@ -72,36 +72,42 @@ def users(company_id: int) -> tuple[str, int]:
 @bp.post("/users")
 @admin_required
 def add_user(company_id: int) -> Response | tuple[str, int]:
-    from app.auth.reset import send_access_notice, send_invitation
 
     form = AddUserForm()
     if not form.validate_on_submit():
         return _users_page(company_id, form, 400)
     try:
-        user, created = service.add_user(company_id, form.email.data, form.role.data)
+        user, member, created = service.add_user(company_id, form.email.data, form.role.data)
     except service.SettingsError as exc:
         form.email.errors.append(exc.message)
         return _users_page(company_id, form, exc.status)
-    company = current_company()
-    try:
-        if created:
-            send_invitation(user, company, current_user)
-        else:
-            send_access_notice(user, company, current_user)
-    except MailError:
-        log.exception("could not mail user %s about their new membership", user.id)
-        flash(f"{user.email} is added, but the email to them could not be sent (the mail "
-              "server did not answer). Use \"Send password link\" beside them to try again.",
-              "error")
-        return redirect(url_for("settings.users"))
     role = service.ROLE_WORDS[form.role.data].lower()
-    if created:
-        flash(f"{user.email} is added as {role}. We have emailed them a link to choose their "
-              "password.", "info")
-    else:
-        flash(f"{user.email} already had a Ledgerlink sign-in and can now work on this company "
-              f"as {role}. We have emailed them to say so.", "info")
+    # One message whether or not the address already had a sign-in: adding an address must
+    # not tell an admin of one company who uses Ledgerlink for another.
+    if not _send_invitation(user, member, created):
+        flash(f"{user.email} is invited as {role}, but the email to them could not be sent "
+              "(the mail server did not answer). Use \"Send the invitation again\" beside "
+              "them to try again.", "error")
+        return redirect(url_for("settings.users"))
+    flash(f"We have emailed {user.email} an invitation to join as {role}. They show as "
+          "invited below until they accept.", "info")
     return redirect(url_for("settings.users"))
+
+
+def _send_invitation(user: User, member: Membership, new_user: bool) -> bool:
+    """The right invitation mail (choose a password, or accept on the invitations page);
+    False if the mail server did not take it."""
+    from app.auth.reset import send_access_notice, send_invitation
+
+    try:
+        if new_user:
+            send_invitation(user, current_company(), current_user, member.id)
+        else:
+            send_access_notice(user, current_company(), current_user)
+    except MailError:
+        log.exception("could not mail user %s their invitation", user.id)
+        return False
+    return True
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -155,6 +161,16 @@ def send_password_link(company_id: int, user_id: int) -> Response:
     except service.NotFound:
         abort(404, description="There is no such user in this company.")
     user = db.session.get(User, member.user_id)
+    if not member.active:
+        # Still invited: the same invitation again (a sign-in made for this invitation and
+        # never used gets the choose-a-password mail; anyone else the accept mail).
+        never_signed_in = user.last_sign_in_at is None and len(user.memberships) == 1
+        if _send_invitation(user, member, never_signed_in):
+            flash(f"We have emailed {user.email} the invitation again.", "info")
+        else:
+            flash(f"The email to {user.email} could not be sent: the mail server did not "
+                  "answer. Try again in a few minutes.", "error")
+        return redirect(url_for("settings.users"))
     try:
         send_invitation(user, current_company(), current_user)
     except MailError:
@@ -195,7 +211,7 @@ def notifications(company_id: int) -> Response | tuple[str, int]:
     else:
         form.frequency.data = current.frequency
         form.extra.data = "\n".join(current.extra_emails)
-    members = service.members(company_id)
+    members = service.members(company_id, active_only=True)
     users = {u.id: u for u in db.session.execute(
         db.select(User).where(User.id.in_([m.user_id for m in members]))).scalars()}
     return render_template(
@@ -249,3 +265,32 @@ def _saved_message(company_id: int) -> str:
     who = people[0] if len(people) == 1 else f"{len(people)} people"
     return (f"Saved. {who} will get an email {words[settings.frequency]} when records have "
             "failed since the last one.")
+
+
+# ---- Invitations: what the signed-in user has been asked to join (any role, not only admins)
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@login_required
+def invitations() -> Response | tuple[str, int]:
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, description="The form had expired. Reload the page and try again.")
+        raw = request.form.get("membership_id", "")
+        if not raw.isdigit() or len(raw) > 18:
+            abort(404, description="There is no such invitation.")
+        try:
+            if request.form.get("answer") == "accept":
+                member = service.accept_invitation(current_user.id, int(raw))
+                switch_company(member.company_id)
+                flash(f"You have joined {member.company.name}.", "info")
+                return redirect(url_for("dashboard.index"))
+            name = service.decline_invitation(current_user.id, int(raw))
+        except service.NotFound:
+            abort(404, description="There is no such invitation.")
+        flash(f"You have declined the invitation to {name}.", "info")
+        return redirect(url_for("settings.invitations"))
+    return render_template(
+        "settings/invitations.html", invitations=service.pending_invitations(current_user.id),
+        form=ActionForm(formdata=None), role_words=service.ROLE_WORDS,
+    ), 200

@@ -15,6 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import Company, DigestRecipient, DigestState, Membership, User
+from app.models.company import ACTIVE, INVITED, utcnow
 from app.models.notification import DEFAULT_FREQUENCY, FREQUENCIES
 
 ROLES = ("admin", "bookkeeper")
@@ -45,12 +46,13 @@ def normalise_email(raw: str) -> str:
     return email
 
 
-def members(company_id: int) -> list[Membership]:
-    return list(db.session.execute(
-        select(Membership).join(User, Membership.user_id == User.id)
-        .where(Membership.company_id == company_id)
-        .order_by(User.email)
-    ).scalars())
+def members(company_id: int, active_only: bool = False) -> list[Membership]:
+    """The company's memberships by email; with `active_only`, not those still invited."""
+    query = (select(Membership).join(User, Membership.user_id == User.id)
+             .where(Membership.company_id == company_id))
+    if active_only:
+        query = query.where(Membership.status == ACTIVE)
+    return list(db.session.execute(query.order_by(User.email)).scalars())
 
 
 def membership(company_id: int, user_id: int) -> Membership:
@@ -68,7 +70,8 @@ def _admins_locked(company_id: int) -> list[Membership]:
     other at the same moment cannot leave the company with none."""
     return list(db.session.execute(
         select(Membership).where(Membership.company_id == company_id,
-                                 Membership.role == "admin").with_for_update()
+                                 Membership.role == "admin",
+                                 Membership.status == ACTIVE).with_for_update()
     ).scalars())
 
 
@@ -78,27 +81,65 @@ def _check_role(role: str) -> str:
     return role
 
 
-def add_user(company_id: int, raw_email: str, role: str) -> tuple[User, bool]:
-    """Give `email` a role in the company, creating the user if new. Returns (user, created);
-    a created user has no usable password until they follow their invitation."""
+def add_user(company_id: int, raw_email: str, role: str) -> tuple[User, Membership, bool]:
+    """Invite `email` to a role in the company, creating the user if new. Returns (user,
+    membership, created). The membership stays invited (no access) until the person accepts:
+    a new user by choosing their password from the invitation, an existing one on the
+    invitations page. The admin is told the same either way, so adding an address never
+    reveals whether it already has a Ledgerlink sign-in."""
     email = normalise_email(raw_email)
     _check_role(role)
     user = db.session.execute(
         select(User).where(db.func.lower(User.email) == email)
     ).scalar_one_or_none()
     created = user is None
+    # Hash either way, so the answer takes as long for an existing address as for a new one.
+    unusable = generate_password_hash(secrets.token_urlsafe(32))
     if user is None:
         # A random password nobody knows: the invitation link is the only way in.
-        user = User(email=email, name=email.split("@")[0],
-                    password_hash=generate_password_hash(secrets.token_urlsafe(32)))
+        user = User(email=email, name=email.split("@")[0], password_hash=unusable)
         db.session.add(user)
         db.session.flush()
-    elif user.role_in(company_id) is not None:
-        raise SettingsError(f"{email} is already a user of this company. Change their role "
-                            "in the list below instead.", status=409)
-    db.session.add(Membership(user_id=user.id, company_id=company_id, role=role))
+    elif any(m.company_id == company_id for m in user.memberships):
+        raise SettingsError(f"{email} is already in this company's list below. Change their "
+                            "role there, or send the invitation again.", status=409)
+    member = Membership(user_id=user.id, company_id=company_id, role=role, status=INVITED,
+                        invited_at=utcnow())
+    db.session.add(member)
     db.session.commit()
-    return user, created
+    return user, member, created
+
+
+def pending_invitations(user_id: int) -> list[Membership]:
+    """Companies that have invited this user and are waiting for an answer, oldest first."""
+    return list(db.session.execute(
+        select(Membership).where(Membership.user_id == user_id, Membership.status == INVITED)
+        .order_by(Membership.id)
+    ).scalars())
+
+
+def _own_invitation(user_id: int, membership_id: int) -> Membership:
+    found = db.session.get(Membership, membership_id)
+    if found is None or found.user_id != user_id or found.status != INVITED:
+        raise NotFound()
+    return found
+
+
+def accept_invitation(user_id: int, membership_id: int) -> Membership:
+    """The user joins the company that invited them (NotFound if it is not their invitation)."""
+    member = _own_invitation(user_id, membership_id)
+    member.status = ACTIVE
+    db.session.commit()
+    return member
+
+
+def decline_invitation(user_id: int, membership_id: int) -> str:
+    """The user says no; the invitation goes. Returns the company's name for the message."""
+    member = _own_invitation(user_id, membership_id)
+    name = member.company.name
+    db.session.delete(member)
+    db.session.commit()
+    return name
 
 
 def change_role(company_id: int, user_id: int, role: str) -> Membership:
@@ -106,7 +147,7 @@ def change_role(company_id: int, user_id: int, role: str) -> Membership:
     _check_role(role)
     if member.role == role:
         return member
-    if member.role == "admin":
+    if member.role == "admin" and member.active:
         admins = _admins_locked(company_id)
         if len(admins) <= 1:
             db.session.rollback()
@@ -123,7 +164,7 @@ def remove_user(company_id: int, user_id: int) -> str:
     their email for the message."""
     member = membership(company_id, user_id)
     email = member_email(member)
-    if member.role == "admin":
+    if member.role == "admin" and member.active:
         admins = _admins_locked(company_id)
         if len(admins) <= 1:
             db.session.rollback()
@@ -145,7 +186,8 @@ def member_email(member: Membership) -> str:
 def admin_count(company_id: int) -> int:
     return db.session.execute(
         select(db.func.count()).select_from(Membership)
-        .where(Membership.company_id == company_id, Membership.role == "admin")
+        .where(Membership.company_id == company_id, Membership.role == "admin",
+               Membership.status == ACTIVE)
     ).scalar_one()
 
 
@@ -164,7 +206,8 @@ class NotificationSettings:
 def notification_settings(company_id: int) -> NotificationSettings:
     state = db.session.get(DigestState, company_id)
     if state is None or not state.recipients_chosen:
-        chosen = {m.user_id for m in members(company_id) if m.role == "admin"}
+        chosen = {m.user_id for m in members(company_id, active_only=True)
+                  if m.role == "admin"}
         extra: list[str] = []
     else:
         rows = db.session.execute(
@@ -209,7 +252,7 @@ def save_notifications(company_id: int, frequency: str, user_ids: list[int],
     if frequency not in FREQUENCIES:
         raise SettingsError("Choose how often: every hour, every day, every week, or never.")
     extra = parse_addresses(extra_text)
-    by_id = {m.user_id: m for m in members(company_id)}
+    by_id = {m.user_id: m for m in members(company_id, active_only=True)}
     for user_id in user_ids:
         if user_id not in by_id:
             raise NotFound()

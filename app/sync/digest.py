@@ -174,7 +174,8 @@ def recipients(company_id: int) -> list[str]:
     if state is None or not state.recipients_chosen:
         emails = db.session.execute(
             select(User.email).join(Membership, Membership.user_id == User.id)
-            .where(Membership.company_id == company_id, Membership.role == "admin")
+            .where(Membership.company_id == company_id, Membership.role == "admin",
+                   Membership.status == "active")
             .order_by(User.id)
         ).scalars().all()
     else:
@@ -183,7 +184,8 @@ def recipients(company_id: int) -> list[str]:
             select(DigestRecipient, User.email, Membership.id)
             .outerjoin(User, DigestRecipient.user_id == User.id)
             .outerjoin(Membership, (Membership.user_id == DigestRecipient.user_id)
-                       & (Membership.company_id == company_id))
+                       & (Membership.company_id == company_id)
+                       & (Membership.status == "active"))
             .where(DigestRecipient.company_id == company_id)
             .order_by(DigestRecipient.id)
         ).all():

@@ -11,7 +11,6 @@ first rather than in production.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -52,8 +51,9 @@ def _request_problem(args: Any) -> str | None:
         return "invalid_client: the client_id is not known to Intuit."
     if args.get("response_type", "") != "code":
         return "unsupported_response_type: response_type must be 'code'."
-    if not re.match(r"^https?://", args.get("redirect_uri", "")):
-        return "invalid_request: redirect_uri must be an absolute http(s) URL."
+    redirect_problem = common.redirect_problem(args.get("redirect_uri", ""))
+    if redirect_problem:
+        return redirect_problem
     scopes = args.get("scope", "").split()
     if ACCOUNTING_SCOPE not in scopes:
         return f"invalid_scope: scope must include {ACCOUNTING_SCOPE}."
@@ -71,7 +71,8 @@ def authorize() -> Response | str | tuple[str, int]:
     problem = _request_problem(source)
     if problem:
         return common.render_consent(CONSENT, error=problem), 400
-    found = store.ensure_default_company()
+    owner = common.consent_owner()
+    found = store.ensure_default_company(owner)
     if request.method == "GET":
         return common.render_consent(
             CONSENT, tenants=[(c["realmId"], c["CompanyName"]) for c in found],
@@ -85,11 +86,11 @@ def authorize() -> Response | str | tuple[str, int]:
     realm = source.get("tenant_id", "")
     new_name = source.get("new_organisation", "").strip()
     if new_name:
-        realm = store.create_company(new_name[:100])["realmId"]
+        realm = store.create_company(new_name[:100], owner)["realmId"]
     elif realm not in {c["realmId"] for c in found}:
         return common.render_consent(CONSENT, error="Choose a company."), 400
     code = "AB11" + secrets.token_urlsafe(30)
-    store.put(store.GLOBAL, "codes", code, {
+    store.put(store.GLOBAL, "codes", common.token_key(code), {
         "client_id": source["client_id"], "redirect_uri": redirect_uri,
         "scope": " ".join(source["scope"].split()), "realm": realm,
         "expires": store.now() + CODE_SECONDS, "used": False,
@@ -115,9 +116,9 @@ def _issue(grant_id: str) -> dict[str, Any]:
     access = "eyJlbmMiOi" + secrets.token_urlsafe(60)
     refresh = "AB11" + secrets.token_urlsafe(36)
     moment = store.now()
-    store.put(store.GLOBAL, "access_tokens", access,
+    store.put(store.GLOBAL, "access_tokens", common.token_key(access),
               {"grant_id": grant_id, "expires": moment + ACCESS_SECONDS})
-    store.put(store.GLOBAL, "refresh_tokens", refresh,
+    store.put(store.GLOBAL, "refresh_tokens", common.token_key(refresh),
               {"grant_id": grant_id, "expires": moment + REFRESH_SECONDS, "used": False})
     return {"access_token": access, "expires_in": ACCESS_SECONDS, "refresh_token": refresh,
             "x_refresh_token_expires_in": REFRESH_SECONDS, "token_type": "bearer"}
@@ -136,13 +137,13 @@ def token() -> tuple[Response, int] | Response:
 
 def _exchange_code() -> tuple[Response, int] | Response:
     code = request.form.get("code", "")
-    data = store.get_data(store.GLOBAL, "codes", code) if code else None
+    data = store.get_data(store.GLOBAL, "codes", common.token_key(code)) if code else None
     if (data is None or data["used"] or data["expires"] < store.now()
             or data["client_id"] != client_id()
             or data["redirect_uri"] != request.form.get("redirect_uri", "")):
         return _oauth_error("invalid_grant")
     data["used"] = True
-    store.put(store.GLOBAL, "codes", code, data)
+    store.put(store.GLOBAL, "codes", common.token_key(code), data)
     grant_id = secrets.token_hex(16)
     store.put(store.GLOBAL, "grants", grant_id, {
         "client_id": client_id(), "scope": data["scope"], "realm": data["realm"],
@@ -154,8 +155,8 @@ def _exchange_code() -> tuple[Response, int] | Response:
 
 
 def _refresh() -> tuple[Response, int] | Response:
-    presented = request.form.get("refresh_token", "")
-    data = store.get_data(store.GLOBAL, "refresh_tokens", presented) if presented else None
+    presented = common.token_key(request.form.get("refresh_token", ""))
+    data = store.get_data(store.GLOBAL, "refresh_tokens", presented)
     if data is None or data["used"] or data["expires"] < store.now():
         return _oauth_error("invalid_grant")
     grant = store.get_data(store.GLOBAL, "grants", data["grant_id"])
@@ -181,8 +182,9 @@ def revoke() -> tuple[Response, int] | Response:
         presented = str(body.get("token", "")) if isinstance(body, dict) else ""
     if not presented:
         return _oauth_error("invalid_request")
-    data = (store.get_data(store.GLOBAL, "refresh_tokens", presented)
-            or store.get_data(store.GLOBAL, "access_tokens", presented))
+    key = common.token_key(presented)
+    data = (store.get_data(store.GLOBAL, "refresh_tokens", key)
+            or store.get_data(store.GLOBAL, "access_tokens", key))
     if data is not None:
         grant = store.get_data(store.GLOBAL, "grants", data["grant_id"])
         if grant is not None:
@@ -220,7 +222,7 @@ def check_bearer(realm: str) -> tuple[Response, int] | None:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return auth_fault("Authorization header missing or not a Bearer token")
-    data = store.get_data(store.GLOBAL, "access_tokens", header[7:].strip())
+    data = store.get_data(store.GLOBAL, "access_tokens", common.token_key(header[7:].strip()))
     if data is None:
         return auth_fault("Token invalid")
     if data["expires"] < store.now():

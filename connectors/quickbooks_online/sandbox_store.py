@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.extensions import db
-from connectors.sandbox_common import GLOBAL, ObjectStore
+from connectors.sandbox_common import GLOBAL, GUEST, ObjectStore, owned_tenants, set_owner
 
 PACKAGE = "quickbooks_online"
 store = ObjectStore(PACKAGE)
@@ -98,8 +98,13 @@ FIRST_ID = {"Account": 100, "Item": 10, "Customer": 1, "Vendor": 1, "Invoice": 1
             "CreditMemo": 1, "Payment": 1, "Employee": 2}
 
 
-def companies() -> list[dict[str, Any]]:
-    return find_data(GLOBAL, "companies")
+def companies(owner: str | None = None) -> list[dict[str, Any]]:
+    """Every company, or (with `owner`) only that Ledgerlink company's."""
+    found = find_data(GLOBAL, "companies")
+    if owner is None:
+        return found
+    mine = owned_tenants(PACKAGE, owner)
+    return [c for c in found if c["realmId"] in mine]
 
 
 def _account(account_id: str, name: str, acc_type: str, subtype: str, classification: str,
@@ -122,10 +127,12 @@ def service_item(item_id: str, name: str, account: dict[str, Any], active: bool 
     } | (extra or {})
 
 
-def create_company(name: str) -> dict[str, Any]:
-    """A new UK company (realm) with accounts, items, VAT codes and one employee (not committed).
+def create_company(name: str, owner: str = GUEST) -> dict[str, Any]:
+    """A new UK company (realm) with accounts, items, VAT codes and one employee (not committed),
+    belonging to `owner` (a Ledgerlink company id; its consent pages alone offer it).
     """
     realm = "9130" + "".join(secrets.choice("0123456789") for _ in range(12))
+    set_owner(PACKAGE, realm, owner)
     info = entity_base("1") | {
         "CompanyName": name, "LegalName": name, "Country": "GB",
         "CompanyAddr": {"Id": "1", "Line1": "1 High Street", "City": "London",
@@ -168,13 +175,13 @@ def create_company(name: str) -> dict[str, Any]:
     return {"realmId": realm, "CompanyName": name}
 
 
-def ensure_default_company() -> list[dict[str, Any]]:
-    """The companies the consent page offers; the first visit seeds one."""
-    found = companies()
+def ensure_default_company(owner: str = GUEST) -> list[dict[str, Any]]:
+    """The companies the consent page offers this owner; its first visit seeds one."""
+    found = companies(owner)
     if not found:
-        create_company("Sandbox Company_GB_1")
+        create_company("Sandbox Company_GB_1", owner)
         db.session.commit()
-        found = companies()
+        found = companies(owner)
     return found
 
 

@@ -8,6 +8,7 @@ rotate on every use (the previous one keeps working for a 30-minute grace period
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, jsonify, redirect, request
 
+from app.crypto import decrypt, encrypt
 from app.extensions import db
 from connectors import sandbox_common as common
 from connectors.xero import sandbox_store as store
@@ -48,9 +50,9 @@ def _client_problem(args: Any) -> str | None:
         return "unauthorized_client: Unknown client or client not enabled (client_id)."
     if args.get("response_type", "") != "code":
         return "unsupported_response_type: response_type must be 'code'."
-    redirect_uri = args.get("redirect_uri", "")
-    if not re.match(r"^https?://", redirect_uri):
-        return "invalid_request: redirect_uri must be an absolute http(s) URL."
+    redirect_problem = common.redirect_problem(args.get("redirect_uri", ""))
+    if redirect_problem:
+        return redirect_problem
     scopes = args.get("scope", "").split()
     if not scopes:
         return "invalid_scope: scope is required."
@@ -66,7 +68,8 @@ def authorize() -> Response | str | tuple[str, int]:
     problem = _client_problem(source)
     if problem:
         return common.render_consent(CONSENT, error=problem), 400
-    orgs = store.ensure_default_organisation()
+    owner = common.consent_owner()
+    orgs = store.ensure_default_organisation(owner)
     if request.method == "GET":
         return common.render_consent(
             CONSENT, tenants=[(org["OrganisationID"], org["Name"]) for org in orgs],
@@ -83,11 +86,11 @@ def authorize() -> Response | str | tuple[str, int]:
     new_name = source.get("new_organisation", "").strip()
     if new_name:
         # A fresh organisation replaces the selection: its books start empty and its own.
-        tenants = [store.create_organisation(new_name[:255])["OrganisationID"]]
+        tenants = [store.create_organisation(new_name[:255], owner)["OrganisationID"]]
     if not tenants:
         return common.render_consent(CONSENT, error="Choose an organisation."), 400
     code = secrets.token_urlsafe(32)
-    store.put(store.GLOBAL, "codes", code, {
+    store.put(store.GLOBAL, "codes", common.token_key(code), {
         "client_id": source["client_id"], "redirect_uri": redirect_uri,
         "scope": " ".join(source["scope"].split()), "tenants": tenants,
         "expires": store.now() + CODE_SECONDS, "used": False,
@@ -108,7 +111,7 @@ def _oauth_error(error: str, status: int = 400, description: str = "") -> tuple[
 def _issue(grant_id: str, grant: dict[str, Any]) -> dict[str, Any]:
     """A new access token (and refresh token when offline_access was granted)."""
     access = secrets.token_urlsafe(48)
-    store.put(store.GLOBAL, "access_tokens", access, {
+    store.put(store.GLOBAL, "access_tokens", common.token_key(access), {
         "grant_id": grant_id, "expires": store.now() + ACCESS_SECONDS,
     })
     answer: dict[str, Any] = {
@@ -117,7 +120,7 @@ def _issue(grant_id: str, grant: dict[str, Any]) -> dict[str, Any]:
     }
     if "offline_access" in grant["scope"].split():
         refresh = secrets.token_urlsafe(32)
-        store.put(store.GLOBAL, "refresh_tokens", refresh, {
+        store.put(store.GLOBAL, "refresh_tokens", common.token_key(refresh), {
             "grant_id": grant_id, "expires": store.now() + REFRESH_UNUSED_SECONDS,
             "rotated_at": None, "answer": None,
         })
@@ -142,7 +145,7 @@ def token() -> tuple[Response, int] | Response:
 
 def _exchange_code(client_id: str) -> tuple[Response, int] | Response:
     code = request.form.get("code", "")
-    row = store.get(store.GLOBAL, "codes", code) if code else None
+    row = store.get(store.GLOBAL, "codes", common.token_key(code)) if code else None
     data = dict(row.data) if row else None
     if (
         data is None or data["used"] or data["expires"] < store.now()
@@ -151,7 +154,7 @@ def _exchange_code(client_id: str) -> tuple[Response, int] | Response:
     ):
         return _oauth_error("invalid_grant")
     data["used"] = True
-    store.put(store.GLOBAL, "codes", code, data)
+    store.put(store.GLOBAL, "codes", common.token_key(code), data)
     grant_id = store.new_id()
     ts = store.now()
     grant = {
@@ -168,8 +171,8 @@ def _exchange_code(client_id: str) -> tuple[Response, int] | Response:
 
 
 def _refresh(client_id: str) -> tuple[Response, int] | Response:
-    presented = request.form.get("refresh_token", "")
-    data = store.get_data(store.GLOBAL, "refresh_tokens", presented) if presented else None
+    presented = common.token_key(request.form.get("refresh_token", ""))
+    data = store.get_data(store.GLOBAL, "refresh_tokens", presented)
     if data is None:
         return _oauth_error("invalid_grant")
     grant = store.get_data(store.GLOBAL, "grants", data["grant_id"])
@@ -179,13 +182,15 @@ def _refresh(client_id: str) -> tuple[Response, int] | Response:
     if data["rotated_at"] is not None:
         # Already used: within the grace period it answers with the pair it produced.
         if ts - data["rotated_at"] <= REFRESH_GRACE_SECONDS and data["answer"]:
-            return jsonify(data["answer"])
+            return jsonify(json.loads(decrypt(data["answer"])))
         return _oauth_error("invalid_grant")
     if data["expires"] < ts:
         return _oauth_error("invalid_grant")
     answer = _issue(data["grant_id"], grant)
     data["rotated_at"] = ts
-    data["answer"] = answer
+    # The pair handed out, for the grace period's repeat answer: encrypted, as our own
+    # tokens are, since only hashes of the tokens themselves are kept.
+    data["answer"] = encrypt(json.dumps(answer))
     store.put(store.GLOBAL, "refresh_tokens", presented, data)
     db.session.commit()
     return jsonify(answer)
@@ -198,10 +203,10 @@ def revocation() -> tuple[Response, int] | Response:
         "XERO_CLIENT_SECRET"
     ):
         return _oauth_error("invalid_client")
-    presented = request.form.get("token", "")
-    data = store.get_data(store.GLOBAL, "refresh_tokens", presented) if presented else None
+    presented = common.token_key(request.form.get("token", ""))
+    data = store.get_data(store.GLOBAL, "refresh_tokens", presented)
     if data is None:
-        data = store.get_data(store.GLOBAL, "access_tokens", presented) if presented else None
+        data = store.get_data(store.GLOBAL, "access_tokens", presented)
     if data is not None:
         grant = store.get_data(store.GLOBAL, "grants", data["grant_id"])
         if grant is not None:
@@ -229,7 +234,7 @@ def bearer_grant() -> tuple[str, dict[str, Any]] | tuple[Response, int]:
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return problem(401, "Unauthorized", "AuthenticationUnsuccessful")
-    data = store.get_data(store.GLOBAL, "access_tokens", header[7:].strip())
+    data = store.get_data(store.GLOBAL, "access_tokens", common.token_key(header[7:].strip()))
     if data is None:
         return problem(401, "Unauthorized", "AuthenticationUnsuccessful")
     if data["expires"] < store.now():

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.sandbox import SandboxObject
 from connectors.money import to_pennies
+from connectors.sandbox_common import GUEST, owned_tenants, set_owner
 
 PACKAGE = "xero"
 GLOBAL = ""  # the tenant of objects that belong to no organisation (grants, tokens, orgs)
@@ -165,13 +166,20 @@ _TAX_RATES: list[tuple[str, str, str, str]] = [
 ]
 
 
-def organisations() -> list[dict[str, Any]]:
-    return find_data(GLOBAL, "organisations")
+def organisations(owner: str | None = None) -> list[dict[str, Any]]:
+    """Every organisation, or (with `owner`) only that Ledgerlink company's."""
+    orgs = find_data(GLOBAL, "organisations")
+    if owner is None:
+        return orgs
+    mine = owned_tenants(PACKAGE, owner)
+    return [org for org in orgs if org["OrganisationID"] in mine]
 
 
-def create_organisation(name: str) -> dict[str, Any]:
-    """A new UK organisation with a chart of accounts and VAT rates (not committed)."""
+def create_organisation(name: str, owner: str = GUEST) -> dict[str, Any]:
+    """A new UK organisation with a chart of accounts and VAT rates (not committed), belonging
+    to `owner` (a Ledgerlink company id; its consent pages alone offer it)."""
     tenant_id = new_id()
+    set_owner(PACKAGE, tenant_id, owner)
     org = {
         "OrganisationID": tenant_id,
         "APIKey": "",
@@ -251,13 +259,14 @@ def create_organisation(name: str) -> dict[str, Any]:
     return org
 
 
-def ensure_default_organisation() -> list[dict[str, Any]]:
-    """The organisations a consent page offers; the first visit seeds 'Demo Company (UK)'."""
-    orgs = organisations()
+def ensure_default_organisation(owner: str = GUEST) -> list[dict[str, Any]]:
+    """The organisations a consent page offers this owner; its first visit seeds
+    'Demo Company (UK)'."""
+    orgs = organisations(owner)
     if not orgs:
-        create_organisation("Demo Company (UK)")
+        create_organisation("Demo Company (UK)", owner)
         db.session.commit()
-        orgs = organisations()
+        orgs = organisations(owner)
     return orgs
 
 

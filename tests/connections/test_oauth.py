@@ -109,7 +109,8 @@ def test_several_organisations_ask_which(app, admin) -> None:
     made, client = admin
     names = [org_name("North"), org_name("South")]
     with app.app_context():
-        ids = [store.create_organisation(n)["OrganisationID"] for n in names]
+        ids = [store.create_organisation(n, str(made.company_id))["OrganisationID"]
+               for n in names]
         db.session.commit()
     answer = callback(client, answer_consent(start(client), tenant_ids=ids))
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/connections/choose")

@@ -6,6 +6,7 @@ with realmId, token exchange), so tests share neither books nor rate-limit budge
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from datetime import date
@@ -36,7 +37,9 @@ from connectors.base import (
 from connectors.quickbooks_online import QuickBooksOnlineConnector as QBO
 from connectors.quickbooks_online.payloads import quote
 
-REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read from Location
+# The app's own callback, the only one the sandbox accepts; never followed here: the code is
+# read from Location.
+REDIRECT_URI = os.environ["BASE_URL"] + "/connections/oauth/callback"
 TWO_DP = Decimal("0.01")
 SERVICES, CALL_OUT, RETIRED_ITEM = "1", "3", "4"  # the sandbox's seeded items
 VAT20, VAT5 = "2", "3"  # tax code ids

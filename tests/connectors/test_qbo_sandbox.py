@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import uuid
 from html import unescape
@@ -17,7 +18,9 @@ import requests
 
 from connectors.quickbooks_online import sandbox_limits, sandbox_store
 
-REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read from Location
+# The app's own callback, the only one the sandbox accepts; never followed here: the code is
+# read from Location.
+REDIRECT_URI = os.environ["BASE_URL"] + "/connections/oauth/callback"
 SCOPE = "com.intuit.quickbooks.accounting"
 XSD = Path(__file__).resolve().parents[3] / "shared" / "specs" / "quickbooks-online" / "Finance.xsd"
 TIMEOUT = 10

@@ -6,6 +6,7 @@ code, token exchange), so tests neither share books nor each other's rate-limit 
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
@@ -38,7 +39,9 @@ from connectors.base import (
 )
 from connectors.xero import XeroConnector
 
-REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read from Location
+# The app's own callback, the only one the sandbox accepts; never followed here: the code is
+# read from Location.
+REDIRECT_URI = os.environ["BASE_URL"] + "/connections/oauth/callback"
 TWO_DP = Decimal("0.01")
 
 
@@ -66,7 +69,7 @@ def authorize(settings: dict, org_name: str, session: requests.Session) -> str:
     answer = session.post(url, data=form, allow_redirects=False, timeout=10)
     assert answer.status_code in (302, 303), answer.text
     location = urlsplit(answer.headers["Location"])
-    assert location.path == "/callback"
+    assert location.path == "/connections/oauth/callback"
     params = parse_qs(location.query)
     assert params["state"] == ["state-123"]
     return params["code"][0]

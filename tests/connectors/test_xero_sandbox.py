@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import uuid
 from decimal import Decimal
@@ -19,7 +20,9 @@ import requests
 
 from connectors.xero import sandbox_store
 
-REDIRECT_URI = "http://127.0.0.1:9/callback"  # never followed: the code is read from Location
+# The app's own callback, the only one the sandbox accepts; never followed here: the code is
+# read from Location.
+REDIRECT_URI = os.environ["BASE_URL"] + "/connections/oauth/callback"
 SCOPE = "openid offline_access accounting.contacts accounting.settings accounting.transactions"
 TIMEOUT = 10
 

@@ -110,7 +110,8 @@ def _extra_user(company_id: int, email: str, role: str, password: str) -> int:
     from app.models import User
     from app.settings import service
 
-    user, _ = service.add_user(company_id, email, role)
+    user, member, _ = service.add_user(company_id, email, role)
+    service.accept_invitation(user.id, member.id)
     user = db.session.get(User, user.id)
     user.set_password(password)
     db.session.commit()

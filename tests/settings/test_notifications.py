@@ -23,6 +23,15 @@ def _add(client, email: str, role: str = "bookkeeper") -> None:  # type: ignore[
     token = csrf_from(client.get("/settings/users").get_data(as_text=True))
     assert client.post("/settings/users", data={"email": email, "role": role,
                                                 "csrf_token": token}).status_code == 302
+    # They accept the invitation (only members who have joined can be chosen).
+    from app.models import Membership, User
+    from app.settings.service import accept_invitation
+
+    with client.application.app_context():
+        user_id = db.session.execute(db.select(User.id).filter_by(email=email)).scalar_one()
+        member = db.session.execute(db.select(Membership).filter_by(
+            user_id=user_id, status="invited")).scalar_one()
+        accept_invitation(user_id, member.id)
 
 
 def test_the_digest_goes_to_the_people_chosen(app, client, inbox, make_company):

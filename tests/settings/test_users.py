@@ -1,5 +1,6 @@
-"""User management for admins: add (with the set-your-password mail), change role, remove,
-the last-admin guard, 403 for bookkeepers and 404 for another company's users."""
+"""User management for admins: add (an invitation: the set-your-password mail, or for someone
+who already signs in, one they accept), change role, remove, the last-admin guard, 403 for
+bookkeepers and 404 for another company's users; status and last sign-in in the list."""
 
 from __future__ import annotations
 
@@ -22,6 +23,23 @@ def _role(app, company_id: int, user_id: int) -> str | None:  # type: ignore[no-
         return m.role if m else None
 
 
+def _status(app, company_id: int, user_id: int) -> str | None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        m = db.session.execute(db.select(Membership).filter_by(
+            company_id=company_id, user_id=user_id)).scalar_one_or_none()
+        return m.status if m else None
+
+
+def _accept(app, company_id: int, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The invited person says yes (their own page is tested in tests/security)."""
+    from app.settings.service import accept_invitation
+
+    with app.app_context():
+        m = db.session.execute(db.select(Membership).filter_by(
+            company_id=company_id, user_id=user_id)).scalar_one()
+        accept_invitation(user_id, m.id)
+
+
 def _user_id(app, email: str) -> int:  # type: ignore[no-untyped-def]
     with app.app_context():
         return db.session.execute(db.select(User.id).filter_by(email=email)).scalar_one()
@@ -38,13 +56,16 @@ def test_an_admin_adds_a_bookkeeper_who_sets_a_password_and_signs_in(app, client
     new = f"new-{uuid.uuid4().hex[:6]}@example.test"
     added = _post(client, "/settings/users", {"email": f"  {new.upper()} ", "role": "bookkeeper"})
     assert added.status_code == 302
-    assert "emailed them a link" in client.get("/settings/users").get_data(as_text=True)
+    listing = client.get("/settings/users").get_data(as_text=True)
+    assert f"We have emailed {new} an invitation to join as bookkeeper" in listing
+    assert "Invited" in listing and "waiting for them to accept" in listing
     [mail] = inbox.to(new)
     assert mail.subject == "You have been added to Acme Heating Ltd on Ledgerlink"
     base = app.config["BASE_URL"]
     [link] = [u for u in mail.links() if u.startswith(f"{base}/reset-password/")]
     assert f'href="{link}"' in mail.html
     assert _role(app, admin.company_id, _user_id(app, new)) == "bookkeeper"
+    assert _status(app, admin.company_id, _user_id(app, new)) == "invited"
 
     # The new user follows the link (in their own browser), chooses a password, signs in.
     other = app.test_client()
@@ -54,6 +75,8 @@ def test_an_admin_adds_a_bookkeeper_who_sets_a_password_and_signs_in(app, client
     token = csrf_from(page.get_data(as_text=True))
     assert other.post(path, data={"password": "the blue van goes out", "confirm":
                                   "the blue van goes out", "csrf_token": token}).status_code == 302
+    # Choosing the password accepted the invitation.
+    assert _status(app, admin.company_id, _user_id(app, new)) == "active"
     assert sign_in(other, new, "the blue van goes out").status_code == 302
     dashboard = other.get("/").get_data(as_text=True)
     assert "Acme Heating Ltd" in dashboard
@@ -71,20 +94,21 @@ def test_an_admin_adds_a_bookkeeper_who_sets_a_password_and_signs_in(app, client
     assert _role(app, admin.company_id, admin.user_id) == "admin"
 
 
-def test_adding_an_existing_user_gives_them_the_membership(app, client, inbox, make_company):
+def test_adding_an_existing_user_invites_them(app, client, inbox, make_company):
     admin = make_company("First Co")
     elsewhere = make_company("Second Co")
     sign_in(client, admin.email, admin.password)
     assert _post(client, "/settings/users", {"email": elsewhere.email,
                                              "role": "admin"}).status_code == 302
     [mail] = inbox.to(elsewhere.email)
-    assert mail.subject == "You now have access to First Co on Ledgerlink"
+    assert mail.subject == "You have been invited to First Co on Ledgerlink"
     assert "/reset-password/" not in mail.text  # their password stays as it is
-    assert _role(app, admin.company_id, elsewhere.user_id) == "admin"
+    assert f"{app.config['BASE_URL']}/settings/invitations" in mail.text
+    assert _status(app, admin.company_id, elsewhere.user_id) == "invited"
     assert _role(app, elsewhere.company_id, elsewhere.user_id) == "admin"
     # Adding them twice is refused with a sentence, and bad addresses are named.
     twice = _post(client, "/settings/users", {"email": elsewhere.email, "role": "admin"})
-    assert twice.status_code == 409 and "already a user of this company" in twice.get_data(
+    assert twice.status_code == 409 and "or send the invitation again" in twice.get_data(
         as_text=True)
     bad = _post(client, "/settings/users", {"email": "not an address", "role": "admin"})
     assert bad.status_code == 400 and "is not an email address" in bad.get_data(as_text=True)
@@ -107,6 +131,10 @@ def test_the_last_admin_can_be_neither_demoted_nor_removed(app, client, inbox, m
     second_id = _user_id(app, second)
     assert _post(client, f"/settings/users/{second_id}/role",
                  {"role": "admin"}).status_code == 302
+    # An invited admin is not an admin yet: the first still cannot step down.
+    assert _post(client, f"/settings/users/{admin.user_id}/role",
+                 {"role": "bookkeeper"}).status_code == 409
+    _accept(app, admin.company_id, second_id)
     assert _role(app, admin.company_id, second_id) == "admin"
     # Now there are two admins: the first may step down, then the second is the last one.
     step_down = _post(client, f"/settings/users/{admin.user_id}/role", {"role": "bookkeeper"})
