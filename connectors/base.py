@@ -119,6 +119,10 @@ class PackageTaxRate:
     name: str
     rate: Decimal
     active: bool = True
+    # False for a rate the package only allows on purchases (Xero's INPUT2): never offered
+    # for our sales documents.
+    sales: bool = True
+    description: str = ""  # the package's own longer wording, where it has one
 
 
 @dataclass(frozen=True)
@@ -279,6 +283,9 @@ class Connector(ABC):
     limits: ClassVar[Limits]
     # Setting names this connector reads from the app's configuration.
     settings_keys: ClassVar[tuple[str, ...]] = ()
+    # Whether the codes in accounts()/tax_rates() are ones the package shows its users (Xero's
+    # account codes), or internal ids a bookkeeper never sees (QuickBooks' "2").
+    codes_are_shown: ClassVar[bool] = True
 
     def __init__(
         self,
