@@ -146,7 +146,7 @@ def test_export_failures_csv(books):
     by_title = {r[0]: r for r in rows[1:]}
     assert len(rows) == 3
     smith_row = by_title["Invoice INV-3381"]
-    assert smith_row[1:6] == ["A. Smith Plumbing", "108.00", "2026-03-01", "failed",
+    assert smith_row[1:6] == ["A. Smith Plumbing", "108.00", "2026-03-01", "Failed",
                               "Xero · Acme Heating Ltd (UK)"]
     assert smith_row[6:8] == ["A. Smith Plumbing is archived in Xero.",
                               "Restore the contact in Xero, then press Retry."]
