@@ -134,7 +134,7 @@ def test_export_failures_csv(books):
     books.set_state(books.transfer_id("invoice", sent["source_id"]), "sent")
 
     html = books.client.get("/records").get_data(as_text=True)
-    assert "Export 2 failures as CSV" in html
+    assert "Export these 5 records as CSV" in html and "Export only the 2 failures" in html
     answer = books.client.get("/records/failures.csv?state=sent")  # state filter is replaced
     assert answer.status_code == 200
     assert answer.mimetype == "text/csv"
