@@ -24,11 +24,13 @@ from app.sync import actions
 from app.sync.runs import start_run
 
 BULK_ROLES = ("admin", "bookkeeper")
-# action slug -> (states it applies to, what it does in words)
+# action slug -> (states it applies to, what was done, with {n} for "3 records")
 BULK_ACTIONS = {
-    "retry": ((FAILED,), "retried"),
-    "do-not-send": ((PENDING, BLOCKED, FAILED), "marked as do not send"),
+    "retry": ((FAILED,), "Retried {n}."),
+    "do-not-send": ((PENDING, BLOCKED, FAILED), "Marked {n} as do not send."),
 }
+NOTHING_DONE = {"retry": "No records were retried.",
+                "do-not-send": "No records were marked as do not send."}
 WHY_NOT = {
     "retry": "only failed records can be retried",
     "do-not-send": "only records that have not reached the package can be held back",
@@ -46,9 +48,8 @@ class BulkResult:
     def message(self) -> str:
         """'Retried 3 records. 2 were not: 1 sent and 1 pending (only failed records can be
         retried).'"""
-        verb = BULK_ACTIONS[self.action][1]
-        said = (f"{verb[0].upper()}{verb[1:]} {plural(self.changed, 'record')}."
-                if self.changed else f"No records were {verb}.")
+        said = (BULK_ACTIONS[self.action][1].format(n=plural(self.changed, "record"))
+                if self.changed else NOTHING_DONE[self.action])
         left = sum(self.skipped.values())
         if left:
             states = join_words([f"{n:,} {STATE_LABELS.get(s, s).lower()}"
