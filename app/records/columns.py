@@ -3,7 +3,7 @@ its sorting. A transfer names its record by (record_type, record_id), so each is
 sub-select; contacts have neither (NULL), so a date or amount filter leaves them out.
 
 The amount is the gross total worked out as app/money.py does (each line to the penny, VAT per
-line to the penny), or the total the job system stated, as the list shows it.
+line to the penny), as the list shows it (app/records/loading.document_total).
 """
 
 from __future__ import annotations
@@ -44,8 +44,23 @@ def _lines_total() -> Any:
             .scalar_subquery())
 
 
+def _unknown_rate() -> Any:
+    """The document has a line whose tax rate the company does not have."""
+    known = (select(TaxRate.id)
+             .where(TaxRate.company_id == Document.company_id,
+                    TaxRate.key == DocumentLine.tax_rate_key)
+             .correlate(Document, DocumentLine))
+    return (select(DocumentLine.id)
+            .where(DocumentLine.document_id == Document.id, ~known.exists())
+            .correlate(Document)
+            .exists())
+
+
 def record_amount() -> Any:
-    document = (select(func.coalesce(Document.stated_total, _lines_total()))
+    # As app/records/loading.document_total: the lines' total, or the stated total only when
+    # a line's rate is unknown (so the list's figure and its filter never disagree).
+    total = case((_unknown_rate(), Document.stated_total), else_=_lines_total())
+    document = (select(total)
                 .where(Document.id == Transfer.record_id,
                        Document.kind == Transfer.record_type,
                        Document.company_id == Transfer.company_id)

@@ -54,15 +54,27 @@ def test_date_and_amount_filters_and_sorting(books):
     assert sorted(_titles(get("/records?min=120&max=£1,200.00").get_data(as_text=True))) == [
         "Invoice INV-FEB", "Invoice INV-MAR"]
     assert _titles(get("/records?max=119.99").get_data(as_text=True)) == ["Invoice INV-JAN"]
+    # A typed total that disagrees with the lines: filtered by the amount the list shows.
+    books.invoice(c, number="INV-TYPO", date="2026-02-20", lines=_line(5.00), total=999.99)
+    typo = get("/records?q=INV-TYPO").get_data(as_text=True)
+    assert "£6.00" in typo and "£999.99" not in typo
+    assert _titles(get("/records?min=5.99&max=6.01").get_data(as_text=True)) == [
+        "Invoice INV-TYPO"]
+    assert "Invoice INV-TYPO" not in _titles(get("/records?min=900").get_data(as_text=True))
 
     def order(sort: str) -> list[str]:
         return _titles(get(f"/records?type=invoice&sort={sort}").get_data(as_text=True))
 
-    assert order("amount_desc") == ["Invoice INV-MAR", "Invoice INV-FEB", "Invoice INV-JAN"]
-    assert order("amount_asc") == ["Invoice INV-JAN", "Invoice INV-FEB", "Invoice INV-MAR"]
-    assert order("date_asc") == ["Invoice INV-JAN", "Invoice INV-FEB", "Invoice INV-MAR"]
-    assert order("oldest") == ["Invoice INV-JAN", "Invoice INV-FEB", "Invoice INV-MAR"]
-    assert order("") == ["Invoice INV-MAR", "Invoice INV-FEB", "Invoice INV-JAN"]
+    assert order("amount_desc") == ["Invoice INV-MAR", "Invoice INV-FEB", "Invoice INV-JAN",
+                                    "Invoice INV-TYPO"]
+    assert order("amount_asc") == ["Invoice INV-TYPO", "Invoice INV-JAN", "Invoice INV-FEB",
+                                   "Invoice INV-MAR"]
+    assert order("date_asc") == ["Invoice INV-JAN", "Invoice INV-FEB", "Invoice INV-TYPO",
+                                 "Invoice INV-MAR"]
+    assert order("oldest") == ["Invoice INV-JAN", "Invoice INV-FEB", "Invoice INV-MAR",
+                               "Invoice INV-TYPO"]
+    assert order("") == ["Invoice INV-TYPO", "Invoice INV-MAR", "Invoice INV-FEB",
+                         "Invoice INV-JAN"]
     # Contacts have no amount: sorted after every record that has one.
     everything = _titles(get("/records?sort=amount_desc").get_data(as_text=True))
     assert everything[-1] == "Customer Range Test Ltd"
