@@ -69,6 +69,19 @@ def test_filters_survive_back_and_tiles_click_through(app, live_url, make_compan
             page.go_back()
             expect(page.get_by_label("State")).to_have_value("failed")
             expect(page.locator(".record-link")).to_have_count(3)
+
+            # Bulk Retry from the filtered list, confirmed in the browser's dialog.
+            asked: list[str] = []
+
+            def _confirm(dialog) -> None:  # type: ignore[no-untyped-def]
+                asked.append(dialog.message)
+                dialog.accept()
+
+            page.once("dialog", _confirm)
+            page.get_by_role("button", name="Retry the 3 failed records listed").click()
+            expect(page.locator(".bulk-said")).to_have_text("Retried 3 records.")
+            assert asked == ["Retry the 3 failed records listed?"]
+            expect(page.get_by_text("No records match these filters.")).to_be_visible()
         finally:
             browser.close()
     assert not problems, problems

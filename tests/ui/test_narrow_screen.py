@@ -55,6 +55,7 @@ def _seed(app, books) -> dict[str, int]:  # type: ignore[no-untyped-def]
     for t in books.transfers():
         ids[f"{t.record_type}-{t.state}"] = t.id
     assert {"invoice-sent", "invoice-failed"} <= set(ids), ids
+    ids["run"] = run["id"]
     return ids
 
 
@@ -72,9 +73,10 @@ def test_every_page_fits_a_390px_phone(app, connected_books, worker_process):  #
         f"/records/{ids['customer-sent']}",
         "/mapping", f"/connections/{conn}/mapping", f"/connections/{conn}/mapping?from=wizard",
         "/linking", f"/connections/{conn}/linking",
-        "/connections", f"/connections/{conn}/mapping-step", f"/connections/{conn}/schedule",
+        "/connections", "/connections/new/xero", "/connections/new/quickbooks_online",
+        f"/connections/{conn}/mapping-step", f"/connections/{conn}/schedule",
         f"/connections/{conn}/import", f"/connections/{conn}/disconnect",
-        "/settings/users", "/settings/notifications",
+        "/settings/users", "/settings/notifications", f"/runs/{ids['run']}/progress",
     ]
     ARTIFACTS.mkdir(exist_ok=True)
     too_wide: dict[str, dict] = {}
