@@ -63,6 +63,9 @@ def cached_lists(connection: Connection) -> Lists:
     lists = Lists()
     if not all(kind in rows for kind in LIST_KINDS):
         return lists
+    taxes = rows["tax_rates"].data or {}
+    if taxes.get("supported") and any("sales" not in e for e in taxes.get("entries", [])):
+        return lists  # cached before rates said whether they are for sales: fetch again
     # Decided at reading, not fetching, so lists cached before the connector said so follow.
     shown = connector_class(connection.package).codes_are_shown
     for kind in LIST_KINDS:

@@ -107,3 +107,23 @@ def test_quickbooks_labels_are_what_a_bookkeeper_sees_in_quickbooks(app, client,
     assert labels and not [label for label in labels if re.match(r"\d+ ", label)], labels
     saved = Mapped(books, client, url).post("/tax-rates/standard", {"code": "2"})
     assert "goes to QuickBooks Online as 20.0% S." in squash(saved.get_data(as_text=True))
+
+
+def test_lists_cached_before_rates_said_their_kind_are_fetched_again(app, mapped):
+    from app.extensions import db
+    from app.models import PackageList
+
+    mapped.client.get(mapped.url, headers=HX)  # fetched and cached
+
+    def _forget_kind() -> None:
+        row = db.session.execute(db.select(PackageList).filter_by(
+            connection_id=mapped.books.connection_id, kind="tax_rates")).scalar_one()
+        entries = [{k: v for k, v in e.items() if k != "sales"} for e in row.data["entries"]]
+        row.data = {"supported": True, "entries": entries}
+        db.session.commit()
+
+    run_in(app, _forget_kind)
+    page = mapped.client.get(mapped.url).get_data(as_text=True)
+    assert 'hx-trigger="load"' in page  # not trusted: the lists load again
+    body = mapped.client.get(mapped.url, headers=HX).get_data(as_text=True)
+    assert 'value="INPUT2"' not in select_of(body, "map-tax-rate-standard")
