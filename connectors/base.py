@@ -122,6 +122,10 @@ class PackageTaxRate:
     name: str
     rate: Decimal
     active: bool = True
+    # False for a rate the package only allows on purchases (Xero's INPUT2): never offered
+    # for our sales documents.
+    sales: bool = True
+    description: str = ""  # the package's own longer wording, where it has one
 
 
 @dataclass(frozen=True)
@@ -298,6 +302,9 @@ class Connector(ABC):
     # The package can hold a new invoice as a draft for someone to approve there, so each
     # connection may choose draft or approved (DocumentRecord.as_draft).
     draft_invoices: ClassVar[bool] = False
+    # Whether the codes in accounts()/tax_rates() are ones the package shows its users (Xero's
+    # account codes), or internal ids a bookkeeper never sees (QuickBooks' "2").
+    codes_are_shown: ClassVar[bool] = True
 
     def __init__(
         self,

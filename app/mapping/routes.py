@@ -44,6 +44,17 @@ def _require_mapper(company_id: int) -> None:
                                "mapping. Ask an admin to give you the bookkeeper role.")
 
 
+def _from_wizard() -> bool:
+    """Opened from the connection wizard's mapping step: the page offers the way back and on
+    (kept through plain form posts by a hidden field)."""
+    return request.values.get("from") == "wizard"
+
+
+def _here(connection: Connection) -> str:
+    extra = {"from": "wizard"} if _from_wizard() else {}
+    return url_for("mapping.index", connection_id=connection.id, **extra)
+
+
 def _page(connection: Connection, company_id: int, lists: service.Lists,
           status: int = 200, rows: dict[str, view.Row] | None = None) -> Response:
     page = view.build(connection, lists)
@@ -53,7 +64,8 @@ def _page(connection: Connection, company_id: int, lists: service.Lists,
             row.error, row.saved, row.freed = done.error, done.saved, done.freed
             row.warning = done.warning or row.warning
     template = "partials/_mapping_tables.html" if htmx else "mapping/index.html"
-    body = render_template(template, page=page, can_map=_can_map(company_id))
+    body = render_template(template, page=page, can_map=_can_map(company_id),
+                           wizard=_from_wizard())
     return _varies(make_response(body, status))
 
 
@@ -79,7 +91,7 @@ def refresh(connection_id: int) -> Response:
         flash(lists.problem.text, "error")
     else:
         flash(f"Lists fetched from {service.title_of(connection)}.", "info")
-    return redirect(url_for("mapping.index", connection_id=connection.id), code=303)
+    return redirect(_here(connection), code=303)
 
 
 @bp.route("/connections/<int:connection_id>/mapping/accounts/<key>", methods=["POST"])
@@ -121,6 +133,30 @@ def save_tax_rate(connection_id: int, key: str) -> Response:
     return _row_answer(connection, company_id, "tax_rate", key, saved)
 
 
+@bp.route("/connections/<int:connection_id>/mapping/accounts/<key>/clear", methods=["POST"])
+@login_required
+def clear_account(connection_id: int, key: str) -> Response:
+    company_id, connection = company_connection(connection_id)
+    _require_mapper(company_id)
+    account = service.our_account(connection, key)
+    if account is None:
+        abort(404, description=f"This company has no account \u201c{key}\u201d.")
+    return _row_answer(connection, company_id, "account", key,
+                       service.clear_account(connection, account))
+
+
+@bp.route("/connections/<int:connection_id>/mapping/tax-rates/<key>/clear", methods=["POST"])
+@login_required
+def clear_tax_rate(connection_id: int, key: str) -> Response:
+    company_id, connection = company_connection(connection_id)
+    _require_mapper(company_id)
+    rate = service.our_tax_rate(connection, key)
+    if rate is None:
+        abort(404, description=f"This company has no tax rate \u201c{key}\u201d.")
+    return _row_answer(connection, company_id, "tax_rate", key,
+                       service.clear_tax_rate(connection, rate))
+
+
 def _row_answer(connection: Connection, company_id: int, kind: str, key: str,
                 saved: service.Saved) -> Response:
     """HTMX: the row again, with its confirmation or error (422: nothing was saved), and the
@@ -136,10 +172,11 @@ def _row_answer(connection: Connection, company_id: int, kind: str, key: str,
     if not htmx:
         if saved.verdict.ok:
             flash(" ".join(x for x in (saved.message, saved.verdict.warning) if x), "info")
-            return redirect(url_for("mapping.index", connection_id=connection.id), code=303)
+            return redirect(_here(connection), code=303)
         return _page(connection, company_id, lists, status, {row.dom_id: row})
     body = render_template("partials/_mapping_row.html", row=row, page=page,
-                           can_map=_can_map(company_id), oob_summary=True)
+                           can_map=_can_map(company_id), oob_summary=True,
+                           wizard=_from_wizard())
     return _varies(make_response(body, status))
 
 

@@ -48,8 +48,33 @@ def percent(value: Any) -> str:
 
 
 def entry_label(entry: Entry) -> str:
+    """'200 Sales' where the package shows its codes; just 'Sales' where the code is an
+    internal id the bookkeeper never sees."""
     code, name = str(entry.get("code", "")), str(entry.get("name", ""))
+    if not entry.get("code_shown", True):
+        return name or code
     return f"{code} {name}" if name and name != code else code
+
+
+def tax_label(entry: Entry | None) -> str:
+    """'5% (VAT on Income) · RROUTPUT' (Xero), '20.0% S · Standard rated 20%' (QuickBooks,
+    whose code is an internal id), with the rate added where the words do not say it."""
+    if not entry:
+        return ""
+    name, code = str(entry.get("name") or entry["code"]), str(entry["code"])
+    description = str(entry.get("description") or "")
+    rate = percent(entry.get("rate"))
+    parts = [name]
+    if description and description.casefold() != name.casefold():
+        parts.append(description)
+    if entry.get("code_shown", True) and code != name:
+        parts.append(code)
+    label = " \u00b7 ".join(parts)
+    return label if rate in label else f"{label} \u00b7 {rate}"
+
+
+def is_sales_rate(entry: Entry) -> bool:
+    return entry.get("sales", True) is not False
 
 
 def find(entries: Sequence[Entry], code: str) -> Entry | None:
@@ -128,8 +153,14 @@ def check_tax_rate(
     verdict.code, verdict.entry = str(entry["code"]), entry
     if not entry.get("active", True):
         verdict.error = (
-            f"\u201c{entry_label(entry)}\u201d is archived in {title}. Choose an active tax "
+            f"\u201c{tax_label(entry)}\u201d is archived in {title}. Choose an active tax "
             "rate.")
+        return verdict
+    if not is_sales_rate(entry):
+        verdict.error = (
+            f"\u201c{tax_label(entry)}\u201d is a purchases rate in {title}: it goes on "
+            f"bills, and {title} refuses it on sales invoices and credit notes. Choose one "
+            f"of {title}\u2019s sales rates.")
         return verdict
     if not same_rate(entry.get("rate"), rate.rate):
         verdict.warning = (

@@ -19,7 +19,15 @@ import requests
 from app.connections.service import set_mapping
 from app.extensions import db
 from app.mapping import rules, waiting
-from app.models import Account, Connection, PackageList, TaxRate, utcnow
+from app.models import (
+    Account,
+    AccountMapping,
+    Connection,
+    PackageList,
+    TaxMapping,
+    TaxRate,
+    utcnow,
+)
 from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
 from connectors import connector_class
@@ -55,9 +63,15 @@ def cached_lists(connection: Connection) -> Lists:
     lists = Lists()
     if not all(kind in rows for kind in LIST_KINDS):
         return lists
+    taxes = rows["tax_rates"].data or {}
+    if taxes.get("supported") and any("sales" not in e for e in taxes.get("entries", [])):
+        return lists  # cached before rates said whether they are for sales: fetch again
+    # Decided at reading, not fetching, so lists cached before the connector said so follow.
+    shown = connector_class(connection.package).codes_are_shown
     for kind in LIST_KINDS:
         data = rows[kind].data or {}
-        setattr(lists, kind, list(data.get("entries", [])) if data.get("supported") else None)
+        entries = [{**e, "code_shown": shown} for e in data.get("entries", [])]
+        setattr(lists, kind, entries if data.get("supported") else None)
     lists.fetched_at = min(rows[kind].fetched_at for kind in LIST_KINDS)
     lists.loaded = True
     return lists
@@ -70,7 +84,9 @@ def _account_entry(a: Any) -> rules.Entry:
 
 def _tax_entry(t: Any) -> rules.Entry:
     return {"code": str(t.code), "name": str(t.name), "rate": str(t.rate),
-            "active": bool(getattr(t, "active", True))}
+            "active": bool(getattr(t, "active", True)),
+            "sales": bool(getattr(t, "sales", True)),
+            "description": str(getattr(t, "description", "") or "")}
 
 
 def _fetch(call: Callable[[], list[Any]], as_entry: Callable[[Any], rules.Entry]) -> dict:
@@ -168,6 +184,28 @@ def save_tax_rate(connection: Connection, rate: TaxRate, code: str | None) -> Sa
         return Saved(verdict)
     set_mapping(connection, accounts={}, tax_rates={rate.key: verdict.code})
     return _confirm(connection, "tax_rate", rate.key, rate.name, verdict, title)
+
+
+def clear_account(connection: Connection, account: Account) -> Saved:
+    """Forget the account's code on this connection: its records wait until it is mapped
+    again (the pre-flight check blocks them), rather than going somewhere now wrong."""
+    db.session.execute(db.delete(AccountMapping).filter_by(
+        connection_id=connection.id, account_id=account.id))
+    db.session.commit()
+    return _cleared(connection, account.name)
+
+
+def clear_tax_rate(connection: Connection, rate: TaxRate) -> Saved:
+    db.session.execute(db.delete(TaxMapping).filter_by(
+        connection_id=connection.id, tax_rate_id=rate.id))
+    db.session.commit()
+    return _cleared(connection, rate.name)
+
+
+def _cleared(connection: Connection, name: str) -> Saved:
+    title = title_of(connection)
+    return Saved(rules.Verdict(), f"Cleared: \u201c{name}\u201d is not mapped to {title} any "
+                                  "more. Records that use it wait until you map it again.")
 
 
 def _confirm(connection: Connection, kind: str, key: str, name: str, verdict: rules.Verdict,

@@ -161,14 +161,15 @@ def tax_row(rate: TaxRate, code: str, lists: service.Lists, title: str, waits: C
     if lists.tax_rates is None:
         row.note = f"{title} gives no list of its tax codes: type the code exactly as in {title}."
         return row
-    active = [e for e in lists.tax_rates if e.get("active", True)]
-    same = [Option(str(e["code"]), _tax_label(e)) for e in active
+    # Our rates go on sales documents only: purchase rates are never offered.
+    active = [e for e in lists.tax_rates if e.get("active", True) and rules.is_sales_rate(e)]
+    same = [Option(str(e["code"]), rules.tax_label(e)) for e in active
             if rules.same_rate(e.get("rate"), rate.rate)]
-    other = [Option(str(e["code"]), _tax_label(e)) for e in active
+    other = [Option(str(e["code"]), rules.tax_label(e)) for e in active
              if not rules.same_rate(e.get("rate"), rate.rate)]
     if code:
         verdict = rules.check_tax_rate(rate, code, lists.tax_rates, title)
-        row.code_label = _tax_label(verdict.entry) if verdict.entry else code
+        row.code_label = rules.tax_label(verdict.entry) if verdict.entry else code
         if not verdict.ok:
             row.problem = f"Mapped to {row.code_label}, which will not work: {verdict.error}"
             same.insert(0, Option(code, f"{row.code_label} (not usable)"))
@@ -177,12 +178,3 @@ def tax_row(rate: TaxRate, code: str, lists: service.Lists, title: str, waits: C
     row.groups = [(f"At {rules.percent(rate.rate)}", same), ("Other rates", other)]
     return row
 
-
-def _tax_label(entry: rules.Entry | None) -> str:
-    """'5% (VAT on Income) · RROUTPUT', with the rate added where the name does not say it."""
-    if not entry:
-        return ""
-    name, code = str(entry.get("name") or entry["code"]), str(entry["code"])
-    rate = rules.percent(entry.get("rate"))
-    label = name if name == code else f"{name} \u00b7 {code}"
-    return label if rate in name else f"{label} \u00b7 {rate}"

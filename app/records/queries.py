@@ -12,18 +12,20 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from math import ceil
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app.dashboard.phrases import STATE_LABELS
 from app.dashboard.queries import money, package_title
 from app.extensions import db
 from app.models import Connection, Contact, Document, Payment, PaymentAllocation, Transfer
 from app.models.transfer import FAILED, STATES
+from app.records import columns, folding
 from app.records.loading import TYPE_WORDS, load_records, missing_title
 
 PAGE_SIZE = 50
@@ -36,6 +38,45 @@ class FilterError(ValueError):
     """A filter value we cannot use; the message names it, for a 400."""
 
 
+# sort key in the query string -> what the picker says
+SORTS = {
+    "": "Newest first",
+    "oldest": "Oldest first",
+    "date_desc": "Date, latest first",
+    "date_asc": "Date, earliest first",
+    "amount_desc": "Amount, largest first",
+    "amount_asc": "Amount, smallest first",
+    "changed": "Last change first",
+}
+AMOUNT_MAX = Decimal("1000000000000")
+
+
+def _parse_date(name: str, words: str, raw: str) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise FilterError(f"“{words}” must be a date such as 31/10/2026, not “{raw[:40]}”.")
+
+
+def _parse_amount(words: str, raw: str) -> Decimal | None:
+    cleaned = raw.strip().replace("£", "").replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or abs(value) >= AMOUNT_MAX:
+        raise FilterError(f"“{words}” must be an amount in pounds such as 120.50, not "
+                          f"“{raw.strip()[:40]}”.")
+    return value.quantize(Decimal("0.01"))
+
+
 @dataclass(frozen=True)
 class Filters:
     connection_id: int | None = None
@@ -43,6 +84,11 @@ class Filters:
     record_type: str = ""
     q: str = ""
     page: int = 1
+    date_from: date | None = None
+    date_to: date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    sort: str = ""
 
     @classmethod
     def parse(cls, args: Any) -> Filters:
@@ -66,19 +112,34 @@ class Filters:
         q = " ".join((args.get("q") or "").split())
         if len(q) > SEARCH_MAX:
             raise FilterError(f"The search can be at most {SEARCH_MAX} characters long.")
+        sort = (args.get("sort") or "").strip()
+        if sort not in SORTS:
+            raise FilterError(f"The list cannot be sorted by “{sort[:40]}”.")
         return cls(connection_id=number("connection"), state=state, record_type=record_type,
-                   q=q, page=number("page") or 1)
+                   q=q, page=number("page") or 1,
+                   date_from=_parse_date("from", "Dated from", args.get("from") or ""),
+                   date_to=_parse_date("to", "Dated to", args.get("to") or ""),
+                   amount_min=_parse_amount("Amount from", args.get("min") or ""),
+                   amount_max=_parse_amount("Amount up to", args.get("max") or ""),
+                   sort=sort)
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """Query-string arguments for these filters (empty ones left out), for links."""
         f = replace(self, **changes)
         out = {"connection": f.connection_id, "state": f.state, "type": f.record_type,
-               "q": f.q, "page": f.page if f.page > 1 else None}
+               "q": f.q,
+               "from": f.date_from.isoformat() if f.date_from else None,
+               "to": f.date_to.isoformat() if f.date_to else None,
+               "min": f"{f.amount_min}" if f.amount_min is not None else None,
+               "max": f"{f.amount_max}" if f.amount_max is not None else None,
+               "sort": f.sort, "page": f.page if f.page > 1 else None}
         return {k: v for k, v in out.items() if v}
 
     @property
     def active(self) -> bool:
-        return bool(self.connection_id or self.state or self.record_type or self.q)
+        return bool(self.connection_id or self.state or self.record_type or self.q
+                    or self.date_from or self.date_to or self.amount_min is not None
+                    or self.amount_max is not None)
 
 
 @dataclass
@@ -107,9 +168,10 @@ class ListRow:
 @dataclass
 class Page:
     rows: list[ListRow]
-    total: int
+    total: int  # rows: one per record per package it goes to
     page: int
     pages: int
+    records: int = 0  # distinct records among them
 
     @property
     def first_number(self) -> int:
@@ -129,25 +191,30 @@ def connection_titles(company_id: int) -> dict[int, str]:
 
 
 def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = folding.fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def _search(company_id: int, q: str) -> Any:
-    """Transfers whose record matches: customer name, document number or source id."""
+    """Transfers whose record matches: customer name, document number or source id, blind to
+    accents and case ("lodz" finds "Łódź")."""
+    folding.prepare(db.session.connection())
     like = _like(q)
-    named = select(Contact.id).where(Contact.company_id == company_id,
-                                     Contact.name.ilike(like, escape="\\"))
+
+    def matches(column: Any) -> Any:
+        return folding.folded(column).like(like, escape="\\")
+
+    named = select(Contact.id).where(Contact.company_id == company_id, matches(Contact.name))
     contacts = select(Contact.id).where(
         Contact.company_id == company_id,
-        or_(Contact.name.ilike(like, escape="\\"), Contact.source_id.ilike(like, escape="\\")))
+        or_(matches(Contact.name), matches(Contact.source_id)))
     documents = select(Document.id).where(
         Document.company_id == company_id,
-        or_(Document.number.ilike(like, escape="\\"), Document.source_id.ilike(like, escape="\\"),
+        or_(matches(Document.number), matches(Document.source_id),
             Document.customer_id.in_(named)))
     payments = select(Payment.id).where(
         Payment.company_id == company_id,
-        or_(Payment.source_id.ilike(like, escape="\\"), Payment.reference.ilike(like, escape="\\"),
+        or_(matches(Payment.source_id), matches(Payment.reference),
             Payment.customer_id.in_(named)))
     return or_(
         and_(Transfer.record_type.in_(("customer", "supplier")), Transfer.record_id.in_(contacts)),
@@ -167,7 +234,33 @@ def _conditions(company_id: int, f: Filters) -> list[Any]:
         where.append(Transfer.record_type == f.record_type)
     if f.q:
         where.append(_search(company_id, f.q))
+    if f.date_from or f.date_to:
+        on = columns.record_date()
+        if f.date_from:
+            where.append(on >= f.date_from)
+        if f.date_to:
+            where.append(on <= f.date_to)
+    if f.amount_min is not None or f.amount_max is not None:
+        amount = columns.record_amount()
+        if f.amount_min is not None:
+            where.append(amount >= columns.pounds(f.amount_min))
+        if f.amount_max is not None:
+            where.append(amount <= columns.pounds(f.amount_max))
     return where
+
+
+def _order(f: Filters) -> list[Any]:
+    """The chosen order, ties (and contacts, which have no date or amount) newest first."""
+    newest = Transfer.id.desc()
+    if f.sort == "oldest":
+        return [Transfer.id.asc()]
+    if f.sort == "changed":
+        return [Transfer.updated_at.desc(), newest]
+    if f.sort.startswith(("date_", "amount_")):
+        key = columns.record_date() if f.sort.startswith("date_") else columns.record_amount()
+        direction = key.desc() if f.sort.endswith("_desc") else key.asc()
+        return [key.is_(None), direction, newest]
+    return [newest]
 
 
 def owns_connection(company_id: int, connection_id: int) -> bool:
@@ -183,13 +276,22 @@ def list_transfers(company_id: int, f: Filters) -> Page:
     A page past the end shows the last page rather than an empty table."""
     where = _conditions(company_id, f)
     total = db.session.execute(select(func.count(Transfer.id)).where(*where)).scalar_one()
+    records = db.session.execute(select(func.count()).select_from(
+        select(Transfer.record_type, Transfer.record_id).where(*where).distinct().subquery())
+    ).scalar_one() if total else 0
     pages = max(1, ceil(total / PAGE_SIZE))
     page = min(f.page, pages)
     transfers = db.session.execute(
-        select(Transfer).where(*where).order_by(Transfer.id.desc())
+        select(Transfer).where(*where).order_by(*_order(f))
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).scalars().all()
-    return Page(rows=_rows(company_id, transfers), total=total, page=page, pages=pages)
+    return Page(rows=_rows(company_id, transfers), total=total, page=page, pages=pages,
+                records=records)
+
+
+def matching(company_id: int, f: Filters) -> Any:
+    """A select of the transfers the filters match (all pages), for bulk actions."""
+    return select(Transfer).where(*_conditions(company_id, f)).order_by(Transfer.id)
 
 
 def _rows(company_id: int, transfers: list[Transfer]) -> list[ListRow]:
@@ -227,8 +329,14 @@ def csv_safe(value: object) -> str:
 
 def export_failures(company_id: int, f: Filters) -> Iterator[str]:
     """CSV lines of the failed transfers matching the filters (any state filter is replaced by
-    "failed"), read in chunks by id so memory stays flat however many there are."""
-    where = _conditions(company_id, replace(f, state=FAILED))
+    "failed")."""
+    return export(company_id, replace(f, state=FAILED))
+
+
+def export(company_id: int, f: Filters) -> Iterator[str]:
+    """CSV lines of every transfer matching the filters, whatever its state, read in chunks by
+    id so memory stays flat however many there are."""
+    where = _conditions(company_id, f)
     yield _csv_line(CSV_HEADER)
     last_id = 0
     while True:
@@ -243,8 +351,9 @@ def export_failures(company_id: int, f: Filters) -> Iterator[str]:
             amount = f"{r.amount:.2f}" if r.amount is not None else ""
             yield _csv_line((
                 csv_safe(r.title), csv_safe(r.customer), amount,
-                r.date.isoformat() if r.date else "", "failed", csv_safe(row.connection_title),
-                csv_safe(t.explanation), csv_safe(t.fix_hint), csv_safe(t.package_message),
+                r.date.isoformat() if r.date else "", STATE_LABELS.get(t.state, t.state),
+                csv_safe(row.connection_title), csv_safe(t.explanation), csv_safe(t.fix_hint),
+                csv_safe(t.package_message),
             ))
         last_id = chunk[-1].id
         db.session.expunge_all()  # a long export must not keep every row in the session
@@ -254,6 +363,14 @@ def _csv_line(cells: tuple[str, ...]) -> str:
     buf = io.StringIO()
     csv.writer(buf).writerow(cells)
     return buf.getvalue()
+
+
+def state_counts(company_id: int, f: Filters) -> dict[str, int]:
+    """How many of the matching transfers are in each state (every page)."""
+    where = _conditions(company_id, replace(f, page=1))
+    return dict(db.session.execute(
+        select(Transfer.state, func.count(Transfer.id)).where(*where).group_by(Transfer.state)
+    ).all())
 
 
 def failure_count(company_id: int, f: Filters) -> int:

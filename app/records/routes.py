@@ -18,13 +18,13 @@ from flask import (
 )
 from flask_htmx import make_response as htmx_response
 from flask_htmx.constants import HTMX_STOP_POLLING
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.auth.company import require_company_id
 from app.dashboard.chart import last_30_days
 from app.extensions import htmx
 from app.models.transfer import BLOCKED, FAILED, PENDING, SENDING, STATES, Transfer
-from app.records import detail, queries
+from app.records import bulk, detail, queries
 from app.records.loading import TYPE_WORDS
 from app.sync.actions import ActionRefused
 from app.sync.plan import PREFLIGHT_REASONS
@@ -66,22 +66,68 @@ def _transfer(company_id: int, transfer_id: int) -> Transfer:
     return transfer
 
 
-@bp.route("/records")
-@login_required
-def index() -> Response:
-    """The transfers list; to an HTMX request, only the results (table, counts, pages)."""
-    company_id = require_company_id()
-    f = _filters(company_id)
-    context = {
+def _can_act(company_id: int) -> bool:
+    return current_user.role_in(company_id) in bulk.BULK_ROLES
+
+
+def _list_context(company_id: int, f: queries.Filters) -> dict:
+    counts = queries.state_counts(company_id, f)
+    return {
         "filters": f,
         "page": queries.list_transfers(company_id, f),
         "connections": queries.connection_titles(company_id),
         "states": STATES,
         "types": TYPE_WORDS,
-        "failures": queries.failure_count(company_id, f),
+        "sorts": queries.SORTS,
+        "failures": counts.get(FAILED, 0),
+        "holdable": sum(counts.get(s, 0) for s in bulk.BULK_ACTIONS["do-not-send"][0]),
+        "can_act": _can_act(company_id),
     }
+
+
+@bp.route("/records")
+@login_required
+def index() -> Response:
+    """The transfers list; to an HTMX request, only the results (table, counts, pages)."""
+    company_id = require_company_id()
+    context = _list_context(company_id, _filters(company_id))
     template = "partials/_records_table.html" if _fragment_wanted() else "records/index.html"
     return _varies(make_response(render_template(template, **context)))
+
+
+@bp.route("/records/bulk/<action>", methods=["POST"])
+@login_required
+def bulk_action(action: str) -> Response:
+    """Retry, or mark as do not send, every record the list's filters match (the filters come
+    as hidden fields, so what is acted on is what the list shows)."""
+    company_id = require_company_id()
+    if action not in bulk.BULK_ACTIONS:
+        abort(404, description="There is no such action.")
+    if not _can_act(company_id):
+        abort(403, description="Only the company's admins and bookkeepers can retry records or "
+                               "hold them back.")
+    try:
+        f = queries.Filters.parse(request.form)
+    except queries.FilterError as exc:
+        abort(400, description=str(exc))
+    if f.connection_id and not queries.owns_connection(company_id, f.connection_id):
+        abort(404, description="There is no such connection in this company.")
+    result = bulk.bulk_act(company_id, f, action, current_user)
+    if htmx:
+        context = _list_context(company_id, f)
+        return _varies(make_response(render_template(
+            "partials/_records_table.html", bulk_message=result.message, **context)))
+    flash(result.message, "success")
+    return redirect(url_for("records.index", **f.args()), code=303)
+
+
+@bp.route("/records/export.csv")
+@login_required
+def export() -> Response:
+    """Every record the list's filters match, whatever its state, streamed as CSV."""
+    company_id = require_company_id()
+    f = _filters(company_id)
+    return _csv(queries.export(company_id, f), "records.csv")
 
 
 @bp.route("/records/failures.csv")
@@ -90,10 +136,12 @@ def export_failures() -> Response:
     """The failed records matching the list's filters, streamed as CSV."""
     company_id = require_company_id()
     f = _filters(company_id)
-    lines = queries.export_failures(company_id, f)
-    body = stream_with_context(_with_bom(lines))
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="failed-records.csv"'
+    return _csv(queries.export_failures(company_id, f), "failed-records.csv")
+
+
+def _csv(lines, filename: str) -> Response:  # type: ignore[no-untyped-def]
+    response = Response(stream_with_context(_with_bom(lines)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -66,6 +66,7 @@ SALES_ITEM_TYPES = {"Service", "NonInventory", "Inventory"}
 class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
     key: ClassVar[str] = "quickbooks_online"
     title: ClassVar[str] = "QuickBooks Online"
+    codes_are_shown: ClassVar[bool] = False  # Ids ("2") appear nowhere in QuickBooks' screens
     limits: ClassVar[Limits] = Limits(
         # QBO allows 500 calls/min per company but only 40 batch calls/min, and nearly every
         # call of a run is a batch: the tighter limit is the one that must never be hit (a 429
@@ -207,6 +208,7 @@ class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
                     name=str(code.get("Name") or code_id),
                     rate=sum((rates.get(r, Decimal("0")) for r in refs), Decimal("0")),
                     active=code.get("Active", True) is not False,
+                    description=str(code.get("Description") or ""),
                 )
             )
         return out

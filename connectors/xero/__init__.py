@@ -149,6 +149,7 @@ class XeroConnector(OAuth2ConnectorMixin, Connector):
                     name=str(item.get("Name") or code),
                     rate=_decimal(item.get("EffectiveRate", item.get("DisplayTaxRate"))),
                     active=item.get("Status", "ACTIVE") == "ACTIVE",
+                    sales=_applies_to_sales(item),
                 )
             )
         return rates
@@ -224,3 +225,14 @@ def _decimal(value: Any) -> Decimal:
     except InvalidOperation:
         return Decimal("0")
 
+
+# Xero's report tax types of rates that belong on bills, not on sales invoices.
+_PURCHASE_REPORT_TYPES = {"INPUT", "EXEMPTINPUT", "ECACQUISITIONS", "CAPITALEXPENSESINPUT",
+                          "GSTONIMPORTS", "ECINPUT"}
+
+
+def _applies_to_sales(item: Mapping[str, Any]) -> bool:
+    """Xero says so in CanApplyToRevenue; older replies only give the report tax type."""
+    if isinstance(item.get("CanApplyToRevenue"), bool):
+        return bool(item["CanApplyToRevenue"])
+    return str(item.get("ReportTaxType") or "") not in _PURCHASE_REPORT_TYPES

@@ -151,6 +151,7 @@ _ACCOUNTS: list[tuple[str, str, str, str, str, str]] = [
     ("855", "Clearing Account", "CURRLIAB", "LIABILITY", "NONE", "ACTIVE"),
 ]
 _SYSTEM = {"610": "DEBTORS", "800": "CREDITORS", "820": "GST"}
+_PURCHASE_SIDE = {"INPUT", "EXEMPTINPUT"}
 
 _TAX_RATES: list[tuple[str, str, str, str]] = [
     # tax type, name, rate, report tax type
@@ -241,11 +242,13 @@ def create_organisation(name: str, owner: str = GUEST) -> dict[str, Any]:
                 "Name": tax_name,
                 "TaxType": tax_type,
                 "ReportTaxType": report,
+                # As in a real UK organisation: income rates apply to revenue, expense
+                # rates to expenses, "No VAT" to both.
                 "CanApplyToAssets": True,
                 "CanApplyToEquity": True,
-                "CanApplyToExpenses": True,
+                "CanApplyToExpenses": report in _PURCHASE_SIDE or report == "NONE",
                 "CanApplyToLiabilities": True,
-                "CanApplyToRevenue": True,
+                "CanApplyToRevenue": report not in _PURCHASE_SIDE,
                 "DisplayTaxRate": float(rate),
                 "EffectiveRate": float(rate),
                 "Status": "ACTIVE",

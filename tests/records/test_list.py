@@ -134,7 +134,7 @@ def test_export_failures_csv(books):
     books.set_state(books.transfer_id("invoice", sent["source_id"]), "sent")
 
     html = books.client.get("/records").get_data(as_text=True)
-    assert "Export 2 failures as CSV" in html
+    assert "Export these 5 records as CSV" in html and "Export only the 2 failures" in html
     answer = books.client.get("/records/failures.csv?state=sent")  # state filter is replaced
     assert answer.status_code == 200
     assert answer.mimetype == "text/csv"
@@ -146,7 +146,7 @@ def test_export_failures_csv(books):
     by_title = {r[0]: r for r in rows[1:]}
     assert len(rows) == 3
     smith_row = by_title["Invoice INV-3381"]
-    assert smith_row[1:6] == ["A. Smith Plumbing", "108.00", "2026-03-01", "failed",
+    assert smith_row[1:6] == ["A. Smith Plumbing", "108.00", "2026-03-01", "Failed",
                               "Xero · Acme Heating Ltd (UK)"]
     assert smith_row[6:8] == ["A. Smith Plumbing is archived in Xero.",
                               "Restore the contact in Xero, then press Retry."]
