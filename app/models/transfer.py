@@ -91,7 +91,8 @@ class Run(db.Model):
     connection_id: Mapped[int] = mapped_column(
         ForeignKey("connections.id", ondelete="CASCADE"), index=True
     )
-    trigger: Mapped[str] = mapped_column(String(20))  # manual | schedule | api | retry | recovery | cli
+    # manual (Send Data) | schedule | api | retry | recovery | cli
+    trigger: Mapped[str] = mapped_column(String(20))
     # The transfer ids this run may send (a Retry); None: everything waiting on the connection.
     scope: Mapped[list | None] = mapped_column(JSON)
     # What the run was asked to do, in words ("Sending invoice INV-12 and its customer ...").

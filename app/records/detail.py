@@ -16,13 +16,13 @@ from app.dashboard.phrases import field_label, fix_url
 from app.dashboard.queries import package_title
 from app.extensions import db
 from app.models import Account, Attempt, Connection, TaxRate, Transfer, TransferEvent
-from app.models.connection import CONNECTED, RECONNECT_NEEDED
+from app.models.connection import RECONNECT_NEEDED
 from app.models.transfer import BLOCKED, DO_NOT_SEND, FAILED, NEEDS_MANUAL_UPDATE, PENDING
 from app.records import queries
 from app.records.loading import TYPE_WORDS
 from app.records.totals import company_tax_rates, document_totals
 from app.sync import actions
-from app.sync.runs import start_run
+from app.sync.cutoff import BEFORE_CUTOFF_REASONS
 
 MAPPING_REASONS = {"unmapped_account", "unmapped_tax_rate", "account_unknown",
                    "account_archived", "tax_rate_unknown"}
@@ -195,22 +195,20 @@ def available_actions(transfer: Transfer) -> list[str]:
         out.append("done")
     if state in (PENDING, BLOCKED, FAILED):
         out.append("do-not-send")
-    if state == DO_NOT_SEND and transfer.reason != "before_cutoff":
+    if state == DO_NOT_SEND and transfer.reason not in BEFORE_CUTOFF_REASONS:
         out.append("send-after-all")
     return out
 
 
-def perform(transfer: Transfer, action: str) -> str:
-    """Run one action; returns the sentence to show. Raises ActionRefused (with its reason)
-    when the transfer is not in a state the action applies to.
+def perform(transfer: Transfer, action: str, user: Any | None = None) -> str:
+    """Run one action as `user` (named in the record's history); returns the sentence to
+    show. Raises ActionRefused (with its reason) when the transfer is not in a state the
+    action applies to.
 
-    Retry also starts a run, so "Retry" means "send it now" as a bookkeeper expects; the
-    connection's own lock makes this join a run already under way instead of starting two."""
-    do, said = ACTIONS[action]
-    do(transfer)
+    Retry also starts a run, so "Retry" means "send it now" as a bookkeeper expects; the run
+    sends this record and the parents it needs, nothing else, and the sentence says which."""
     if action == "retry":
-        connection = connection_of(transfer)
-        if connection.status != CONNECTED:
-            return f"It will go once {package_title(connection.package)} is reconnected."
-        start_run(connection, trigger="retry")
+        return actions.retry_transfers([transfer], user).message
+    do, said = ACTIONS[action]
+    do(transfer, user)
     return said

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_htmx import make_response as htmx_response
 from flask_htmx.constants import HTMX_STOP_POLLING
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.auth.company import require_company_id
 from app.dashboard.chart import last_30_days
@@ -159,7 +159,7 @@ def act(transfer_id: int, action: str) -> Response:
     transfer = _transfer(company_id, transfer_id)
     message, refused = "", ""
     try:
-        message = detail.perform(transfer, action)
+        message = detail.perform(transfer, action, current_user)
     except ActionRefused as exc:
         refused = str(exc)
     transfer = _transfer(company_id, transfer_id)  # reloaded: the action committed

@@ -1,11 +1,22 @@
 """What a bookkeeper can do to one transfer: Retry, Mark as do not send (and undo), and Done
 for a change made by hand in the package. Each checks the state it starts from, so a stale
-page cannot, say, retry a record that has been sent meanwhile."""
+page cannot, say, retry a record that has been sent meanwhile. Each names the person in the
+record's history.
+
+Retry sends only what was retried, plus the parents it cannot go without (a run scoped to
+those transfers): never everything else waiting on the connection, which may include a contact
+a bookkeeper has just unlinked on purpose.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
 from app.extensions import db
-from app.models import Transfer
+from app.models import Connection, Run, Transfer
+from app.models.connection import CONNECTED
 from app.models.transfer import (
     BLOCKED,
     DO_NOT_SEND,
@@ -16,27 +27,134 @@ from app.models.transfer import (
     new_key,
 )
 from app.records.snapshot import load_record, snapshot
+from app.sync.cutoff import BEFORE_CUTOFF_REASONS
 from app.sync.explain import Explanation
-from app.sync.plan import set_state
+from app.sync.plan import PREFLIGHT_REASONS, in_package, set_state
+from app.sync.records import label, load_rows, load_transfers, parents_of
+from app.sync.runs import start_run
+from connectors import connector_class
 
 
 class ActionRefused(Exception):
     """The transfer is not in a state this action applies to; the message says why."""
 
 
-def retry(transfer: Transfer) -> None:
-    """Send a failed record again with the next Send Data (checks run again first)."""
+def actor_name(user: Any | None) -> str:
+    """How history names the person who acted ("" for the system)."""
+    if user is None:
+        return ""
+    return str(getattr(user, "name", "") or getattr(user, "email", "") or "")
+
+
+def retry(transfer: Transfer, user: Any | None = None) -> None:
+    """Make a failed record ready to send again (checks run again first); starts nothing.
+    `retry_transfers` also sends it now."""
     if transfer.state != FAILED:
         raise ActionRefused(f"Only failed records can be retried; this one is {transfer.state}.")
     # The package refused the last attempt, so nothing exists there: a fresh key keeps its
     # idempotency cache from replaying that refusal.
     transfer.idempotency_key = new_key()
     transfer.package_message = ""
-    set_state(transfer, PENDING, note="retry requested")
+    set_state(transfer, PENDING, note="retry requested", actor=actor_name(user))
     db.session.commit()
 
 
-def mark_do_not_send(transfer: Transfer) -> None:
+@dataclass
+class RetryResult:
+    retried: list[Transfer] = field(default_factory=list)
+    skipped: int = 0  # not failed (sent or changed meanwhile): left alone
+    runs: list[Run] = field(default_factory=list)
+    message: str = ""
+
+
+def retry_transfers(transfers: Iterable[Transfer], user: Any | None) -> RetryResult:
+    """Retry the failed ones among `transfers` and send them now, each connection in one run
+    scoped to them and the parents they need. Raises ActionRefused if none can be retried."""
+    result = RetryResult()
+    for t in transfers:
+        if t.state == FAILED:
+            result.retried.append(t)
+        else:
+            result.skipped += 1
+    if not result.retried:
+        raise ActionRefused("Only failed records can be retried; none of these is failed now.")
+    for t in result.retried:
+        retry(t, user)
+    by_connection: dict[int, list[Transfer]] = {}
+    for t in result.retried:
+        by_connection.setdefault(t.connection_id, []).append(t)
+    sentences = []
+    for connection_id, retried in by_connection.items():
+        connection = db.session.get(Connection, connection_id)
+        parents = parents_needed(connection_id, retried)
+        sentence = sending_sentence(retried, parents)
+        if connection.status != CONNECTED:
+            title = connector_class(connection.package).title
+            who = "It" if len(retried) == 1 else "They"
+            sentences.append(f"{who} will go once {title} is reconnected.")
+            continue
+        run = start_run(connection, trigger="retry",
+                        scope=[t.id for t in retried + parents], description=sentence)
+        result.runs.append(run)
+        sentences.append(sentence)
+    if result.skipped:
+        sentences.append(f"{result.skipped} not failed any more, so left as they are.")
+    result.message = " ".join(sentences)
+    return result
+
+
+def parents_needed(connection_id: int, transfers: list[Transfer]) -> list[Transfer]:
+    """The parents (and theirs) not in the package yet that these records cannot go without
+    and that may go: waiting, or stopped by our own checks. A parent marked do not send, or
+    refused by the package, is not sent by someone else's Retry; the child then says why it
+    waits."""
+    seen = {t.id for t in transfers}
+    needed: list[Transfer] = []
+    frontier = list(transfers)
+    while frontier:
+        refs = []
+        for kind in {t.record_type for t in frontier}:
+            rows = load_rows(kind, [t.record_id for t in frontier if t.record_type == kind])
+            refs += [r for row in rows.values() for r in parents_of(kind, row)]
+        frontier = []
+        for parent in load_transfers(connection_id, refs).values():
+            if parent.id in seen or in_package(parent):
+                continue
+            seen.add(parent.id)
+            if parent.state in (PENDING, BLOCKED) or (
+                parent.state == FAILED and parent.reason in PREFLIGHT_REASONS
+            ):
+                needed.append(parent)
+                frontier.append(parent)
+    return needed
+
+
+def _named(t: Transfer) -> str:
+    row = load_rows(t.record_type, [t.record_id]).get(t.record_id)
+    text = label(t.record_type, row) if row is not None else t.record_type.replace("_", " ")
+    return text[:1].lower() + text[1:]
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def sending_sentence(retried: list[Transfer], parents: list[Transfer]) -> str:
+    """ "Sending invoice INV-12 and its customer A. Smith." """
+    if len(retried) == 1:
+        head = f"Sending {_named(retried[0])}"
+    else:
+        head = f"Sending {len(retried)} records"
+    if not parents:
+        return f"{head}."
+    names = [_named(p) for p in parents[:5]]
+    if len(parents) > 5:
+        names.append(f"{len(parents) - 5} more")
+    whose = "its" if len(retried) == 1 else "the records they need:"
+    return f"{head} and {whose} {_and(names)}."
+
+
+def mark_do_not_send(transfer: Transfer, user: Any | None = None) -> None:
     """Never send this record; records that depend on it are blocked with that reason."""
     if transfer.state not in (PENDING, BLOCKED, FAILED):
         raise ActionRefused(
@@ -47,19 +165,22 @@ def mark_do_not_send(transfer: Transfer) -> None:
         transfer,
         DO_NOT_SEND,
         Explanation("do_not_send", "Marked as do not send.", "Undo to send it after all."),
+        note="marked as do not send",
+        actor=actor_name(user),
     )
     db.session.commit()
 
 
-def undo_do_not_send(transfer: Transfer) -> None:
-    if transfer.state != DO_NOT_SEND or transfer.reason == "before_cutoff":
+def undo_do_not_send(transfer: Transfer, user: Any | None = None) -> None:
+    # A record before the cut-off is already in the books: sending it would duplicate it.
+    if transfer.state != DO_NOT_SEND or transfer.reason in BEFORE_CUTOFF_REASONS:
         raise ActionRefused("Only records marked as do not send by a person can be released.")
     transfer.idempotency_key = new_key()
-    set_state(transfer, PENDING, note="do not send undone")
+    set_state(transfer, PENDING, note="do not send undone", actor=actor_name(user))
     db.session.commit()
 
 
-def mark_done(transfer: Transfer) -> None:
+def mark_done(transfer: Transfer, user: Any | None = None) -> None:
     """The bookkeeper made the listed changes in the package by hand."""
     if transfer.state != NEEDS_MANUAL_UPDATE:
         raise ActionRefused("There is no change waiting to be made by hand for this record.")
@@ -68,5 +189,6 @@ def mark_done(transfer: Transfer) -> None:
         transfer.record_type, load_record(transfer.record_type, transfer.record_id)
     )
     transfer.changes = None
-    set_state(transfer, SENT, note="changes made by hand in the package")
+    set_state(transfer, SENT, note="changes made by hand in the package",
+              actor=actor_name(user))
     db.session.commit()

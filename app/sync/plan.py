@@ -16,6 +16,7 @@ from app.models.transfer import (
     new_key,
 )
 from app.sync.canonical import Chart, preflight
+from app.sync.cutoff import NOT_FOUND, explain_before_cutoff, is_before_cutoff
 from app.sync.explain import Explanation, explain_blocked, explain_preflight
 from app.sync.records import (
     ParentRef,
@@ -43,13 +44,15 @@ def set_state(
     explanation: Explanation | None = None,
     note: str = "",
     blocked_by: Transfer | None = None,
+    actor: str = "",
 ) -> None:
-    """Move a transfer and record the move in its history."""
+    """Move a transfer and record the move in its history (`actor`: the person who did it)."""
     text = explanation.text if explanation else ""
     if t.state == state and t.explanation == text:
         return
     db.session.add(
-        TransferEvent(transfer_id=t.id, from_state=t.state, to_state=state, note=note or text)
+        TransferEvent(transfer_id=t.id, from_state=t.state, to_state=state, note=note or text,
+                      actor=actor)
     )
     t.state = state
     t.reason = explanation.reason if explanation else ""
@@ -146,21 +149,15 @@ def _plan_chunk(
             continue
         when = _record_date(row)
         if connection.cutoff_date and when and when < connection.cutoff_date:
-            set_state(
-                t,
-                DO_NOT_SEND,
-                Explanation(
-                    "before_cutoff",
-                    f"Dated {when:%d/%m/%Y}, before this connection's cut-off date "
-                    f"({connection.cutoff_date:%d/%m/%Y}), so it is never sent.",
-                    "Nothing to do, unless the cut-off date is wrong.",
-                ),
-            )
+            set_state(t, DO_NOT_SEND,
+                      explain_before_cutoff(when, connection.cutoff_date, package_title))
             continue
         waiting = _first_unready_parent(refs_by_transfer.get(t.id, []), parent_transfers)
         if waiting is not None:
             ref, parent = waiting
             state = parent.state if parent is not None else "needs_link"
+            if parent is not None and is_before_cutoff(parent):
+                state = "not_found" if parent.reason == NOT_FOUND else "before_cutoff"
             why = explain_blocked(parent_label(ref, parent_rows), state, package_title)
             set_state(t, BLOCKED, why, blocked_by=parent)
             continue
@@ -171,11 +168,19 @@ def _plan_chunk(
         set_state(t, PENDING, note="ready to send")
 
 
+def in_package(t: Transfer) -> bool:
+    """The record is in the package: we sent it, or it was there before the cut-off and was
+    found (or linked) there."""
+    if not t.external_id:
+        return False
+    return t.state in IN_PACKAGE or is_before_cutoff(t)
+
+
 def _first_unready_parent(
     refs: list[ParentRef], parents: dict[ParentRef, Transfer]
 ) -> tuple[ParentRef, Transfer | None] | None:
     for ref in refs:
         parent = parents.get(ref)
-        if parent is None or parent.state not in IN_PACKAGE or not parent.external_id:
+        if parent is None or not in_package(parent):
             return ref, parent
     return None
