@@ -26,7 +26,7 @@ from app.extensions import htmx
 from app.models.transfer import BLOCKED, FAILED, PENDING, SENDING, STATES, Transfer
 from app.records import detail, queries
 from app.records.loading import TYPE_WORDS
-from app.sync.actions import ActionRefused
+from app.sync.actions import ActionRefused, link_invoice_in_package
 from app.sync.plan import PREFLIGHT_REASONS
 from app.sync.runs import active_run
 
@@ -148,6 +148,22 @@ def _detail_context(transfer: Transfer, message: str = "", refused: str = "") ->
     }
 
 
+@bp.route("/records/<int:transfer_id>/link-invoice", methods=["POST"])
+@login_required
+def link_invoice(transfer_id: int) -> Response:
+    """The picker of an invoice before the cut-off that the package did not find by our
+    number: link it to the package's invoice with the number the bookkeeper gives."""
+    company_id = require_company_id()
+    transfer = _transfer(company_id, transfer_id)
+    message, refused = "", ""
+    try:
+        message = link_invoice_in_package(transfer, request.form.get("number", ""),
+                                          current_user)
+    except ActionRefused as exc:
+        refused = str(exc)
+    return _answer_action(company_id, transfer_id, message, refused)
+
+
 @bp.route("/records/<int:transfer_id>/<action>", methods=["POST"])
 @login_required
 def act(transfer_id: int, action: str) -> Response:
@@ -162,6 +178,10 @@ def act(transfer_id: int, action: str) -> Response:
         message = detail.perform(transfer, action, current_user)
     except ActionRefused as exc:
         refused = str(exc)
+    return _answer_action(company_id, transfer_id, message, refused)
+
+
+def _answer_action(company_id: int, transfer_id: int, message: str, refused: str) -> Response:
     transfer = _transfer(company_id, transfer_id)  # reloaded: the action committed
     if htmx and request.form.get("view") == ROW_VIEW:
         body = render_template("partials/_transfer_actions.html", t=transfer, message=message,

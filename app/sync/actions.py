@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.extensions import db
-from app.models import Connection, Run, Transfer
+from app.models import Connection, Document, Run, Transfer
 from app.models.connection import CONNECTED
 from app.models.transfer import (
     BLOCKED,
@@ -27,7 +27,7 @@ from app.models.transfer import (
     new_key,
 )
 from app.records.snapshot import load_record, snapshot
-from app.sync.cutoff import BEFORE_CUTOFF_REASONS
+from app.sync.cutoff import BEFORE_CUTOFF_REASONS, is_before_cutoff, link_found, lookup_record
 from app.sync.explain import Explanation
 from app.sync.plan import PREFLIGHT_REASONS, in_package, set_state
 from app.sync.records import label, load_rows, load_transfers, parents_of
@@ -192,3 +192,37 @@ def mark_done(transfer: Transfer, user: Any | None = None) -> None:
     set_state(transfer, SENT, note="changes made by hand in the package",
               actor=actor_name(user))
     db.session.commit()
+
+
+def link_invoice_in_package(transfer: Transfer, number: str, user: Any | None = None) -> str:
+    """Link an invoice dated before the cut-off (already in the books) to the invoice in the
+    package with `number`, looked up there; returns the sentence to show. The payments and
+    credit notes that wait for it then go against that invoice."""
+    from app.sync.audit import ExchangeLog
+    from app.sync.engine import build_connector  # the engine imports this module's neighbours
+
+    if transfer.record_type != "invoice" or not is_before_cutoff(transfer):
+        raise ActionRefused("Only an invoice dated before the cut-off date is linked this way.")
+    connection = db.session.get(Connection, transfer.connection_id)
+    title = connector_class(connection.package).title
+    number = (number or "").strip()
+    if not number:
+        raise ActionRefused(f"Enter the invoice's number as it is in {title}.")
+    if connection.status != CONNECTED:
+        raise ActionRefused(f"Reconnect {title} first: we look the invoice up there.")
+    invoice = db.session.get(Document, transfer.record_id)
+    try:
+        connector = build_connector(connection, None, ExchangeLog())
+        external_id = connector.find(lookup_record(connection.id, invoice, number))
+    except Exception as exc:  # noqa: BLE001 - told to the bookkeeper, nothing changes
+        db.session.rollback()
+        raise ActionRefused(f"We could not look the invoice up in {title} just now; try again "
+                            "in a minute.") from exc
+    if not external_id:
+        raise ActionRefused(f"{title} has no invoice numbered {number} for "
+                            f"{invoice.customer.name}. Check the number in {title}.")
+    link_found(transfer, external_id, f"linked to invoice {number} in {title}",
+               actor_name(user))
+    db.session.commit()
+    return (f"Linked to invoice {number} in {title}. Payments and credit notes waiting for it "
+            "go with the next Send Data.")
