@@ -208,7 +208,8 @@ def perform(transfer: Transfer, action: str, user: Any | None = None) -> str:
     Retry also starts a run, so "Retry" means "send it now" as a bookkeeper expects; the run
     sends this record and the parents it needs, nothing else, and the sentence says which."""
     if action == "retry":
-        return actions.retry_transfers([transfer], user).message
+        said = actions.retry_transfers([transfer], user).message
+        return f"{said} If it fails again, the reason shows here."
     do, said = ACTIONS[action]
     do(transfer, user)
     return said

@@ -71,6 +71,9 @@ def retry_transfers(transfers: Iterable[Transfer], user: Any | None) -> RetryRes
     """Retry the failed ones among `transfers` and send them now, each connection in one run
     scoped to them and the parents they need. Raises ActionRefused if none can be retried."""
     result = RetryResult()
+    transfers = list(transfers)
+    if len(transfers) == 1 and transfers[0].state != FAILED:
+        retry(transfers[0], user)  # refuses, saying what state it is in
     for t in transfers:
         if t.state == FAILED:
             result.retried.append(t)

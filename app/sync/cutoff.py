@@ -40,12 +40,12 @@ def explain_before_cutoff(when: object, cutoff: object, package: str) -> Explana
     )
 
 
-def explain_not_found(number: str, package: str) -> Explanation:
+def explain_not_found(number: str, when: object, cutoff: object, package: str) -> Explanation:
     return Explanation(
         NOT_FOUND,
-        f"Dated before the cut-off date, so it is already in your books, but {package} has no "
-        f"invoice numbered {number} for this customer. Payments and credit notes for it wait "
-        "until it is linked.",
+        f"Dated {when:%d/%m/%Y}, before this connection's cut-off date ({cutoff:%d/%m/%Y}), so "
+        f"it is already in your books, but {package} has no invoice numbered {number} for this "
+        "customer. Payments and credit notes for it wait until it is linked.",
         f"Find this invoice in {package} and link it below; what waits for it then follows.",
     )
 
@@ -127,7 +127,8 @@ def link_before_cutoff(
                                        f"{invoice.number} (already in the books)")
             found += 1
         elif t.reason != NOT_FOUND:
-            why = explain_not_found(invoice.number, connector.title)
+            why = explain_not_found(invoice.number, invoice.date, connection.cutoff_date,
+                                    connector.title)
             db.session.add(TransferEvent(transfer_id=t.id, from_state=t.state, to_state=t.state,
                                          note=why.text))
             t.reason, t.explanation, t.fix_hint = why.reason, why.text, why.fix
