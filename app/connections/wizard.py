@@ -150,6 +150,7 @@ def steps_for(cls: type[Connector]) -> tuple[Step, ...]:
         steps.append(Step("import", "Import customers and suppliers"))
     steps.append(Step("mapping", "Map nominal codes"))
     steps.append(Step("schedule", "Schedule and cut-off date"))
+    steps.append(Step("preview", "Check what will go"))
     return tuple(steps)
 
 
@@ -327,8 +328,9 @@ def complete(found: Pending, tenant_id: str, replace: bool = False) -> Connectio
         db.session.commit()
     # New connections start manual: nothing may go before the import and the mapping are done
     # (an automatic run first would create duplicates of contacts the import would link).
+    # Nor is anything sent on a schedule before someone has seen the preview of what will go.
     connection = save_connection(found.company_id, found.package, found.creds, tenant,
-                                 schedule="manual")
+                                 schedule="manual", sending_started=False)
     drop_pending(found)
     return connection
 

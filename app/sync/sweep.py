@@ -25,6 +25,8 @@ def start_due_runs() -> int:
         db.select(Connection).filter(
             Connection.schedule == "automatic",
             Connection.status == CONNECTED,
+            # A new connection waits until someone has seen its preview and pressed Start.
+            Connection.sending_started.is_(True),
             db.or_(Connection.next_run_at.is_(None), Connection.next_run_at <= now),
         )
     ).scalars()
