@@ -210,3 +210,30 @@ def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
     assert _public(books, "payment", f"{p}P1")["state"] == "sent"
     assert _invoice_numbers(books) == {f"{p}OLD-1": 1}
     assert [pay["Invoice"]["InvoiceID"] for pay in books.xero_all("Payments")] == [xero_id]
+
+
+def test_recovery_of_an_interrupted_claim_sends_nothing_else(connected_books, worker_process,
+                                                             app) -> None:
+    from datetime import timedelta
+
+    from app.models import utcnow
+
+    books = connected_books()
+    p = f"V{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Cut Short {p}"), _customer(f"{p}C2", f"Left Be {p}")])
+    _ensure_transfers(books)
+    # A worker claimed C1 and died before any run could settle it.
+    _update_transfer(books, "customer", f"{p}C1", state="sending", attempt_id="dead",
+                     lease_until=utcnow() - timedelta(seconds=5))
+    worker_process()
+    with app.app_context():
+        from app.sync.sweep import recover
+
+        assert recover() == 1
+    run = _latest_run(books)
+    assert run.trigger == "recovery" and run.scope == [_transfer(books, "customer", f"{p}C1").id]
+    done = books.wait_for_run(run.id, timeout=90)
+    assert done["status"] == "finished" and done["sent"] == 1, done
+    names = _contact_names(books)
+    assert f"Cut Short {p}" in names and f"Left Be {p}" not in names
+    assert _public(books, "customer", f"{p}C2")["state"] == "pending"
