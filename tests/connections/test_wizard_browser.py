@@ -86,9 +86,8 @@ def test_connect_wizard_in_a_browser(app, live_url, make_company, worker_process
             expect(page.get_by_role("row", name="Customers")).to_contain_text("2")
             with app.app_context():
                 assert db.session.get(Connection, connection_id).sending_started is False
-                from app.sync.sweep import start_due_runs
-
                 from app.models import Run
+                from app.sync.sweep import start_due_runs
 
                 start_due_runs()  # automatic and due, but not started: no run for it
                 assert db.session.execute(db.select(Run).filter_by(
