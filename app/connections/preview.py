@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from app.extensions import db
 from app.models import Connection, Transfer
+from app.models.connection import CONNECTED
 from app.models.transfer import BLOCKED, DO_NOT_SEND, FAILED, IN_PACKAGE, PENDING
 from app.sync.canonical import Chart, preflight
 from app.sync.cutoff import BEFORE_CUTOFF_REASONS
@@ -83,17 +84,20 @@ def build_preview(connection: Connection) -> Preview:
     held: list[tuple[Transfer, Explanation | None]] = []
     for kind in KIND_ORDER:
         counts = KindCounts(kind, KIND_WORDS[kind])
-        transfers = db.session.execute(
+        transfers = list(db.session.execute(
             db.select(Transfer).filter_by(connection_id=connection.id, record_type=kind)
             .order_by(Transfer.id)
-        ).scalars()
+        ).scalars())
+        # Waiting for a parent that goes first, these are only checked after it: check them
+        # now, or the preview would promise records our checks will stop.
+        after_parent = [t for t in transfers
+                        if t.state == BLOCKED and _category(t) == "goes"]
+        rows = load_rows(kind, [t.record_id for t in after_parent])
         for t in transfers:
             category = _category(t)
             why = None
             if category == "goes" and t.state == BLOCKED:
-                # It waits for a parent that goes first, and is only checked after that: check
-                # it now, or the preview would promise a record our checks will stop.
-                why = _later_check(kind, t, chart, title)
+                why = _later_check(kind, rows.get(t.record_id), chart, title)
                 category = "held" if why else category
             if category == "held":
                 held.append((t, why))
@@ -109,8 +113,7 @@ def build_preview(connection: Connection) -> Preview:
     return preview
 
 
-def _later_check(kind: str, t: Transfer, chart: Chart, title: str) -> Explanation | None:
-    row = load_rows(kind, [t.record_id]).get(t.record_id)
+def _later_check(kind: str, row: object, chart: Chart, title: str) -> Explanation | None:
     problem = preflight(kind, row, chart) if row is not None else None
     return explain_preflight(problem.reason, title, problem.details) if problem else None
 
@@ -122,6 +125,6 @@ def start_sending(connection: Connection) -> int | None:
     if connection.schedule == "automatic":
         connection.next_run_at = None  # due at once; the run sets the next time when it ends
     db.session.commit()
-    if connection.status != "connected":
+    if connection.status != CONNECTED:
         return None
     return start_run(connection, trigger="manual").id

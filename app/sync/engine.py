@@ -158,9 +158,10 @@ class RunExecutor:
             chart = Chart.load(connection.company_id, connection.id)
             self._reconcile(connector, chart)
             self._send_in_order(connector, chart)
-            if run.scope is not None and self._scope_still_ready():
-                # A Retry pressed while this run was under way widened its scope after the
-                # record's kind had gone by: one more pass sends it now, not next time.
+            if self._scope_still_ready():
+                # A Retry pressed while this run was under way (widening a scoped run, or
+                # joining this one) came after the record's kind had gone by: one more pass
+                # sends it now, not next time.
                 self._send_in_order(connector, chart)
             self._reconcile(connector, chart)  # outcomes that came back uncertain
             self._pause_for_waiting_records()
