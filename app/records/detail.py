@@ -22,7 +22,7 @@ from app.records import queries
 from app.records.loading import TYPE_WORDS
 from app.records.totals import company_tax_rates, document_totals
 from app.sync import actions
-from app.sync.cutoff import BEFORE_CUTOFF_REASONS
+from app.sync.cutoff import BEFORE_CUTOFF_REASONS, NOT_FOUND
 
 MAPPING_REASONS = {"unmapped_account", "unmapped_tax_rate", "account_unknown",
                    "account_archived", "tax_rate_unknown"}
@@ -198,6 +198,15 @@ def available_actions(transfer: Transfer) -> list[str]:
     if state == DO_NOT_SEND and transfer.reason not in BEFORE_CUTOFF_REASONS:
         out.append("send-after-all")
     return out
+
+
+def package_invoices(transfer: Transfer) -> list[Any] | None:
+    """The picker's choices, asked of the package only for an invoice that waits to be linked
+    by hand (the page stays quick for every other record)."""
+    if transfer.record_type != "invoice" or transfer.state != DO_NOT_SEND or \
+            transfer.reason != NOT_FOUND:
+        return None
+    return actions.package_invoices(transfer)
 
 
 def perform(transfer: Transfer, action: str, user: Any | None = None) -> str:

@@ -141,6 +141,7 @@ def _detail_context(transfer: Transfer, message: str = "", refused: str = "") ->
         "waiting_total": waiting_total,
         "message": message,
         "refused": refused,
+        "package_invoices": detail.package_invoices(transfer),
         # Stopped by our own checks: nothing went to the package, the fix is made here.
         "stopped_here": transfer.state == FAILED and transfer.reason in PREFLIGHT_REASONS,
         "following": transfer.state in (PENDING, SENDING, BLOCKED)
@@ -158,7 +159,7 @@ def link_invoice(transfer_id: int) -> Response:
     message, refused = "", ""
     try:
         message = link_invoice_in_package(transfer, request.form.get("number", ""),
-                                          current_user)
+                                          current_user, request.form.get("external_id", ""))
     except ActionRefused as exc:
         refused = str(exc)
     return _answer_action(company_id, transfer_id, message, refused)

@@ -33,6 +33,7 @@ from app.sync.plan import PREFLIGHT_REASONS, in_package, set_state
 from app.sync.records import label, load_rows, load_transfers, parents_of
 from app.sync.runs import start_run
 from connectors import connector_class
+from connectors.base import PackageInvoice
 
 
 class ActionRefused(Exception):
@@ -197,10 +198,8 @@ def mark_done(transfer: Transfer, user: Any | None = None) -> None:
     db.session.commit()
 
 
-def link_invoice_in_package(transfer: Transfer, number: str, user: Any | None = None) -> str:
-    """Link an invoice dated before the cut-off (already in the books) to the invoice in the
-    package with `number`, looked up there; returns the sentence to show. The payments and
-    credit notes that wait for it then go against that invoice."""
+def _invoice_lookup(transfer: Transfer) -> tuple[Connection, str, Any, Document]:
+    """The connection, package title, a connector and our invoice, for linking it by hand."""
     from app.sync.audit import ExchangeLog
     from app.sync.engine import build_connector  # the engine imports this module's neighbours
 
@@ -208,24 +207,65 @@ def link_invoice_in_package(transfer: Transfer, number: str, user: Any | None = 
         raise ActionRefused("Only an invoice dated before the cut-off date is linked this way.")
     connection = db.session.get(Connection, transfer.connection_id)
     title = connector_class(connection.package).title
-    number = (number or "").strip()
-    if not number:
-        raise ActionRefused(f"Enter the invoice's number as it is in {title}.")
     if connection.status != CONNECTED:
         raise ActionRefused(f"Reconnect {title} first: we look the invoice up there.")
     invoice = db.session.get(Document, transfer.record_id)
     try:
         connector = build_connector(connection, None, ExchangeLog())
-        external_id = connector.find(lookup_record(connection.id, invoice, number))
+    except Exception as exc:  # noqa: BLE001 - told to the bookkeeper, nothing changes
+        raise ActionRefused(f"We could not reach {title} just now; try again in a minute.") \
+            from exc
+    return connection, title, connector, invoice
+
+
+def package_invoices(transfer: Transfer) -> list[PackageInvoice] | None:
+    """The package's invoices for this invoice's customer, for the picker on its page; None
+    when the package cannot list them, cannot be reached, or has no such customer yet."""
+    try:
+        connection, _title, connector, invoice = _invoice_lookup(transfer)
+    except ActionRefused:
+        return None
+    listing = getattr(connector, "invoices_of", None)
+    contact = lookup_record(connection.id, invoice).contact_external_id
+    if listing is None or not contact:
+        return None
+    try:
+        return list(listing(contact))
+    except Exception:  # noqa: BLE001 - the number field still works without the list
+        return None
+
+
+def link_invoice_in_package(
+    transfer: Transfer, number: str = "", user: Any | None = None, external_id: str = ""
+) -> str:
+    """Link an invoice dated before the cut-off (already in the books) to an invoice in the
+    package: the one picked from the package's list (`external_id`), or the one its number
+    finds there. Returns the sentence to show. The payments and credit notes that wait for
+    it then go against that invoice."""
+    connection, title, connector, invoice = _invoice_lookup(transfer)
+    found_id, shown = None, (number or "").strip()
+    try:
+        if external_id:
+            picked = next((i for i in package_invoices(transfer) or []
+                           if i.external_id == external_id), None)
+            if picked is None:
+                raise ActionRefused(f"That invoice is not among {invoice.customer.name}'s "
+                                    f"invoices in {title} any more; reload the page.")
+            found_id, shown = picked.external_id, picked.number or picked.external_id
+        else:
+            if not shown:
+                raise ActionRefused(f"Enter the invoice's number as it is in {title}.")
+            found_id = connector.find(lookup_record(connection.id, invoice, shown))
+    except ActionRefused:
+        raise
     except Exception as exc:  # noqa: BLE001 - told to the bookkeeper, nothing changes
         db.session.rollback()
         raise ActionRefused(f"We could not look the invoice up in {title} just now; try again "
                             "in a minute.") from exc
-    if not external_id:
-        raise ActionRefused(f"{title} has no invoice numbered {number} for "
+    if not found_id:
+        raise ActionRefused(f"{title} has no invoice numbered {shown} for "
                             f"{invoice.customer.name}. Check the number in {title}.")
-    link_found(transfer, external_id, f"linked to invoice {number} in {title}",
-               actor_name(user))
+    link_found(transfer, found_id, f"linked to invoice {shown} in {title}", actor_name(user))
     db.session.commit()
-    return (f"Linked to invoice {number} in {title}. Payments and credit notes waiting for it "
+    return (f"Linked to invoice {shown} in {title}. Payments and credit notes waiting for it "
             "go with the next Send Data.")

@@ -178,7 +178,7 @@ def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
         as_text=True)
     assert "after all" not in page and "Send Invoice" not in page
     invoice_page = client.get(f"/records/{invoice_tid}").get_data(as_text=True)
-    assert "Link to this Xero invoice" in invoice_page and "Undo: send it after all" not in (
+    assert "Find and link by number" in invoice_page and "Undo: send it after all" not in (
         invoice_page)
     assert books.xero_all("Invoices") == []
 
@@ -196,13 +196,21 @@ def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
         [outcome] = build_connector(connection, None, ExchangeLog()).push("invoice", [old])
         xero_id = outcome.external_id
 
+    # The picker lists the customer's invoices in Xero.
+    invoice_page = client.get(f"/records/{invoice_tid}").get_data(as_text=True)
+    assert f'value="{xero_id}"' in invoice_page and f"{p}OLD-1 · 01/10/2026 · £120.00" in (
+        invoice_page)
     token = page_token(client, f"/records/{invoice_tid}")
     wrong = client.post(f"/records/{invoice_tid}/link-invoice", headers=HX,
                         data={"csrf_token": token, "number": f"{p}NOPE"})
     assert f"Xero has no invoice numbered {p}NOPE" in wrong.get_data(as_text=True)
+    assert _transfer(books, "invoice", f"{p}I1").external_id is None
     linked = client.post(f"/records/{invoice_tid}/link-invoice", headers=HX,
-                         data={"csrf_token": token, "number": f"{p}OLD-1"})
+                         data={"csrf_token": token, "external_id": xero_id})
     assert f"Linked to invoice {p}OLD-1 in Xero" in linked.get_data(as_text=True)
+    history = client.get(f"/records/{invoice_tid}").get_data(as_text=True)
+    assert re.search(r"linked to invoice \S+OLD-1 in Xero</span>\s*"
+                     r"<span class=\"timeline-actor\">by", history)
     assert _transfer(books, "invoice", f"{p}I1").external_id == xero_id
 
     run = _send_and_wait(books)
