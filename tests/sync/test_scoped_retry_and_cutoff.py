@@ -245,3 +245,28 @@ def test_recovery_of_an_interrupted_claim_sends_nothing_else(connected_books, wo
     names = _contact_names(books)
     assert f"Cut Short {p}" in names and f"Left Be {p}" not in names
     assert _public(books, "customer", f"{p}C2")["state"] == "pending"
+
+
+@pytest.mark.parametrize("package", ("xero", "quickbooks_online"))
+def test_connectors_list_a_customers_invoices_for_the_picker(package, connected_books,
+                                                             worker_process) -> None:
+    from decimal import Decimal
+
+    from app.models import Connection
+    from app.sync.audit import ExchangeLog
+    from app.sync.engine import build_connector
+
+    books = connected_books(package=package)
+    p = f"L{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Listed {p}"), _customer(f"{p}C2", f"Other {p}"),
+                    _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1"),
+                    _invoice(f"{p}I2", f"{p}INV-2", f"{p}C2")])
+    worker_process()
+    assert _send_and_wait(books)["sent"] == 4
+    customer = _transfer(books, "customer", f"{p}C1").external_id
+    invoice = _transfer(books, "invoice", f"{p}I1").external_id
+    with _session(books) as s:
+        connector = build_connector(s.get(Connection, books.connection_id), None, ExchangeLog())
+        listed = connector.invoices_of(customer)
+    assert [(i.external_id, i.number, i.date, i.total) for i in listed] == [
+        (invoice, f"{p}INV-1", "2026-10-15", Decimal("120.00"))]
