@@ -265,7 +265,8 @@ def link_invoice_in_package(
     if not found_id:
         raise ActionRefused(f"{title} has no invoice numbered {shown} for "
                             f"{invoice.customer.name}. Check the number in {title}.")
-    link_found(transfer, found_id, f"linked to invoice {shown} in {title}", actor_name(user))
+    link_found(transfer, found_id, shown, title, f"linked to invoice {shown} in {title}",
+               actor_name(user))
     db.session.commit()
     return (f"Linked to invoice {shown} in {title}. Payments and credit notes waiting for it "
             "go with the next Send Data.")

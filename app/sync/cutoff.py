@@ -100,12 +100,16 @@ def lookup_record(
     )
 
 
-def link_found(t: Transfer, external_id: str, note: str, actor: str = "") -> None:
+def link_found(
+    t: Transfer, external_id: str, number: str, package: str, note: str, actor: str = ""
+) -> None:
     """The invoice is in the package as `external_id`: what needs it can go (caller commits)."""
     db.session.add(TransferEvent(transfer_id=t.id, from_state=t.state, to_state=t.state,
                                  note=note, actor=actor))
     t.external_id = external_id
     t.reason = BEFORE_CUTOFF
+    t.explanation = (f"Dated before this connection's cut-off date, so it is already in your "
+                     f"books, where it is invoice {number} in {package}. It is never sent.")
     t.fix_hint = "Nothing to do: payments and credit notes for it go against that invoice."
 
 
@@ -123,8 +127,9 @@ def link_before_cutoff(
             continue
         external_id = connector.find(lookup_record(connection.id, invoice))
         if external_id:
-            link_found(t, external_id, f"found in {connector.title} by its number "
-                                       f"{invoice.number} (already in the books)")
+            link_found(t, external_id, invoice.number, connector.title,
+                       f"found in {connector.title} by its number {invoice.number} "
+                       "(already in the books)")
             found += 1
         elif t.reason != NOT_FOUND:
             why = explain_not_found(invoice.number, invoice.date, connection.cutoff_date,

@@ -147,6 +147,32 @@ def test_payment_after_the_cutoff_goes_against_the_invoice_found_in_the_package(
     assert [pay["Invoice"]["InvoiceID"] for pay in payments] == [xero_id]
 
 
+def _pick_in_browser(books: Books, made: Any, invoice_tid: int, number: str) -> None:
+    """The bookkeeper picks the package's invoice on the record's page, in a real browser."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.helpers import browser_sign_in, watched_page
+    from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            page = watched_page(browser, problems)
+            browser_sign_in(page, books.base_url, made.email, made.password)
+            page.goto(f"{books.base_url}/records/{invoice_tid}")
+            status = page.locator("#transfer-status")
+            expect(status).to_contain_text("already in your books")
+            page.get_by_label(re.compile(re.escape(number))).check()
+            page.get_by_role("button", name="Link to this Xero invoice").click()
+            expect(status).to_contain_text(f"Linked to invoice {number} in Xero")
+            expect(page.get_by_role("button", name="Link to this Xero invoice")).to_have_count(0)
+        finally:
+            browser.close()
+    assert problems == [], problems
+
+
 def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
     signed_in_books, worker_process
 ) -> None:
@@ -156,7 +182,7 @@ def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
     from app.sync.engine import build_connector
     from app.sync.records import load_rows
 
-    books, client, _made = signed_in_books
+    books, client, made = signed_in_books
     p = f"N{books.company_id}-"
     with _session(books) as s:
         s.get(Connection, books.connection_id).cutoff_date = date(2026, 10, 10)
@@ -205,9 +231,7 @@ def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
                         data={"csrf_token": token, "number": f"{p}NOPE"})
     assert f"Xero has no invoice numbered {p}NOPE" in wrong.get_data(as_text=True)
     assert _transfer(books, "invoice", f"{p}I1").external_id is None
-    linked = client.post(f"/records/{invoice_tid}/link-invoice", headers=HX,
-                         data={"csrf_token": token, "external_id": xero_id})
-    assert f"Linked to invoice {p}OLD-1 in Xero" in linked.get_data(as_text=True)
+    _pick_in_browser(books, made, invoice_tid, f"{p}OLD-1")
     history = client.get(f"/records/{invoice_tid}").get_data(as_text=True)
     assert re.search(r"linked to invoice \S+OLD-1 in Xero</span>\s*"
                      r"<span class=\"timeline-actor\">by", history)
