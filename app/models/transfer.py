@@ -80,6 +80,10 @@ class TransferEvent(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     # Who moved it, when a person did (kept as a name: history outlives user accounts).
     actor: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The run that made the move, when one did (a run's page lists what its checks stopped).
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Run(db.Model):

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.extensions import db
-from app.models import Attempt, Connection, Run, Transfer, utcnow
+from app.models import Attempt, Connection, Run, Transfer, TransferEvent, utcnow
+from app.models.transfer import FAILED
 from app.sync.records import label, load_rows
 
 PAGE_SIZE = 50
@@ -26,7 +27,9 @@ OUTCOME_WORDS = {
     "uncertain": "Not confirmed; looked up before anything was resent",
     "authlost": "Access lost; waits for reconnection",
     "": "No answer (interrupted)",
+    "stopped": "Stopped by our checks before sending",
 }
+STOPPED = "stopped"
 STATUS_WORDS = {"queued": "Queued", "running": "Running", "waiting": "Paused",
                 "finished": "Finished", "failed": "Stopped"}
 
@@ -80,7 +83,8 @@ class RunRecord:
 
 
 def run_records(run: Run) -> list[RunRecord]:
-    """The transfers this run sent or failed (one row each, by its last attempt in the run)."""
+    """The transfers this run sent or failed (one row each, by its last attempt in the run),
+    and those our checks stopped in it."""
     rows = db.session.execute(
         db.select(Attempt.transfer_id, Attempt.outcome, Transfer.record_type,
                   Transfer.record_id, Transfer.state)
@@ -91,6 +95,17 @@ def run_records(run: Run) -> list[RunRecord]:
     last: dict[int, tuple] = {}
     for row in rows:
         last[row.transfer_id] = row  # later attempts replace earlier ones
+    # Records our own checks stopped in this run: failed too, though nothing was sent.
+    stopped = db.session.execute(
+        db.select(TransferEvent.transfer_id, db.literal(STOPPED).label("outcome"),
+                  Transfer.record_type, Transfer.record_id, Transfer.state)
+        .join(Transfer, Transfer.id == TransferEvent.transfer_id)
+        .filter(TransferEvent.run_id == run.id, TransferEvent.to_state == FAILED,
+                Transfer.company_id == run.company_id)
+        .order_by(TransferEvent.id)
+    ).all()
+    for row in stopped:
+        last.setdefault(row.transfer_id, row)
     by_kind: dict[str, list[int]] = {}
     for row in last.values():
         by_kind.setdefault(row.record_type, []).append(row.record_id)

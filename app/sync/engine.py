@@ -187,7 +187,7 @@ class RunExecutor:
         for kind in KIND_ORDER:
             if kind == LINK_BEFORE_KIND:
                 self._link_before_cutoff(connector)
-            plan_kind(self.connection, kind, chart, self.cls.title)
+            plan_kind(self.connection, kind, chart, self.cls.title, self.run.id)
             self._push_kind(connector, kind, chart)
 
     def _link_before_cutoff(self, connector: Connector) -> None:

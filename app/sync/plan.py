@@ -45,6 +45,7 @@ def set_state(
     note: str = "",
     blocked_by: Transfer | None = None,
     actor: str = "",
+    run_id: int | None = None,
 ) -> None:
     """Move a transfer and record the move in its history (`actor`: the person who did it)."""
     text = explanation.text if explanation else ""
@@ -52,7 +53,7 @@ def set_state(
         return
     db.session.add(
         TransferEvent(transfer_id=t.id, from_state=t.state, to_state=state, note=note or text,
-                      actor=actor)
+                      actor=actor, run_id=run_id)
     )
     t.state = state
     t.reason = explanation.reason if explanation else ""
@@ -103,8 +104,12 @@ def _record_date(row: object) -> date | None:
     return getattr(row, "date", None)
 
 
-def plan_kind(connection: Connection, kind: str, chart: Chart, package_title: str) -> None:
-    """Re-evaluate this kind's pending, blocked and pre-flight-failed transfers."""
+def plan_kind(
+    connection: Connection, kind: str, chart: Chart, package_title: str,
+    run_id: int | None = None,
+) -> None:
+    """Re-evaluate this kind's pending, blocked and pre-flight-failed transfers (`run_id`: the
+    run doing it, kept with what its checks stopped)."""
     stmt = (
         db.select(Transfer)
         .filter(
@@ -119,12 +124,14 @@ def plan_kind(connection: Connection, kind: str, chart: Chart, package_title: st
     )
     transfers = list(db.session.execute(stmt).scalars())
     for start in range(0, len(transfers), PLAN_CHUNK):
-        _plan_chunk(connection, kind, transfers[start : start + PLAN_CHUNK], chart, package_title)
+        _plan_chunk(connection, kind, transfers[start : start + PLAN_CHUNK], chart, package_title,
+                    run_id)
         db.session.commit()
 
 
 def _plan_chunk(
-    connection: Connection, kind: str, transfers: list[Transfer], chart: Chart, package_title: str
+    connection: Connection, kind: str, transfers: list[Transfer], chart: Chart, package_title: str,
+    run_id: int | None = None,
 ) -> None:
     rows = load_rows(kind, [t.record_id for t in transfers])
     refs_by_transfer = {
@@ -163,7 +170,8 @@ def _plan_chunk(
             continue
         problem = preflight(kind, row, chart)
         if problem is not None:
-            set_state(t, FAILED, explain_preflight(problem.reason, package_title, problem.details))
+            set_state(t, FAILED, explain_preflight(problem.reason, package_title, problem.details),
+                      run_id=run_id)
             continue
         set_state(t, PENDING, note="ready to send")
 

@@ -23,10 +23,17 @@ def upgrade():
     with op.batch_alter_table("transfer_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("actor", sa.String(length=254), server_default="",
                                       nullable=False))
+        batch_op.add_column(sa.Column("run_id", sa.Integer(), nullable=True))
+        batch_op.create_index("ix_transfer_events_run_id", ["run_id"], unique=False)
+        batch_op.create_foreign_key("fk_transfer_events_run_id_runs", "runs", ["run_id"],
+                                    ["id"], ondelete="SET NULL")
 
 
 def downgrade():
     with op.batch_alter_table("transfer_events", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_transfer_events_run_id_runs", type_="foreignkey")
+        batch_op.drop_index("ix_transfer_events_run_id")
+        batch_op.drop_column("run_id")
         batch_op.drop_column("actor")
     with op.batch_alter_table("connections", schema=None) as batch_op:
         batch_op.drop_column("sending_started")

@@ -136,7 +136,8 @@ def test_nothing_goes_on_schedule_until_start_sending_and_runs_are_listed(
     for name in (f"Customer Ann Able {p}", f"Customer Bob Baker {p}", f"Invoice {p}INV-1",
                  f"Payment Card {p}P1"):
         assert f"{name} Sent" in one, (name, one)
-    assert f"{p}INV-3" not in one
+    assert f"Invoice {p}INV-2 Stopped by our checks before sending Failed" in one
+    assert f"{p}INV-3" not in one  # before the cut-off: not part of any run
     retried = _text(client.get(f"/runs/{retry_run.id}").get_data(as_text=True))
     assert f"Sending invoice {p}INV-2." in retried
 
