@@ -33,6 +33,7 @@ from app.extensions import db
 from app.models import Connection
 from app.models.connection import DISCONNECTED
 from app.redis_conn import get_redis
+from app.sync.plan import ensure_transfers
 from connectors import connector_class, package_keys
 from connectors.base import Connector, Credentials, Tenant
 
@@ -331,6 +332,9 @@ def complete(found: Pending, tenant_id: str, replace: bool = False) -> Connectio
     # Nor is anything sent on a schedule before someone has seen the preview of what will go.
     connection = save_connection(found.company_id, found.package, found.creds, tenant,
                                  schedule="manual", sending_started=False)
+    # Records the job system sent before this connection existed are waiting for it too: say
+    # so now (dashboard counts, mapping), not only once a run has started.
+    ensure_transfers(connection)
     drop_pending(found)
     return connection
 

@@ -30,7 +30,8 @@ LINKING_REASONS = {"contact_archived", "contact_missing", "duplicate_name"}
 
 # action slug in the URL -> (function, sentence shown after it worked)
 ACTIONS = {
-    "retry": (actions.retry, "Sending it again now. If it fails again, the reason shows here."),
+    # Retry's sentence names what it sends (actions.retry_transfers); this one is not shown.
+    "retry": (actions.retry, "Sending it again now."),
     "do-not-send": (actions.mark_do_not_send,
                     "Marked as do not send. Records that depend on this one will wait."),
     "send-after-all": (actions.undo_do_not_send,

@@ -144,3 +144,28 @@ def test_nothing_goes_on_schedule_until_start_sending_and_runs_are_listed(
     # Another company cannot read them.
     other = client.get("/runs/999999")
     assert other.status_code == 404
+
+
+def test_wizard_connection_waits_for_start_and_counts_records_sent_before_it(
+    app, live_url, make_company
+) -> None:
+    from app.extensions import db
+    from app.models import Connection, Transfer
+    from tests.connections import answer_consent, callback, org_name, signed_in, start
+
+    made = make_company()
+    client = signed_in(app, made)
+    for path, body in (_customer("W-C1", "Early Bird Ltd"), _invoice("W-I1", "W-INV-1", "W-C1")):
+        answer = client.post(f"/api/v1/{path}", json=body,
+                             headers={"Authorization": f"Bearer {made.api_key}"})
+        assert answer.status_code in (200, 201), answer.get_data(as_text=True)
+    callback(client, answer_consent(start(client), organisation=org_name("Early")))
+    with app.app_context():
+        conn = db.session.execute(db.select(Connection).filter_by(
+            company_id=made.company_id)).scalar_one()
+        states = sorted((t.record_type, t.state) for t in db.session.execute(
+            db.select(Transfer).filter_by(connection_id=conn.id)).scalars())
+        assert conn.sending_started is False
+        db.session.remove()
+    # Counted as waiting straight away, though nothing goes until Start sending.
+    assert states == [("customer", "pending"), ("invoice", "pending")]
