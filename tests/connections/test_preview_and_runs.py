@@ -140,6 +140,8 @@ def test_nothing_goes_on_schedule_until_start_sending_and_runs_are_listed(
     assert f"{p}INV-3" not in one  # before the cut-off: not part of any run
     retried = _text(client.get(f"/runs/{retry_run.id}").get_data(as_text=True))
     assert f"Sending invoice {p}INV-2." in retried
+    progress = _text(client.get(f"/runs/{retry_run.id}/progress").get_data(as_text=True))
+    assert "(retry)" in progress and f"Sending invoice {p}INV-2." in progress
 
     # Another company cannot read them.
     other = client.get("/runs/999999")
