@@ -38,7 +38,8 @@ def start_run(
     `scope` limits the run to those transfer ids (a Retry sends its records and the parents
     they need, nothing else); without it the run sends everything waiting. A scoped request
     that meets a scoped run under way widens that run rather than waiting for it; one that
-    meets an unscoped run joins it (that run sends everything anyway).
+    meets an unscoped run joins it (that run sends everything anyway); an unscoped request
+    (Send Data) that meets a scoped run lifts its scope.
 
     The check-and-create happens under a Redis lock so two clicks (or a click and the two-hourly
     tick) never start two runs for one connection.
@@ -52,6 +53,12 @@ def start_run(
                 existing.scope = sorted(set(existing.scope) | set(ids))
                 if description and description not in existing.description:
                     existing.description = f"{existing.description} {description}".strip()
+                db.session.commit()
+            elif ids is None and existing.scope is not None:
+                # Send Data pressed while a Retry runs: the person now wants everything sent.
+                existing.scope = None
+                existing.description = (f"{existing.description} Then everything waiting "
+                                        "(Send Data was pressed).").strip()
                 db.session.commit()
             return existing
         run = Run(company_id=connection.company_id, connection_id=connection.id, trigger=trigger,

@@ -294,3 +294,24 @@ def test_connectors_list_a_customers_invoices_for_the_picker(package, connected_
         listed = connector.invoices_of(customer)
     assert [(i.external_id, i.number, i.date, i.total) for i in listed] == [
         (invoice, f"{p}INV-1", "2026-10-15", Decimal("120.00"))]
+
+
+def test_send_data_pressed_while_a_retry_waits_sends_everything(signed_in_books,
+                                                                worker_process) -> None:
+    books, client, _made = signed_in_books
+    p = f"W{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"First {p}"), _customer(f"{p}C2", f"Second {p}"),
+                    _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1")])
+    _ensure_transfers(books)
+    _update_transfer(books, "invoice", f"{p}I1", state="failed", reason="validation")
+    tid = _transfer(books, "invoice", f"{p}I1").id
+    client.post(f"/records/{tid}/retry", data={"csrf_token": page_token(client, f"/records/{tid}")})
+    retry_run = _latest_run(books)
+    assert retry_run.scope is not None  # queued: no worker yet
+    joined = books.send()
+    assert joined["id"] == retry_run.id
+    assert _latest_run(books).scope is None
+    worker_process()
+    done = books.wait_for_run(retry_run.id, timeout=90)
+    assert done["status"] == "finished" and done["sent"] == 3, done
+    assert {f"First {p}", f"Second {p}"} <= _contact_names(books)
