@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.linking.routes import bp as linking_bp
     from app.mapping.routes import bp as mapping_bp
     from app.records.routes import bp as records_bp
+    from app.runs.routes import bp as runs_bp
     from app.settings.routes import bp as settings_bp
 
     app.register_blueprint(auth_bp)
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(linking_bp)
     app.register_blueprint(connections_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(runs_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # authenticated by bearer API keys, not cookies

@@ -25,6 +25,17 @@ RECORD_KINDS: tuple[RecordKind, ...] = ("customer", "supplier", "invoice", "cred
 
 # --------------------------------------------------------------------------- canonical records
 @dataclass(frozen=True)
+class PackageInvoice:
+    """An invoice already in the package, as a picker lists it (connectors that can list a
+    customer's invoices declare `invoices_of(contact_external_id) -> list[PackageInvoice]`)."""
+
+    external_id: str
+    number: str
+    date: str  # ISO date as the package gives it
+    total: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Address:
     line1: str = ""
     line2: str = ""

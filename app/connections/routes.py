@@ -32,6 +32,7 @@ from app.connections.forms import (
     ScheduleForm,
     credentials_form,
 )
+from app.connections.preview import build_preview, start_sending
 from app.dashboard.phrases import fix_url
 from app.extensions import db, htmx
 from app.models import Connection
@@ -337,6 +338,8 @@ def schedule(connection_id: int) -> Response:
             lifecycle.save_schedule(connection, form.schedule.data, form.cutoff_date.data,
                                     form.invoice_status.data)
             flash("Saved. " + _schedule_sentence(connection), "success")
+            if not connection.sending_started:
+                return redirect(url_for(".preview_step", connection_id=connection.id), code=303)
             return redirect(url_for(".index"), code=303)
         status = 400
     return make_response(render_template(
@@ -344,6 +347,36 @@ def schedule(connection_id: int) -> Response:
         choice=wizard.package_choice(connection.package), current="schedule",
         can_change=_is_admin(company_id), admin_only=ADMIN_ONLY,
         offers_drafts=connector_class(connection.package).draft_invoices), status)
+
+
+@bp.get("/<int:connection_id>/preview")
+@login_required
+def preview_step(connection_id: int) -> Response:
+    """The wizard's last step: what will go, what is held and why, what is before the cut-off;
+    nothing goes on the schedule until "Start sending" here."""
+    company_id = require_company_id()
+    connection = _connection(company_id, connection_id)
+    return make_response(render_template(
+        "connections/preview.html", connection=connection, preview=build_preview(connection),
+        choice=wizard.package_choice(connection.package), current="preview",
+        title=connector_class(connection.package).title, form=ConfirmForm(),
+        schedule_sentence=_schedule_sentence(connection)))
+
+
+@bp.post("/<int:connection_id>/start")
+@login_required
+def start_sending_step(connection_id: int) -> Response:
+    company_id = require_company_id()
+    connection = _connection(company_id, connection_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="This form had expired. Please go back and try again.")
+    run_id = start_sending(connection)
+    title = connector_class(connection.package).title
+    if run_id is None:
+        flash(f"Sending is switched on; reconnect {title} for records to go.", "error")
+        return redirect(url_for("dashboard.index"), code=303)
+    flash(f"Sending to {title} has started. " + _schedule_sentence(connection), "success")
+    return redirect(url_for("dashboard.run_progress", run_id=run_id), code=303)
 
 
 def _schedule_sentence(connection: Connection) -> str:

@@ -38,16 +38,19 @@ def save_connection(
     creds: Credentials,
     tenant: Tenant,
     schedule: str = "automatic",
+    sending_started: bool = True,
 ) -> Connection:
     """Store (or re-store, on reconnect) the connection for this company and organisation.
 
-    Reconnecting keeps the same row, so history, mapping and links survive.
+    Reconnecting keeps the same row, so history, mapping and links survive. A new connection
+    made with `sending_started=False` sends nothing on its schedule until "Start sending".
     """
     connection = db.session.execute(
         db.select(Connection).filter_by(company_id=company_id, package=package, tenant_id=tenant.id)
     ).scalar_one_or_none()
     if connection is None:
-        connection = Connection(company_id=company_id, package=package, schedule=schedule)
+        connection = Connection(company_id=company_id, package=package, schedule=schedule,
+                                sending_started=sending_started)
         db.session.add(connection)
     connection.credentials = creds.with_tokens(tenant_id=tenant.id, tenant_name=tenant.name)
     connection.status = CONNECTED

@@ -35,6 +35,7 @@ from app.extensions import db
 from app.models import Connection
 from app.models.connection import DISCONNECTED
 from app.redis_conn import get_redis
+from app.sync.plan import ensure_transfers
 from connectors import connector_class, package_keys
 from connectors.base import Connector, Credentials, Tenant
 
@@ -152,6 +153,7 @@ def steps_for(cls: type[Connector]) -> tuple[Step, ...]:
         steps.append(Step("import", "Import customers and suppliers"))
     steps.append(Step("mapping", "Map nominal codes"))
     steps.append(Step("schedule", "Schedule and cut-off date"))
+    steps.append(Step("preview", "Check what will go"))
     return tuple(steps)
 
 
@@ -343,8 +345,12 @@ def complete(found: Pending, tenant_id: str, replace: bool = False) -> Connectio
         db.session.commit()
     # New connections start manual: nothing may go before the import and the mapping are done
     # (an automatic run first would create duplicates of contacts the import would link).
+    # Nor is anything sent on a schedule before someone has seen the preview of what will go.
     connection = save_connection(found.company_id, found.package, found.creds, tenant,
-                                 schedule="manual")
+                                 schedule="manual", sending_started=False)
+    # Records the job system sent before this connection existed are waiting for it too: say
+    # so now (dashboard counts, mapping), not only once a run has started.
+    ensure_transfers(connection)
     drop_pending(found)
     return connection
 

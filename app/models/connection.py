@@ -7,6 +7,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.crypto import decrypt, encrypt
@@ -41,6 +42,9 @@ class Connection(db.Model):
     last_run_at: Mapped[datetime | None]
     next_run_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # False from the connect wizard until the bookkeeper presses "Start sending" on the
+    # preview: nothing goes on a schedule before someone has looked at what will go.
+    sending_started: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     @property
     def credentials(self) -> Credentials:

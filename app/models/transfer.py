@@ -78,6 +78,12 @@ class TransferEvent(db.Model):
     from_state: Mapped[str] = mapped_column(String(20), default="")
     to_state: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Who moved it, when a person did (kept as a name: history outlives user accounts).
+    actor: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The run that made the move, when one did (a run's page lists what its checks stopped).
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), index=True
+    )
 
 
 class Run(db.Model):
@@ -89,7 +95,12 @@ class Run(db.Model):
     connection_id: Mapped[int] = mapped_column(
         ForeignKey("connections.id", ondelete="CASCADE"), index=True
     )
-    trigger: Mapped[str] = mapped_column(String(20))  # manual | schedule | api | retry
+    # manual (Send Data) | schedule | api | retry | recovery | cli
+    trigger: Mapped[str] = mapped_column(String(20))
+    # The transfer ids this run may send (a Retry); None: everything waiting on the connection.
+    scope: Mapped[list | None] = mapped_column(JSON)
+    # What the run was asked to do, in words ("Sending invoice INV-12 and its customer ...").
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default="queued")
     # queued | running | waiting (package asked us to pause) | finished | failed
     detail: Mapped[str] = mapped_column(Text, default="")

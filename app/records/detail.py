@@ -16,7 +16,7 @@ from app.dashboard.phrases import fix_url
 from app.dashboard.queries import package_title
 from app.extensions import db
 from app.models import Account, Attempt, Connection, TaxRate, Transfer, TransferEvent
-from app.models.connection import CONNECTED, RECONNECT_NEEDED
+from app.models.connection import RECONNECT_NEEDED
 from app.models.transfer import BLOCKED, DO_NOT_SEND, FAILED, NEEDS_MANUAL_UPDATE, PENDING
 from app.records import queries
 from app.records.loading import TYPE_WORDS
@@ -24,8 +24,8 @@ from app.records.totals import company_tax_rates, document_totals
 from app.sync import actions
 from app.sync.canonical import Chart
 from app.sync.change_words import describe_changes
+from app.sync.cutoff import BEFORE_CUTOFF_REASONS, NOT_FOUND
 from app.sync.recheck import retry_blocker
-from app.sync.runs import start_run
 
 MAPPING_REASONS = {"unmapped_account", "unmapped_tax_rate", "account_unknown",
                    "account_archived", "tax_rate_unknown"}
@@ -33,7 +33,8 @@ LINKING_REASONS = {"contact_archived", "contact_missing", "duplicate_name"}
 
 # action slug in the URL -> (function, sentence shown after it worked)
 ACTIONS = {
-    "retry": (actions.retry, "Sending it again now. If it fails again, the reason shows here."),
+    # Retry's sentence names what it sends (actions.retry_transfers); this one is not shown.
+    "retry": (actions.retry, "Sending it again now."),
     "do-not-send": (actions.mark_do_not_send,
                     "Marked as do not send. Records that depend on this one will wait."),
     "send-after-all": (actions.undo_do_not_send,
@@ -208,7 +209,7 @@ def available_actions(transfer: Transfer) -> list[str]:
         out.append("done")
     if state in (PENDING, BLOCKED, FAILED):
         out.append("do-not-send")
-    if state == DO_NOT_SEND and transfer.reason != "before_cutoff":
+    if state == DO_NOT_SEND and transfer.reason not in BEFORE_CUTOFF_REASONS:
         out.append("send-after-all")
     return out
 
@@ -226,19 +227,27 @@ def why_no_retry(transfer: Transfer) -> str | None:
     return retry_blocker(transfer, _chart)
 
 
-def perform(transfer: Transfer, action: str) -> str:
-    """Run one action; returns the sentence to show. Raises ActionRefused (with its reason)
-    when the transfer is not in a state the action applies to.
+def package_invoices(transfer: Transfer) -> list[Any] | None:
+    """The picker's choices, asked of the package only for an invoice that waits to be linked
+    by hand (the page stays quick for every other record)."""
+    if transfer.record_type != "invoice" or transfer.state != DO_NOT_SEND or \
+            transfer.reason != NOT_FOUND:
+        return None
+    return actions.package_invoices(transfer)
 
-    Retry also starts a run, so "Retry" means "send it now" as a bookkeeper expects; the
-    connection's own lock makes this join a run already under way instead of starting two."""
-    do, said = ACTIONS[action]
+
+def perform(transfer: Transfer, action: str, user: Any | None = None) -> str:
+    """Run one action as `user` (named in the record's history); returns the sentence to
+    show. Raises ActionRefused (with its reason) when the transfer is not in a state the
+    action applies to.
+
+    Retry also starts a run, so "Retry" means "send it now" as a bookkeeper expects; the run
+    sends this record and the parents it needs, nothing else, and the sentence says which."""
     if action == "retry" and (blocked := why_no_retry(transfer)):
         raise actions.ActionRefused(blocked)
-    do(transfer)
     if action == "retry":
-        connection = connection_of(transfer)
-        if connection.status != CONNECTED:
-            return f"It will go once {package_title(connection.package)} is reconnected."
-        start_run(connection, trigger="retry")
+        said = actions.retry_transfers([transfer], user).message
+        return f"{said} If it fails again, the reason shows here."
+    do, said = ACTIONS[action]
+    do(transfer, user)
     return said

@@ -26,7 +26,7 @@ from app.extensions import htmx
 from app.models.transfer import BLOCKED, FAILED, PENDING, SENDING, STATES, Transfer
 from app.records import bulk, detail, queries
 from app.records.loading import TYPE_WORDS
-from app.sync.actions import ActionRefused
+from app.sync.actions import ActionRefused, link_invoice_in_package
 from app.sync.plan import PREFLIGHT_REASONS
 from app.sync.runs import active_run
 
@@ -194,11 +194,28 @@ def _detail_context(transfer: Transfer, message: str = "", refused: str = "") ->
         "waiting_total": waiting_total,
         "message": message,
         "refused": refused,
+        "package_invoices": detail.package_invoices(transfer),
         # Stopped by our own checks: nothing went to the package, the fix is made here.
         "stopped_here": transfer.state == FAILED and transfer.reason in PREFLIGHT_REASONS,
         "following": transfer.state in (PENDING, SENDING, BLOCKED)
         and active_run(connection.id) is not None,
     }
+
+
+@bp.route("/records/<int:transfer_id>/link-invoice", methods=["POST"])
+@login_required
+def link_invoice(transfer_id: int) -> Response:
+    """The picker of an invoice before the cut-off that the package did not find by our
+    number: link it to the package's invoice with the number the bookkeeper gives."""
+    company_id = require_company_id()
+    transfer = _transfer(company_id, transfer_id)
+    message, refused = "", ""
+    try:
+        message = link_invoice_in_package(transfer, request.form.get("number", ""),
+                                          current_user, request.form.get("external_id", ""))
+    except ActionRefused as exc:
+        refused = str(exc)
+    return _answer_action(company_id, transfer_id, message, refused)
 
 
 @bp.route("/records/<int:transfer_id>/<action>", methods=["POST"])
@@ -212,9 +229,13 @@ def act(transfer_id: int, action: str) -> Response:
     transfer = _transfer(company_id, transfer_id)
     message, refused = "", ""
     try:
-        message = detail.perform(transfer, action)
+        message = detail.perform(transfer, action, current_user)
     except ActionRefused as exc:
         refused = str(exc)
+    return _answer_action(company_id, transfer_id, message, refused)
+
+
+def _answer_action(company_id: int, transfer_id: int, message: str, refused: str) -> Response:
     transfer = _transfer(company_id, transfer_id)  # reloaded: the action committed
     if htmx and request.form.get("view") == ROW_VIEW:
         body = render_template("partials/_transfer_actions.html", t=transfer, message=message,

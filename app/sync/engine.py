@@ -20,6 +20,7 @@ from app.models.transfer import BLOCKED, FAILED, PENDING, SENDING
 from app.redis_conn import get_redis
 from app.sync.audit import ExchangeLog
 from app.sync.canonical import Chart
+from app.sync.cutoff import LINK_BEFORE_KIND, link_before_cutoff
 from app.sync.plan import PREFLIGHT_REASONS, ensure_transfers, plan_kind
 from app.sync.push import claim_batch, push_batch
 from app.sync.ratelimit import CallBudget
@@ -46,32 +47,39 @@ class RunStopped(Exception):
     """The run cannot go on (access lost, connection disconnected)."""
 
 
-def _count_open(connection_id: int) -> int:
-    return db.session.execute(
+def _in_scope(stmt, scope: list[int] | None):  # type: ignore[no-untyped-def]
+    """A scoped run (a Retry) counts and waits for its own transfers only."""
+    return stmt if scope is None else stmt.filter(Transfer.id.in_(scope))
+
+
+def _count_open(connection_id: int, scope: list[int] | None = None) -> int:
+    return db.session.execute(_in_scope(
         db.select(db.func.count(Transfer.id)).filter(
             Transfer.connection_id == connection_id,
             db.or_(
                 Transfer.state.in_((PENDING, BLOCKED, SENDING)),
                 db.and_(Transfer.state == FAILED, Transfer.reason.in_(PREFLIGHT_REASONS)),
             ),
-        )
+        ), scope)
     ).scalar_one()
 
 
-def _count_state(connection_id: int, state: str) -> int:
-    return db.session.execute(
+def _count_state(connection_id: int, state: str, scope: list[int] | None = None) -> int:
+    return db.session.execute(_in_scope(
         db.select(db.func.count(Transfer.id)).filter(
             Transfer.connection_id == connection_id, Transfer.state == state
-        )
+        ), scope)
     ).scalar_one()
 
 
-def _count_preflight_failures(connection_id: int, since: datetime | None) -> int:
-    stmt = db.select(db.func.count(Transfer.id)).filter(
+def _count_preflight_failures(
+    connection_id: int, since: datetime | None, scope: list[int] | None = None
+) -> int:
+    stmt = _in_scope(db.select(db.func.count(Transfer.id)).filter(
         Transfer.connection_id == connection_id,
         Transfer.state == FAILED,
         Transfer.reason.in_(PREFLIGHT_REASONS),
-    )
+    ), scope)
     if since is not None:
         stmt = stmt.filter(Transfer.updated_at >= since)
     return db.session.execute(stmt).scalar_one()
@@ -145,13 +153,16 @@ class RunExecutor:
             connector = build_connector(connection, run, self.log)
             ensure_transfers(connection)
             if not run.total:
-                run.total = _count_open(connection.id)
+                run.total = _count_open(connection.id, run.scope)
                 db.session.commit()
             chart = Chart.load(connection.company_id, connection.id)
             self._reconcile(connector, chart)
-            for kind in KIND_ORDER:
-                plan_kind(connection, kind, chart, self.cls.title)
-                self._push_kind(connector, kind, chart)
+            self._send_in_order(connector, chart)
+            if self._scope_still_ready():
+                # A Retry pressed while this run was under way (widening a scoped run, or
+                # joining this one) came after the record's kind had gone by: one more pass
+                # sends it now, not next time.
+                self._send_in_order(connector, chart)
             self._reconcile(connector, chart)  # outcomes that came back uncertain
             self._pause_for_waiting_records()
             self._pause_while_uncertain()
@@ -171,6 +182,29 @@ class RunExecutor:
             )
             return
         self._finish("finished", "")
+
+    def _send_in_order(self, connector: Connector, chart: Chart) -> None:
+        for kind in KIND_ORDER:
+            if kind == LINK_BEFORE_KIND:
+                self._link_before_cutoff(connector)
+            plan_kind(self.connection, kind, chart, self.cls.title, self.run.id)
+            self._push_kind(connector, kind, chart)
+
+    def _link_before_cutoff(self, connector: Connector) -> None:
+        try:
+            link_before_cutoff(self.connection, connector, self.run.scope)
+        except AuthLostError as exc:
+            self._refresh_once(connector, str(exc))
+            link_before_cutoff(self.connection, connector, self.run.scope)
+
+    def _scope_still_ready(self) -> bool:
+        return bool(db.session.execute(_in_scope(
+            db.select(db.func.count(Transfer.id)).filter(
+                Transfer.connection_id == self.connection.id,
+                Transfer.state == PENDING,
+                Transfer.not_before.is_(None),
+            ), self.run.scope)
+        ).scalar_one())
 
     def _refresh_once(self, connector: Connector, detail: str) -> None:
         """One forced refresh per run (an access token can die before its stated expiry); if
@@ -192,7 +226,7 @@ class RunExecutor:
         size = max(1, int(self.cls.limits.batch_size.get(kind, 1)))
         lease = int(self.config.get("LEASE_SECONDS", 300))
         while True:
-            batch = claim_batch(self.connection.id, kind, size, lease)
+            batch = claim_batch(self.connection.id, kind, size, lease, self.run.scope)
             if not batch:
                 return
             rows = load_rows(kind, [t.record_id for t in batch])
@@ -213,10 +247,10 @@ class RunExecutor:
     def _pause_while_uncertain(self) -> None:
         """Sends we could not confirm even by looking them up (the package is slow or down)
         are not done either: try again shortly rather than call the run finished."""
-        open_claims = db.session.execute(
+        open_claims = db.session.execute(_in_scope(
             db.select(db.func.count(Transfer.id)).filter(
                 Transfer.connection_id == self.connection.id, Transfer.state == SENDING
-            )
+            ), self.run.scope)
         ).scalar_one()
         if open_claims:
             raise RunPaused(
@@ -227,12 +261,12 @@ class RunExecutor:
         """Records the package told us to hold back are not done: wait for them rather than
         finish (a resumed run can wake a moment before their time, as RQ schedules in whole
         seconds)."""
-        latest = db.session.execute(
+        latest = db.session.execute(_in_scope(
             db.select(db.func.max(Transfer.not_before)).filter(
                 Transfer.connection_id == self.connection.id,
                 Transfer.state == PENDING,
                 Transfer.not_before > utcnow(),
-            )
+            ), self.run.scope)
         ).scalar_one_or_none()
         if latest is not None:
             raise RunPaused(
@@ -251,9 +285,11 @@ class RunExecutor:
     def _finish(self, status: str, detail: str) -> None:
         self.run.status = status
         self.run.detail = detail
-        self.run.blocked = _count_state(self.connection.id, BLOCKED)
+        self.run.blocked = _count_state(self.connection.id, BLOCKED, self.run.scope)
         # Records our own checks stopped count as failed too: the bookkeeper must act on them.
-        self.run.failed += _count_preflight_failures(self.connection.id, self.run.started_at)
+        self.run.failed += _count_preflight_failures(
+            self.connection.id, self.run.started_at, self.run.scope
+        )
         self.run.finished_at = utcnow()
         if self.connection.schedule == "automatic":
             interval = int(self.config.get("SEND_INTERVAL_SECONDS", 7200))

@@ -174,6 +174,22 @@ def explain_blocked(parent_label: str, parent_state: str, package: str) -> Expla
             f"Waits for {parent_label} (failed: see it first).",
             f"Fix {parent_label}; this record follows it automatically.",
         )
+    # An invoice before the cut-off is already in the books: never advise sending it.
+    if parent_state == "before_cutoff":
+        return Explanation(
+            "parent_before_cutoff",
+            f"{parent_label} is dated before the cut-off, so it is already in your books; "
+            f"we look it up in {package} by its number before this record goes.",
+            "Nothing to do: it goes once the invoice is found there.",
+        )
+    if parent_state == "not_found":
+        return Explanation(
+            "parent_not_found",
+            f"{parent_label} is dated before the cut-off, so it is already in your books, but "
+            f"we could not find it in {package} by its number.",
+            f"Open {parent_label} and link it to the invoice in {package}; this record "
+            "follows it automatically.",
+        )
     if parent_state == "do_not_send":
         return Explanation(
             "parent_do_not_send",

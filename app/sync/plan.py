@@ -16,6 +16,7 @@ from app.models.transfer import (
     new_key,
 )
 from app.sync.canonical import Chart, preflight
+from app.sync.cutoff import NOT_FOUND, explain_before_cutoff, is_before_cutoff
 from app.sync.explain import Explanation, explain_blocked, explain_preflight
 from app.sync.records import (
     ParentRef,
@@ -43,13 +44,16 @@ def set_state(
     explanation: Explanation | None = None,
     note: str = "",
     blocked_by: Transfer | None = None,
+    actor: str = "",
+    run_id: int | None = None,
 ) -> None:
-    """Move a transfer and record the move in its history."""
+    """Move a transfer and record the move in its history (`actor`: the person who did it)."""
     text = explanation.text if explanation else ""
     if t.state == state and t.explanation == text:
         return
     db.session.add(
-        TransferEvent(transfer_id=t.id, from_state=t.state, to_state=state, note=note or text)
+        TransferEvent(transfer_id=t.id, from_state=t.state, to_state=state, note=note or text,
+                      actor=actor, run_id=run_id)
     )
     t.state = state
     t.reason = explanation.reason if explanation else ""
@@ -100,8 +104,12 @@ def _record_date(row: object) -> date | None:
     return getattr(row, "date", None)
 
 
-def plan_kind(connection: Connection, kind: str, chart: Chart, package_title: str) -> None:
-    """Re-evaluate this kind's pending, blocked and pre-flight-failed transfers."""
+def plan_kind(
+    connection: Connection, kind: str, chart: Chart, package_title: str,
+    run_id: int | None = None,
+) -> None:
+    """Re-evaluate this kind's pending, blocked and pre-flight-failed transfers (`run_id`: the
+    run doing it, kept with what its checks stopped)."""
     stmt = (
         db.select(Transfer)
         .filter(
@@ -116,12 +124,14 @@ def plan_kind(connection: Connection, kind: str, chart: Chart, package_title: st
     )
     transfers = list(db.session.execute(stmt).scalars())
     for start in range(0, len(transfers), PLAN_CHUNK):
-        _plan_chunk(connection, kind, transfers[start : start + PLAN_CHUNK], chart, package_title)
+        _plan_chunk(connection, kind, transfers[start : start + PLAN_CHUNK], chart, package_title,
+                    run_id)
         db.session.commit()
 
 
 def _plan_chunk(
-    connection: Connection, kind: str, transfers: list[Transfer], chart: Chart, package_title: str
+    connection: Connection, kind: str, transfers: list[Transfer], chart: Chart, package_title: str,
+    run_id: int | None = None,
 ) -> None:
     rows = load_rows(kind, [t.record_id for t in transfers])
     refs_by_transfer = {
@@ -146,29 +156,32 @@ def _plan_chunk(
             continue
         when = _record_date(row)
         if connection.cutoff_date and when and when < connection.cutoff_date:
-            set_state(
-                t,
-                DO_NOT_SEND,
-                Explanation(
-                    "before_cutoff",
-                    f"Dated {when:%d/%m/%Y}, before this connection's cut-off date "
-                    f"({connection.cutoff_date:%d/%m/%Y}), so it is never sent.",
-                    "Nothing to do, unless the cut-off date is wrong.",
-                ),
-            )
+            set_state(t, DO_NOT_SEND,
+                      explain_before_cutoff(when, connection.cutoff_date, package_title))
             continue
         waiting = _first_unready_parent(refs_by_transfer.get(t.id, []), parent_transfers)
         if waiting is not None:
             ref, parent = waiting
             state = parent.state if parent is not None else "needs_link"
+            if parent is not None and is_before_cutoff(parent):
+                state = "not_found" if parent.reason == NOT_FOUND else "before_cutoff"
             why = explain_blocked(parent_label(ref, parent_rows), state, package_title)
             set_state(t, BLOCKED, why, blocked_by=parent)
             continue
         problem = preflight(kind, row, chart)
         if problem is not None:
-            set_state(t, FAILED, explain_preflight(problem.reason, package_title, problem.details))
+            set_state(t, FAILED, explain_preflight(problem.reason, package_title, problem.details),
+                      run_id=run_id)
             continue
         set_state(t, PENDING, note="ready to send")
+
+
+def in_package(t: Transfer) -> bool:
+    """The record is in the package: we sent it, or it was there before the cut-off and was
+    found (or linked) there."""
+    if not t.external_id:
+        return False
+    return t.state in IN_PACKAGE or is_before_cutoff(t)
 
 
 def _first_unready_parent(
@@ -176,6 +189,6 @@ def _first_unready_parent(
 ) -> tuple[ParentRef, Transfer | None] | None:
     for ref in refs:
         parent = parents.get(ref)
-        if parent is None or parent.state not in IN_PACKAGE or not parent.external_id:
+        if parent is None or not in_package(parent):
             return ref, parent
     return None

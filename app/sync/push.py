@@ -9,6 +9,7 @@ reconciled with a look-up before anything is resent.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -48,8 +49,12 @@ class BatchResult:
     outcomes: list[Outcome] = field(default_factory=list)
 
 
-def claim_batch(connection_id: int, kind: str, size: int, lease_seconds: int) -> list[Transfer]:
-    """Mark up to `size` ready transfers `sending` under a fresh attempt id, and commit."""
+def claim_batch(
+    connection_id: int, kind: str, size: int, lease_seconds: int,
+    only_ids: Collection[int] | None = None,
+) -> list[Transfer]:
+    """Mark up to `size` ready transfers `sending` under a fresh attempt id, and commit.
+    `only_ids`: a scoped run claims nothing outside its scope."""
     now = utcnow()
     stmt = (
         db.select(Transfer)
@@ -62,6 +67,10 @@ def claim_batch(connection_id: int, kind: str, size: int, lease_seconds: int) ->
         .order_by(Transfer.id)
         .limit(size)
     )
+    if only_ids is not None:
+        if not only_ids:
+            return []
+        stmt = stmt.filter(Transfer.id.in_(list(only_ids)))
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     transfers = list(db.session.execute(stmt).scalars())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import current_app
 from rq import Queue
 
@@ -25,18 +27,42 @@ def active_run(connection_id: int) -> Run | None:
     ).scalar_one_or_none()
 
 
-def start_run(connection: Connection, trigger: str) -> Run:
+def start_run(
+    connection: Connection,
+    trigger: str,
+    scope: Iterable[int] | None = None,
+    description: str = "",
+) -> Run:
     """Queue a Send Data run, or return the one already queued or running for the connection.
+
+    `scope` limits the run to those transfer ids (a Retry sends its records and the parents
+    they need, nothing else); without it the run sends everything waiting. A scoped request
+    that meets a scoped run under way widens that run rather than waiting for it; one that
+    meets an unscoped run joins it (that run sends everything anyway); an unscoped request
+    (Send Data) that meets a scoped run lifts its scope.
 
     The check-and-create happens under a Redis lock so two clicks (or a click and the two-hourly
     tick) never start two runs for one connection.
     """
+    ids = sorted(set(scope)) if scope is not None else None
     with get_redis().lock(f"ledgerlink:start-run:{connection.id}", timeout=30, blocking_timeout=30):
         db.session.expire_all()
         existing = active_run(connection.id)
         if existing is not None:
+            if ids is not None and existing.scope is not None:
+                existing.scope = sorted(set(existing.scope) | set(ids))
+                if description and description not in existing.description:
+                    existing.description = f"{existing.description} {description}".strip()
+                db.session.commit()
+            elif ids is None and existing.scope is not None:
+                # Send Data pressed while a Retry runs: the person now wants everything sent.
+                existing.scope = None
+                existing.description = (f"{existing.description} Then everything waiting "
+                                        "(Send Data was pressed).").strip()
+                db.session.commit()
             return existing
-        run = Run(company_id=connection.company_id, connection_id=connection.id, trigger=trigger)
+        run = Run(company_id=connection.company_id, connection_id=connection.id, trigger=trigger,
+                  scope=ids, description=description)
         db.session.add(run)
         connection.last_run_at = utcnow()
         db.session.commit()

@@ -25,6 +25,8 @@ def start_due_runs() -> int:
         db.select(Connection).filter(
             Connection.schedule == "automatic",
             Connection.status == CONNECTED,
+            # A new connection waits until someone has seen its preview and pressed Start.
+            Connection.sending_started.is_(True),
             db.or_(Connection.next_run_at.is_(None), Connection.next_run_at <= now),
         )
     ).scalars()
@@ -67,6 +69,16 @@ def recover() -> int:
     for conn_id in list(conn_ids):
         connection = db.session.get(Connection, conn_id)
         if connection and connection.status == CONNECTED and active_run(conn_id) is None:
-            start_run(connection, trigger="recovery")
+            # Settle those claims only: a recovery is not a Send Data, so it must not send
+            # records nobody asked to send (a new connection not started, a contact unlinked).
+            claims = db.session.execute(
+                db.select(Transfer.id).filter(
+                    Transfer.connection_id == conn_id,
+                    Transfer.state == SENDING,
+                    Transfer.lease_until <= utcnow(),
+                )
+            ).scalars()
+            start_run(connection, trigger="recovery", scope=list(claims),
+                      description="Settling records whose sending was interrupted.")
             recovered += 1
     return recovered

@@ -40,6 +40,7 @@ from connectors.base import (
     Limits,
     Outcome,
     PackageError,
+    PackageInvoice,
     PackageTaxRate,
     PaymentRecord,
     RecordKind,
@@ -188,6 +189,22 @@ class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
                     active=a.get("Active", True) is not False,
                 )
             )
+        return found
+
+    def invoices_of(self, contact_external_id: str) -> list[PackageInvoice]:
+        """The customer's invoices in QuickBooks, for a picker."""
+        rows = self.client.select("Invoice",
+                                  f"CustomerRef = {payloads.quote(contact_external_id)}")
+        found = []
+        for row in rows:
+            if not row.get("Id"):
+                continue
+            try:
+                total = Decimal(str(row.get("TotalAmt")))
+            except InvalidOperation:
+                total = None
+            found.append(PackageInvoice(str(row["Id"]), str(row.get("DocNumber") or ""),
+                                        str(row.get("TxnDate") or "")[:10], total))
         return found
 
     def tax_rates(self) -> list[PackageTaxRate]:

@@ -31,6 +31,7 @@ from connectors.base import (
     LedgerAccount,
     Limits,
     Outcome,
+    PackageInvoice,
     PackageTaxRate,
     PaymentRecord,
     RecordKind,
@@ -135,6 +136,21 @@ class XeroConnector(OAuth2ConnectorMixin, Connector):
                 )
             )
         return accounts
+
+    def invoices_of(self, contact_external_id: str) -> list[PackageInvoice]:
+        """The contact's sales invoices in Xero (the first page), for a picker."""
+        reply = self.client.get("/Invoices", {"ContactIDs": contact_external_id})
+        found = []
+        for item in http.check_items(reply, "Invoices"):
+            if item.get("Type") != "ACCREC" or item.get("Status") in ("VOIDED", "DELETED"):
+                continue
+            if not item.get("InvoiceID"):
+                continue
+            when = str(item.get("DateString") or "")[:10]
+            found.append(PackageInvoice(str(item["InvoiceID"]), str(item.get("InvoiceNumber")
+                                                                     or ""),
+                                        when, _decimal(item.get("Total"))))
+        return found
 
     def tax_rates(self) -> list[PackageTaxRate]:
         reply = self.client.get("/TaxRates")

@@ -79,8 +79,25 @@ def test_connect_wizard_in_a_browser(app, live_url, make_company, worker_process
             page.screenshot(path=str(ARTIFACTS / "connect-schedule.png"), full_page=True)
             page.get_by_role("button", name="Save and finish").click()
 
-            expect(page.get_by_text("Records dated before 01/04/2026 are never sent.")) \
+            # The last step: what will go, before anything does.
+            expect(page.get_by_role("heading", name="Check what will go to Xero")).to_be_visible()
+            expect(page.get_by_text("Records dated before 01/04/2026 are never sent.").first) \
                 .to_be_visible()
+            expect(page.get_by_role("row", name="Customers")).to_contain_text("2")
+            with app.app_context():
+                assert db.session.get(Connection, connection_id).sending_started is False
+                from app.models import Run
+                from app.sync.sweep import start_due_runs
+
+                start_due_runs()  # automatic and due, but not started: no run for it
+                assert db.session.execute(db.select(Run).filter_by(
+                    connection_id=connection_id)).first() is None
+                db.session.remove()
+            page.screenshot(path=str(ARTIFACTS / "connect-preview.png"), full_page=True)
+            page.get_by_role("button", name="Start sending").click()
+            expect(page.get_by_text("Sending to Xero has started.")).to_be_visible()
+
+            page.goto(f"{live_url}/connections")
             row = page.locator(f"#connection-{connection_id}")
             expect(row).to_contain_text(organisation)
             expect(row).to_contain_text("Connected")
@@ -92,4 +109,5 @@ def test_connect_wizard_in_a_browser(app, live_url, make_company, worker_process
     with app.app_context():
         conn = db.session.get(Connection, connection_id)
         assert (conn.schedule, conn.cutoff_date.isoformat()) == ("automatic", "2026-04-01")
+        assert conn.sending_started is True
         assert conn.imported_at is not None

@@ -89,7 +89,7 @@ def test_open_a_failed_record_read_why_and_retry(app, connected_books, worker_pr
                 {"ContactID": contact["ContactID"], "ContactStatus": "ACTIVE"}]})
             assert restored.status_code == 200, restored.text
             page.get_by_role("button", name="Retry").click()
-            expect(page.get_by_text("Sending it again now.")).to_be_visible()
+            expect(page.get_by_text("If it fails again, the reason shows here.")).to_be_visible()
             expect(page.locator("#transfer-history")).to_contain_text("retry requested")
             # The run goes on a real worker; the page shows the outcome on reload.
             for _ in range(60):

@@ -95,7 +95,8 @@ def test_retry_moves_a_failure_to_pending_and_starts_a_run(books, failed_invoice
     assert answer.status_code == 200 and "HX-Request" in answer.headers["Vary"]
     body = answer.get_data(as_text=True)
     assert "<html" not in body and 'id="transfer-status"' in body
-    assert "Sending it again now." in body
+    # Only this invoice and the customer it needs go (the customer never went either).
+    assert "Sending invoice INV-3381 and its customer A. Smith Plumbing. If it fails" in body
     assert re.search(r'id="transfer-history"[^>]*hx-swap-oob="true"', body)
     assert not re.search(r'id="transfer-status"[^>]*hx-swap-oob', body)
     assert "retry requested" in body
@@ -197,7 +198,8 @@ def test_dashboard_rows_link_to_the_record_and_act_in_place(books, failed_invoic
     assert f'hx-post="/records/{failed_invoice}/retry"' in html
     answer = _post(books, failed_invoice, "retry", view="row")
     body = answer.get_data(as_text=True)
-    assert f'id="transfer-{failed_invoice}-actions"' in body and "Sending it again now." in body
+    assert f'id="transfer-{failed_invoice}-actions"' in body
+    assert "Sending invoice INV-3381 and its customer A. Smith Plumbing." in body
     assert "transfer-status" not in body
     assert books.state(failed_invoice) == "pending"
 

@@ -689,7 +689,10 @@ def test_records_before_the_cutoff_date_are_never_sent(connected_books, worker_p
     assert "01/10/2026" in old["explanation"] and "10/10/2026" in old["explanation"]
     assert _transfer(books, "invoice", f"{p}I1").attempt_count == 0
     payment = _public(books, "payment", f"{p}P1")
-    assert payment["state"] == "blocked" and "do not send" in payment["explanation"]
+    # The invoice is already in the books: the payment waits for it to be found in Xero, and
+    # is never told to send it (that would duplicate it).
+    assert payment["state"] == "blocked" and "already in your books" in payment["explanation"]
+    assert "after all" not in payment["explanation"]
     assert _invoice_numbers(books) == {f"{p}INV-2": 1}
     assert books.xero_all("Payments") == []
 
