@@ -2,8 +2,8 @@
 action checks it: a row in a state the action does not apply to is counted and said, never
 forced. Retry then starts one run per connection touched, as the single Retry does.
 
-`retry_all` is the one place a bulk retry is done; once app/sync/actions.retry_transfers
-(flows) is on main it can hand the whole list to that instead of looping here.
+A bulk Retry goes through app/sync/actions.retry_transfers, as the single one does: each
+connection gets one run scoped to the retried records and the parents they need.
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.dashboard.phrases import STATE_LABELS, join_words, plural
-from app.dashboard.queries import package_title
 from app.extensions import db
-from app.models import Connection, Transfer
-from app.models.connection import CONNECTED
+from app.models import Transfer
 from app.models.transfer import BLOCKED, FAILED, PENDING
 from app.records import queries
 from app.sync import actions
-from app.sync.runs import start_run
+from app.sync.recheck import retry_blocker
 
 BULK_ROLES = ("admin", "bookkeeper")
 # action slug -> (states it applies to, what was done, with {n} for "3 records")
@@ -76,29 +74,42 @@ def bulk_act(company_id: int, f: queries.Filters, action: str, user: Any) -> Bul
         retry_all(todo, user, result)
     else:
         for t in todo:
-            _one(actions.mark_do_not_send, t, result)
+            _one(actions.mark_do_not_send, t, user, result)
     return result
 
 
 def retry_all(transfers: Iterable[Transfer], user: Any, result: BulkResult) -> None:
-    """Retry each failed transfer, then one run per connection (joining any under way)."""
-    touched: dict[int, Connection] = {}
+    """Retry the failed transfers that could now get through, in one run per connection
+    scoped to them and the parents they need (app/sync/actions.retry_transfers). Those our
+    own checks would stop again are left failed, with the reason said once."""
+    ready, stopped = [], 0
     for t in transfers:
-        if _one(actions.retry, t, result):
-            conn = db.session.get(Connection, t.connection_id)
-            if conn is not None and conn.company_id == t.company_id:
-                touched[conn.id] = conn
-    for conn in touched.values():
-        if conn.status == CONNECTED:
-            start_run(conn, trigger="retry")
+        if retry_blocker(t) is None:
+            ready.append(t)
         else:
-            result.notes.append(f"Those for {package_title(conn.package)} go once it is "
-                                "reconnected.")
-
-
-def _one(do: Any, transfer: Transfer, result: BulkResult) -> bool:
+            stopped += 1
+    if stopped:
+        result.notes.append(
+            f"{plural(stopped, 'record was', 'records were')} not retried: our own checks "
+            "would stop them again (see each record for what to fix).")
+    if not ready:
+        return
     try:
-        do(transfer)
+        retried = actions.retry_transfers(ready, user)
+    except actions.ActionRefused:
+        db.session.rollback()
+        for t in ready:
+            db.session.refresh(t)
+            result.skipped[t.state] += 1  # they moved on since the list was read
+        return
+    result.changed += len(retried.retried)
+    if retried.message:
+        result.notes.append(retried.message)
+
+
+def _one(do: Any, transfer: Transfer, user: Any, result: BulkResult) -> bool:
+    try:
+        do(transfer, user)
     except actions.ActionRefused:
         db.session.rollback()
         db.session.refresh(transfer)
