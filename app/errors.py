@@ -23,10 +23,9 @@ def refuse_nul_bytes() -> None:
     if "\x00" in request.path or _has_nul(request.args):
         raise BadRequest(description="The address contains a NUL character (\\u0000), which "
                                      "we cannot accept. Remove it and try again.")
-    # The sandboxes read their bodies raw (and form parsing would consume them); JSON bodies
-    # of the API are checked field by field in app/api.
-    if request.mimetype in _FORM_TYPES and not request.path.startswith("/sandbox/") \
-            and _has_nul(request.form):
+    # Only bodies sent as forms: JSON bodies are checked field by field (app/api) or by the
+    # sandbox that reads them (connectors/sandbox_common.loads_json).
+    if request.mimetype in _FORM_TYPES and _has_nul(request.form):
         raise BadRequest(description="The form contains a NUL character (\\u0000), which we "
                                      "cannot accept. Remove it and try again.")
 

@@ -204,8 +204,8 @@ def render_consent(
 
 def loads_json(raw: bytes) -> Any:
     """A request body as JSON, with ValueError (the caller's 400) for anything that is not
-    valid UTF-8 JSON, including numbers of more than 4,300 digits and nesting deeper than
-    MAX_JSON_DEPTH."""
+    valid UTF-8 JSON, including numbers of more than 4,300 digits, nesting deeper than
+    MAX_JSON_DEPTH and NUL characters in strings or keys."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except RecursionError as exc:
@@ -213,9 +213,12 @@ def loads_json(raw: bytes) -> Any:
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL cannot store it; the packages refuse control characters too.
+            raise ValueError("a string in the JSON holds a NUL character (\\u0000)")
         if isinstance(value, dict | list):
             if depth > MAX_JSON_DEPTH:
                 raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
-            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict)
-                                                  else value))
+            items = list(value.values()) + list(value) if isinstance(value, dict) else value
+            stack.extend((v, depth + 1) for v in items)
     return data

@@ -44,3 +44,22 @@ def test_qbo_sandbox_refuses_hostile_json(qbo, company, name, make):  # noqa: F8
         error = qbo_tests.fault(answer)
         assert "not valid JSON" in error["Detail"], error
     assert not qbo_tests.query(qbo, company, "select * from Customer where DisplayName = 'A'")
+
+
+def test_xero_sandbox_refuses_nul_bytes(xero, org):  # noqa: F811  # type: ignore[no-untyped-def]
+    answer = xero_tests.call(xero, org, "PUT", "/Contacts",
+                             {"Contacts": [{"Name": "A\x00B", "ContactNumber": "N\x00"}]})
+    assert answer.status_code == 400, answer.text[:300]
+
+
+def test_qbo_sandbox_refuses_nul_bytes(qbo, company):  # noqa: F811  # type: ignore[no-untyped-def]
+    answer = qbo_tests.call(qbo, company, "POST", "customer", {"DisplayName": "A\x00B"})
+    qbo_tests.fault(answer)
+
+
+def test_sandbox_token_endpoints_refuse_nul_bytes(xero, qbo):  # noqa: F811  # type: ignore[no-untyped-def]
+    answer = xero_tests._token(xero, grant_type="authorization_code", code="a\x00b",
+                               redirect_uri=xero_tests.REDIRECT_URI)
+    assert answer.status_code == 400, answer.text[:300]
+    answer = qbo_tests._token(qbo, grant_type="refresh_token", refresh_token="a\x00b")
+    assert answer.status_code == 400, answer.text[:300]
