@@ -56,6 +56,8 @@ def parse_json_body(raw: bytes) -> Any:
     except ValueError as exc:
         # Python refuses to read an integer of more than 4,300 digits (CVE-2020-10735).
         raise BadJson("the request body holds a number with far too many digits") from exc
+    except ArithmeticError as exc:  # decimal.InvalidOperation, e.g. 1e99999999999999999999
+        raise BadJson("the request body holds a number too large or too small to read") from exc
     if json_depth(data) > MAX_DEPTH:
         raise BadJson(f"the request body is nested too deeply (more than {MAX_DEPTH} levels "
                       "of objects and arrays)")

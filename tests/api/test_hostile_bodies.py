@@ -166,3 +166,16 @@ def test_timestamps_in_answers_carry_a_utc_offset(http, app):  # type: ignore[no
     for stamp in stamps:
         parsed = datetime.fromisoformat(stamp)
         assert parsed.utcoffset() == timedelta(0), stamp
+
+
+@pytest.mark.parametrize("literal", ["1e9999999999999999999", "-1E-9999999999999999999"])
+def test_a_number_whose_exponent_decimal_cannot_hold_is_400(app, http, literal):  # type: ignore[no-untyped-def]
+    http.post("/customers", customer(source_id="H-C"))
+    before = _counts(app)
+    raw = re.sub(r'("unit_price": )[0-9.]+', rf"\g<1>{literal}",
+                 json.dumps(invoice("H-C", source_id="H-EXP")), count=1)
+    assert literal in raw
+    answer = http.post_raw("/invoices", raw)
+    assert answer.status_code == 400, answer.text[:200]
+    assert "too large or too small" in answer.json()["message"]
+    assert _counts(app) == before
