@@ -20,7 +20,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -145,11 +147,27 @@ SourceId = Annotated[str, Field(min_length=1, max_length=100,
 Key = Annotated[str, Field(min_length=1, max_length=50)]
 Text255 = Annotated[str, Field(max_length=255)]
 # Loose on purpose: the package checks deliverability; we only catch obvious slips. "" = none.
-Email = Annotated[str, Field(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# Checked before stripping (see _In), so spaces around the address are allowed here.
+Email = Annotated[str, Field(max_length=254,
+                             pattern=r"^\s*$|^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _strip(cls, value: Any, info: ValidationInfo) -> Any:
+        # Stripped after the length limits are checked on what was sent, as the OpenAPI
+        # document says (pydantic's str_strip_whitespace would strip first); a required text
+        # that was only spaces is then refused.
+        if not isinstance(value, str):
+            return value
+        stripped = value.strip()
+        field = cls.model_fields[info.field_name or ""]
+        if not stripped and any(getattr(m, "min_length", 0) for m in field.metadata):
+            raise PydanticCustomError("blank", "must not be blank")
+        return stripped
 
 
 class AddressIn(_In):

@@ -179,3 +179,20 @@ def test_a_number_whose_exponent_decimal_cannot_hold_is_400(app, http, literal):
     assert answer.status_code == 400, answer.text[:200]
     assert "too large or too small" in answer.json()["message"]
     assert _counts(app) == before
+
+
+def test_length_limits_apply_to_what_was_sent_as_the_document_says(app, http):  # type: ignore[no-untyped-def]
+    """maxLength in the OpenAPI document counts the characters sent; stripping comes after."""
+    before = _counts(app)
+    answer = http.post("/customers", customer(source_id="H-L", name="\f" + "x" * 255))
+    assert answer.status_code == 422, answer.text[:200]
+    assert answer.json()["problems"][0]["field"] == "name"
+    answer = http.post("/customers", customer(source_id="H-L", name=" \t "))
+    assert answer.status_code == 422, answer.text[:200]
+    assert answer.json()["problems"] == [{"field": "name", "message": "must not be blank"}]
+    assert _counts(app) == before
+    answer = http.post("/customers", customer(source_id=" H-L ", name=" Bob ",
+                                              email=" bob@example.test "))
+    assert answer.status_code == 201, answer.text[:200]
+    assert (answer.json()["source_id"], answer.json()["name"], answer.json()["email"]) == \
+        ("H-L", "Bob", "bob@example.test")

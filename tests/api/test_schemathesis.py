@@ -5,6 +5,8 @@ formats such as date-time), and any invalid input that is accepted fails the sui
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 import schemathesis
@@ -19,8 +21,8 @@ load_all_checks()
 ALL_CHECKS = [check for name, check in CHECKS._items.items()
               if name != "object_level_authorization"]
 # Enough to find the classic crashes (huge ints, NULs, odd types) on every operation, few
-# enough for a few minutes on two cores.
-EXAMPLES = 200
+# enough for a minute or two on two cores; SCHEMATHESIS_EXAMPLES=2000 for a longer hunt.
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "200"))
 
 
 @pytest.fixture(scope="module")
