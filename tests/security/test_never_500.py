@@ -71,8 +71,7 @@ def _int_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
             continue
         path = re.sub(r"<(?:int:)([a-z_]+)>", "{id}", rule.rule)
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", "sales", path)
-        method = "GET" if "GET" in rule.methods else "POST"
-        out.append((method, path))
+        out += [(method, path) for method in ("GET", "POST") if method in rule.methods]
     return sorted(set(out))
 
 
