@@ -16,10 +16,9 @@ from schemathesis.checks import CHECKS, load_all_checks
 from app.api.openapi import openapi_document
 
 load_all_checks()
-# object_level_authorization needs a second company's key configured in schemathesis' own
-# config file; tests/security/test_company_isolation.py covers that ground.
-ALL_CHECKS = [check for name, check in CHECKS._items.items()
-              if name != "object_level_authorization"]
+# All of them. object_level_authorization only acts with peer identities configured in
+# schemathesis' own config; tests/security/test_company_isolation.py covers that ground.
+ALL_CHECKS = CHECKS.get_all()
 # Enough to find the classic crashes (huge ints, NULs, odd types) on every operation, few
 # enough for a minute or two on two cores; SCHEMATHESIS_EXAMPLES=2000 for a longer hunt.
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "200"))
