@@ -11,6 +11,7 @@ from app.auth import throttle
 from app.config import INSTANCE_DIR, load_config
 from app.extensions import csrf, db, htmx, login_manager, migrate
 from app.keys import check_keys
+from app.request_ints import BoundedIntConverter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -21,6 +22,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder="../static",
         instance_path=str(INSTANCE_DIR),
     )
+    # Before any route is added: every <int:...> in the app is bounded (app/request_ints.py).
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(load_config())
     if config:
         app.config.update(config)

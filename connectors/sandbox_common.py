@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,9 @@ from app.models.sandbox import SandboxObject
 from app.redis_conn import get_redis
 
 CONSENT_TEMPLATE = "sandbox/consent.html"
+# The packages' deepest real bodies (a QBO batch of invoices with line details) are under 10
+# levels; far deeper is an attack, and checking or walking it would exhaust the stack.
+MAX_JSON_DEPTH = 32
 GLOBAL = ""  # the tenant of objects that belong to no company (grants, tokens, companies)
 OWNERS = "owners"  # which Ledgerlink company each sandbox organisation belongs to
 GUEST = ""  # the owner of organisations made by a consent nobody in Ledgerlink started
@@ -258,3 +262,25 @@ def render_consent(
         CONSENT_TEMPLATE, brand=brand, error=error, tenants=list(tenants),
         heading=heading or brand.place, params=params, app_name="Ledgerlink",
     )
+
+
+def loads_json(raw: bytes) -> Any:
+    """A request body as JSON, with ValueError (the caller's 400) for anything that is not
+    valid UTF-8 JSON, including numbers of more than 4,300 digits, nesting deeper than
+    MAX_JSON_DEPTH and NUL characters in strings or keys."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:
+        raise ValueError("the JSON is nested too deeply") from exc
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            # PostgreSQL cannot store it; the packages refuse control characters too.
+            raise ValueError("a string in the JSON holds a NUL character (\\u0000)")
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+            items = list(value.values()) + list(value) if isinstance(value, dict) else value
+            stack.extend((v, depth + 1) for v in items)
+    return data

@@ -22,6 +22,7 @@ from app.api.schemas import (
     PaymentOut,
     RunOut,
 )
+from app.request_ints import MAX_ID
 
 REF = "#/components/schemas/{model}"
 _INPUTS: tuple[type[BaseModel], ...] = (ContactIn, InvoiceIn, CreditNoteIn, PaymentIn)
@@ -81,8 +82,11 @@ def _upsert(segment: str, noun: str, body: type[BaseModel], out: type[BaseModel]
 
 
 def _param(name: str, kind: Literal["string", "integer"], description: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind}
+    if kind == "integer":  # larger ids cannot exist: a 404
+        schema |= {"minimum": 1, "maximum": MAX_ID}
     return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": kind}}
+            "schema": schema}
 
 
 def _get(segment: str, noun: str, out: type[BaseModel]) -> dict[str, Any]:
@@ -91,7 +95,8 @@ def _get(segment: str, noun: str, out: type[BaseModel]) -> dict[str, Any]:
         "summary": f"A {noun} and its transfer to each connected package",
         "tags": ["records"],
         "parameters": [_param("source_id", "string", "the job system's id")],
-        "responses": {"200": _json(out, f"The {noun}."), **_errors("401", "404")},
+        "responses": {"200": _json(out, f"The {noun}."), **_errors("401", "404"),
+                      "400": _json(Error, "The address holds a NUL character.")},
     }}
 
 

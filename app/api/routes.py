@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from app.api.auth import Unauthorized, require_api_key, unauthorized_response
+from app.api.body import read_body_within_limit
 from app.api.openapi import openapi_document
 from app.api.present import present, present_run
 from app.api.schemas import (
@@ -20,6 +21,7 @@ from app.api.schemas import (
     PaymentIn,
     describe_type,
     field_path,
+    nul_fields,
     parse_json_body,
 )
 from app.extensions import db
@@ -97,7 +99,7 @@ def _body(model: type[M]) -> M:
         raise ApiError(400, {"error": "bad_request", "message": "send the body as JSON with "
                              f"'Content-Type: application/json' (got "
                              f"'{request.mimetype or 'none'}')"})
-    raw = request.get_data(cache=False)  # 413 from werkzeug past MAX_CONTENT_LENGTH
+    raw = read_body_within_limit()
     try:
         data = parse_json_body(raw)
     except BadJson as exc:
@@ -105,6 +107,10 @@ def _body(model: type[M]) -> M:
     if not isinstance(data, dict):
         raise ApiError(422, {"error": "invalid_request", "problems": [
             {"field": "(body)", "message": "the body must be a JSON object"}]})
+    nul = nul_fields(data)
+    if nul:
+        raise ApiError(422, {"error": "invalid_request", "problems": [
+            {"field": f, "message": m} for f, m in nul]})
     try:
         return model.model_validate(data)
     except ValidationError as exc:

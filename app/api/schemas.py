@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -34,12 +37,17 @@ def _reject_constant(name: str) -> Any:
     raise BadJson(f"{name} is not a number JSON allows")
 
 
+# Our deepest body is 3 levels (an invoice's lines' fields); anything far deeper is an attack
+# or a mistake, and walking it would recurse out of the stack.
+MAX_DEPTH = 20
+
+
 def parse_json_body(raw: bytes) -> Any:
     """JSON to Python with every non-integer number as an exact Decimal."""
     if not raw.strip():
         raise BadJson("the request body is empty; send a JSON object")
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
         raise BadJson("the request body is not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
@@ -47,6 +55,48 @@ def parse_json_body(raw: bytes) -> Any:
                       f"column {exc.colno}") from exc
     except RecursionError as exc:
         raise BadJson("the request body is nested too deeply") from exc
+    except ValueError as exc:
+        # Python refuses to read an integer of more than 4,300 digits (CVE-2020-10735).
+        raise BadJson("the request body holds a number with far too many digits") from exc
+    except ArithmeticError as exc:  # decimal.InvalidOperation, e.g. 1e99999999999999999999
+        raise BadJson("the request body holds a number too large or too small to read") from exc
+    if json_depth(data) > MAX_DEPTH:
+        raise BadJson(f"the request body is nested too deeply (more than {MAX_DEPTH} levels "
+                      "of objects and arrays)")
+    return data
+
+
+def json_depth(data: Any) -> int:
+    """How many levels of objects and arrays `data` has, without recursing."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return deepest
+
+
+def nul_fields(data: Any) -> list[tuple[str, str]]:
+    """(field, message) for every string (or key) holding a NUL character, which PostgreSQL
+    cannot store; checked before validation so the answer names the field."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            found.append((field_path(loc), "contains a NUL character (\\u0000); remove it"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    found.append((field_path(loc + (key.replace("\x00", "\\u0000"),)),
+                                  "is a field name with a NUL character (\\u0000) in it"))
+                else:
+                    stack.append((item, loc + (key,)))
+        elif isinstance(value, list):
+            stack.extend((item, loc + (i,)) for i, item in enumerate(value))
+    return sorted(found)
 
 
 def _number(value: Any) -> Any:
@@ -97,11 +147,27 @@ SourceId = Annotated[str, Field(min_length=1, max_length=100,
 Key = Annotated[str, Field(min_length=1, max_length=50)]
 Text255 = Annotated[str, Field(max_length=255)]
 # Loose on purpose: the package checks deliverability; we only catch obvious slips. "" = none.
-Email = Annotated[str, Field(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# Checked before stripping (see _In), so spaces around the address are allowed here.
+Email = Annotated[str, Field(max_length=254,
+                             pattern=r"^\s*$|^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _strip(cls, value: Any, info: ValidationInfo) -> Any:
+        # Stripped after the length limits are checked on what was sent, as the OpenAPI
+        # document says (pydantic's str_strip_whitespace would strip first); a required text
+        # that was only spaces is then refused.
+        if not isinstance(value, str):
+            return value
+        stripped = value.strip()
+        field = cls.model_fields[info.field_name or ""]
+        if not stripped and any(getattr(m, "min_length", 0) for m in field.metadata):
+            raise PydanticCustomError("blank", "must not be blank")
+        return stripped
 
 
 class AddressIn(_In):
@@ -166,6 +232,15 @@ class PaymentIn(_In):
 
 
 # ----------------------------------------------------------------------------- responses
+def _as_utc(value: datetime) -> datetime:
+    # The database keeps UTC without an offset (SQLite has no time zones); a `date-time` in
+    # the document must carry one (RFC 3339), so the answer says it is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -186,7 +261,7 @@ class TransferOut(_Out):
     fix: str
     external_id: str | None
     changes: list[Change] | None
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class AddressOut(_Out):
@@ -204,8 +279,8 @@ class ContactOut(_Out):
     email: str | None
     phone: str | None
     address: AddressOut | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     transfers: list[TransferOut]
 
 
@@ -234,8 +309,8 @@ class DocumentOut(_Out):
     tax: Decimal
     total: Decimal
     lines: list[LineOut]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     transfers: list[TransferOut]
 
 
@@ -252,8 +327,8 @@ class PaymentOut(_Out):
     bank_account: str
     reference: str | None
     allocations: list[AllocationOut]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     transfers: list[TransferOut]
 
 
@@ -266,9 +341,9 @@ class RunOut(_Out):
     failed: int
     blocked: int
     detail: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
 
 
 class Problem(_Out):

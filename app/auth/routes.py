@@ -67,8 +67,10 @@ def _safe_next(target: str | None) -> str:
     """Only same-site paths: a `next` pointing elsewhere would make us an open redirect."""
     if target:
         parts = urlsplit(target)
+        # Control characters (CR, LF, NUL...) cannot go in a Location header: refused, not a 500.
         if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
+                and not target.startswith("//") and "\\" not in target \
+                and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
             return target
     return url_for("dashboard.index")
 

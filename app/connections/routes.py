@@ -7,6 +7,8 @@ Views stay thin: step logic lives in wizard.py (sign-in and organisation) and li
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -41,6 +43,8 @@ from connectors import connector_class, package_keys
 
 bp = Blueprint("connections", __name__, url_prefix="/connections")
 
+# RQ's job ids: letters, digits, "_" and "-" (uuid4 hex by default).
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 ADMIN_ONLY = ("Only an admin of this company can connect, disconnect or change how a package "
               "is set up. You can see everything here; ask your company's admin to make the "
               "change.")
@@ -262,7 +266,7 @@ def import_step(connection_id: int) -> Response:
     company_id = require_company_id()
     connection = _connection(company_id, connection_id)
     choice = wizard.package_choice(connection.package)
-    job_id = request.args.get("job") or lifecycle.import_job_id(connection)
+    job_id = _job_arg() or lifecycle.import_job_id(connection)
     if request.method == "POST":
         _company_admin()
         if not ConfirmForm().validate_on_submit():
@@ -294,10 +298,19 @@ def import_progress(connection_id: int) -> Response:
     """The import's progress: a fragment that polls itself, and 286 once the job is over."""
     company_id = require_company_id()
     connection = _connection(company_id, connection_id)
-    job_id = request.args.get("job", "")
+    job_id = _job_arg()
     if not htmx:
         return redirect(url_for(".import_step", connection_id=connection.id, job=job_id or None))
     return _import_fragment(connection, job_id)
+
+
+def _job_arg() -> str:
+    """The ?job= of an import link; an id RQ could never have made is a 404 (RQ itself would
+    raise on it)."""
+    raw = request.args.get("job", "")
+    if raw and not _JOB_ID.fullmatch(raw):
+        abort(404, description="There is no such import for this connection.")
+    return raw
 
 
 def _import_fragment(connection: Connection, job_id: str) -> Response:

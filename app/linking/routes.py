@@ -24,6 +24,7 @@ from app.connections.scoping import choose_connection, company_connection
 from app.extensions import db, htmx
 from app.linking import package, service, view
 from app.models import Connection
+from app.request_ints import int_value, parse_int
 
 bp = Blueprint("linking", __name__)
 
@@ -57,10 +58,7 @@ def _by() -> str:
 
 def _page_args() -> tuple[int, str]:
     source = request.values
-    try:
-        page = max(1, int(source.get("page", 1)))
-    except ValueError:
-        abort(400, description="The page number must be a whole number, e.g. page=2.")
+    page = int_value(source, "page", 1, label="page number") or 1
     return page, (source.get("q") or "").strip()[:100]
 
 
@@ -213,10 +211,11 @@ def _pairs() -> list[tuple[int, str]]:
     pairs: list[tuple[int, str]] = []
     for value in request.form.getlist("pair")[: MAX_BULK + 1]:
         transfer_id, sep, external_id = value.partition(":")
-        if not sep or not transfer_id.isdigit() or not external_id:
-            abort(400, description=f"\u201c{value}\u201d is not a match to confirm "
+        number = parse_int(transfer_id)
+        if not sep or number is None or not external_id:
+            abort(400, description=f"\u201c{value[:60]}\u201d is not a match to confirm "
                                    "(expected <record>:<package contact>).")
-        pairs.append((int(transfer_id), external_id))
+        pairs.append((number, external_id))
     if len(pairs) > MAX_BULK:
         abort(400, description=f"At most {MAX_BULK} matches can be confirmed at once.")
     return pairs

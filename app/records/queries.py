@@ -27,6 +27,7 @@ from app.models import Connection, Contact, Document, Payment, PaymentAllocation
 from app.models.transfer import FAILED, STATES
 from app.records import columns, folding
 from app.records.loading import TYPE_WORDS, load_records, missing_title
+from app.request_ints import MAX_ID, parse_int
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 500
@@ -97,9 +98,11 @@ class Filters:
             raw = (args.get(name) or "").strip()
             if not raw:
                 return None
-            if not raw.isdigit() or int(raw) < 1:
-                raise FilterError(f"“{name}” must be a whole number from 1 up, not “{raw}”.")
-            return int(raw)
+            value = parse_int(raw)
+            if value is None:
+                raise FilterError(f"“{name}” must be a whole number from 1 to {MAX_ID:,}, "
+                                  f"not “{raw[:20]}”.")
+            return value
 
         state = (args.get("state") or "").strip()
         if state and state not in STATES:

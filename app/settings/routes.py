@@ -19,6 +19,7 @@ from app.auth.company import current_company, require_company_id, switch_company
 from app.extensions import db
 from app.mail import MailError
 from app.models import Membership, User
+from app.request_ints import parse_int
 from app.settings import service
 from app.settings.forms import ActionForm, AddUserForm, NotificationsForm, RoleForm
 
@@ -193,7 +194,7 @@ def notifications(company_id: int) -> Response | tuple[str, int]:
         raw_ids = request.form.getlist("user_ids")
         if not form.validate_on_submit():
             error = "The form had expired or was incomplete. Check it and save again."
-        elif not all(v.isdigit() for v in raw_ids):
+        elif any(parse_int(v) is None for v in raw_ids):
             abort(400, description="Choose people from the list.")
         else:
             ids = [int(v) for v in raw_ids]
@@ -207,7 +208,7 @@ def notifications(company_id: int) -> Response | tuple[str, int]:
             else:
                 flash(_saved_message(company_id), "info")
                 return redirect(url_for("settings.notifications"))
-        chosen = {int(v) for v in raw_ids if v.isdigit()}
+        chosen = {v for v in map(parse_int, raw_ids) if v is not None}
     else:
         form.frequency.data = current.frequency
         form.extra.data = "\n".join(current.extra_emails)

@@ -14,7 +14,6 @@ under the realm's write lock. State is in the database, counters in Redis.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -26,6 +25,7 @@ from connectors.quickbooks_online import sandbox_identity as identity
 from connectors.quickbooks_online import sandbox_limits as limits
 from connectors.quickbooks_online import sandbox_store as store
 from connectors.quickbooks_online.sandbox_rules import Books, Fault, unsupported
+from connectors.sandbox_common import loads_json
 
 bp = Blueprint("quickbooks_online_sandbox", __name__, url_prefix="/sandbox/quickbooks_online")
 
@@ -96,7 +96,7 @@ def _route(realm: str, resource: str, object_id: str | None) -> tuple[Response, 
 def _read_json() -> Any:
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw.decode("utf-8"))
+        return loads_json(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise unsupported("body", f"could not be read: the request body is not valid JSON "
                                   f"({exc})") from exc

@@ -10,7 +10,6 @@ first rather than in production.
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -176,7 +175,7 @@ def revoke() -> tuple[Response, int] | Response:
     presented = request.form.get("token", "")
     if not presented and request.data:
         try:
-            body = json.loads(request.get_data(as_text=True))
+            body = common.loads_json(request.get_data())
         except ValueError:
             body = None
         presented = str(body.get("token", "")) if isinstance(body, dict) else ""

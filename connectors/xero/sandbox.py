@@ -11,13 +11,13 @@ replay, then the handler. State is in the database, counters in Redis.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.extensions import db
+from connectors.sandbox_common import loads_json
 from connectors.xero import sandbox_api as api
 from connectors.xero import sandbox_identity as identity
 from connectors.xero import sandbox_limits as limits
@@ -79,7 +79,7 @@ def _read_json() -> tuple[Any, bytes] | tuple[Response, int]:
     if len(raw) > MAX_BODY_BYTES:
         return _too_large()
     try:
-        return json.loads(raw.decode("utf-8")), raw
+        return loads_json(raw), raw
     except (UnicodeDecodeError, ValueError):
         return api.post_data_invalid("Invalid Json data")
 
