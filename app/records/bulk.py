@@ -103,7 +103,10 @@ def retry_all(transfers: Iterable[Transfer], user: Any, result: BulkResult) -> N
             result.skipped[t.state] += 1  # they moved on since the list was read
         return
     result.changed += len(retried.retried)
-    if retried.message:
+    # "Retried 3 records" already says what goes, unless parents go with them (or some wait
+    # for a reconnection): only then is the run's own sentence worth adding.
+    scoped = sum(len(run.scope or []) for run in retried.runs)
+    if retried.message and scoped != len(retried.retried):
         result.notes.append(retried.message)
 
 
