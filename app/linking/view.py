@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from app.linking import package, service
 from app.linking.suggest import ContactIndex, Ours, Suggestion
 from app.models import Connection
+from app.sync.plan import POSSIBLE_DUPLICATE
 
 STRONG_SHOWN = 500  # a bulk form beyond this is unreadable; the rest show after these go
 
@@ -28,6 +29,11 @@ class Row:
     @property
     def contact(self):  # type: ignore[no-untyped-def]
         return self.waiting.contact
+
+    @property
+    def held(self) -> bool:
+        """Held back before creating: it may already be in the package."""
+        return self.transfer.state == "blocked" and self.transfer.reason == POSSIBLE_DUPLICATE
 
     @property
     def postcode(self) -> str:
@@ -63,8 +69,10 @@ def build(connection: Connection, contacts: package.PackageContacts, page: int =
     strong: list[tuple[Ours, Suggestion]] = []
     if contacts.loaded:
         index = ContactIndex(contacts.entries, service.used_ids(connection))
+        by_id = contacts.by_id()
         for row in rows:
-            row.suggestions = index.suggest(row.waiting.ours())
+            row.suggestions = index.with_held(index.suggest(row.waiting.ours()),
+                                              row.transfer.possible_duplicate, by_id)
         strong = index.strong_matches(service.all_waiting(connection))
         strong.sort(key=lambda pair: pair[0].name.lower())
     linked, linked_total = service.linked_by_hand(connection, contacts.by_id())
@@ -79,5 +87,6 @@ def row_for(connection: Connection, contacts: package.PackageContacts,
     row = Row(service.Waiting(transfer, contact))
     if contacts.loaded and transfer.state in service.UNSENT:
         index = ContactIndex(contacts.entries, service.used_ids(connection))
-        row.suggestions = index.suggest(row.waiting.ours())
+        row.suggestions = index.with_held(index.suggest(row.waiting.ours()),
+                                          transfer.possible_duplicate, contacts.by_id())
     return row

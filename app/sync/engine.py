@@ -21,6 +21,7 @@ from app.redis_conn import get_redis
 from app.sync.audit import ExchangeLog
 from app.sync.canonical import Chart
 from app.sync.plan import PREFLIGHT_REASONS, ensure_transfers, plan_kind
+from app.sync.precreate import CONTACT_KINDS, ContactLookupFailed, look_before_creating
 from app.sync.push import claim_batch, push_batch
 from app.sync.ratelimit import CallBudget
 from app.sync.reconcile import reconcile
@@ -107,6 +108,7 @@ class RunExecutor:
         )
         self.log = ExchangeLog()
         self.refreshed = False
+        self.package_contacts: dict = {}  # read at most once per run, before creating any
 
     def heartbeat(self) -> None:
         self.run.heartbeat_at = utcnow()
@@ -151,6 +153,8 @@ class RunExecutor:
             self._reconcile(connector, chart)
             for kind in KIND_ORDER:
                 plan_kind(connection, kind, chart, self.cls.title)
+                if kind in CONTACT_KINDS:
+                    self._look_before_creating(connector, kind)
                 self._push_kind(connector, kind, chart)
             self._reconcile(connector, chart)  # outcomes that came back uncertain
             self._pause_for_waiting_records()
@@ -187,6 +191,18 @@ class RunExecutor:
         except AuthLostError as exc:
             self._refresh_once(connector, str(exc))
             self.run.sent += reconcile(self.connection, connector, chart)
+
+    def _look_before_creating(self, connector: Connector, kind: str) -> None:
+        """Contacts already in the package are linked, likely twins held (precreate.py)."""
+        args = (self.connection, connector, kind, self.cls.title, self.package_contacts)
+        try:
+            try:
+                self.run.sent += look_before_creating(*args)
+            except AuthLostError as exc:
+                self._refresh_once(connector, str(exc))
+                self.run.sent += look_before_creating(*args)
+        except ContactLookupFailed as exc:
+            raise RunPaused(exc.after, exc.problem) from exc
 
     def _push_kind(self, connector: Connector, kind: str, chart: Chart) -> None:
         size = max(1, int(self.cls.limits.batch_size.get(kind, 1)))

@@ -36,3 +36,4 @@ def link_transfer(transfer: Transfer, row: Any, external_id: str, note: str) -> 
     transfer.lease_until = None
     transfer.not_before = None
     transfer.explanation = transfer.reason = transfer.fix_hint = transfer.package_message = ""
+    transfer.possible_duplicate = None

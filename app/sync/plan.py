@@ -35,6 +35,7 @@ PREFLIGHT_REASONS = (
     "no_lines",
 )
 PLAN_CHUNK = 500
+POSSIBLE_DUPLICATE = "possible_duplicate"  # a contact held back: it may be in the package
 
 
 def set_state(
@@ -111,6 +112,8 @@ def plan_kind(connection: Connection, kind: str, chart: Chart, package_title: st
                 Transfer.state.in_((PENDING, BLOCKED)),
                 db.and_(Transfer.state == FAILED, Transfer.reason.in_(PREFLIGHT_REASONS)),
             ),
+            # A possible duplicate waits for the bookkeeper, not for a run (precreate.py).
+            db.not_(db.and_(Transfer.state == BLOCKED, Transfer.reason == POSSIBLE_DUPLICATE)),
         )
         .order_by(Transfer.id)
     )
@@ -161,6 +164,8 @@ def _plan_chunk(
         if waiting is not None:
             ref, parent = waiting
             state = parent.state if parent is not None else "needs_link"
+            if parent is not None and parent.reason == POSSIBLE_DUPLICATE:
+                state = POSSIBLE_DUPLICATE
             why = explain_blocked(parent_label(ref, parent_rows), state, package_title)
             set_state(t, BLOCKED, why, blocked_by=parent)
             continue
