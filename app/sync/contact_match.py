@@ -94,6 +94,7 @@ class Evidence:
     same_email: bool
     same_postcode: bool
     other_email: bool  # both have an email and they differ
+    identical: bool = False  # the names as typed, spaces and case aside
 
     @property
     def exact(self) -> bool:
@@ -122,7 +123,7 @@ class Evidence:
         if self.same_postcode:
             words.append(f"same postcode ({theirs.get('postcode')})")
         if self.same_name:
-            words.append("same name" if self.name_score == 100
+            words.append("same name" if self.identical
                          else "same name once “Ltd”, punctuation and case are set aside")
         else:
             words.append(f"name {self.name_score}% alike")
@@ -144,7 +145,9 @@ def evidence(ours: Ours, theirs: Mapping[str, Any], our_name: str | None = None,
         same_email=bool(email) and email == their_email,
         same_postcode=bool(postcode) and postcode == normalise_postcode(
             str(theirs.get("postcode") or "")),
-        other_email=bool(email) and bool(their_email) and email != their_email)
+        other_email=bool(email) and bool(their_email) and email != their_email,
+        identical=" ".join(ours.name.lower().split())
+        == " ".join(str(theirs.get("name") or "").lower().split()))
 
 
 @dataclass

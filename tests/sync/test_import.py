@@ -37,7 +37,7 @@ def test_import_creates_linked_contacts_once(app, connected_books, worker_proces
 
         result = import_contacts(books.connection_id)
         assert result == {"customers": 2, "suppliers": 0, "linked_existing": 0,
-                          "skipped_archived": 1}
+                          "skipped_archived": 1, "already_linked": 0}
         with pytest.raises(ImportAlreadyDone):
             import_contacts(books.connection_id)
         assert db.session.get(Connection, books.connection_id).imported_at is not None
