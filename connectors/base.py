@@ -279,6 +279,10 @@ class Connector(ABC):
     limits: ClassVar[Limits]
     # Setting names this connector reads from the app's configuration.
     settings_keys: ClassVar[tuple[str, ...]] = ()
+    # True when one package contact can be a customer and a supplier (Xero): its id means one
+    # contact whatever the kind. False when customers and suppliers are separate records with
+    # their own ids (QuickBooks Online's Customer 1 and Vendor 1 are different contacts).
+    contacts_span_kinds: ClassVar[bool] = True
 
     def __init__(
         self,

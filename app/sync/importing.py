@@ -65,14 +65,25 @@ def _kinds(contact: PackageContact, known: list[str]) -> list[str]:
     return kinds or known or ["customer"]
 
 
-def _package_ids(connection: Connection) -> set[str]:
-    """Package contacts already behind one of this connection's customers or suppliers."""
-    return {str(x) for x in db.session.execute(
-        db.select(Transfer.external_id).where(
+def _package_ids(connection: Connection) -> set[tuple[str, str]]:
+    """(kind, package id) of the package contacts already behind one of this connection's
+    customers or suppliers. Where one package contact spans both kinds, its id stands for
+    both."""
+    rows = db.session.execute(
+        db.select(Transfer.record_type, Transfer.external_id).where(
             Transfer.connection_id == connection.id,
             Transfer.record_type.in_(("customer", "supplier")),
             Transfer.external_id.is_not(None))
-    ).scalars()}
+    ).all()
+    if connector_class(connection.package).contacts_span_kinds:
+        return {(k, str(x)) for _, x in rows for k in ("customer", "supplier")}
+    return {(kind, str(x)) for kind, x in rows}
+
+
+def _already_ours(contact: PackageContact, ours: set[tuple[str, str]]) -> bool:
+    kinds = [k for k, flag in (("customer", contact.is_customer),
+                               ("supplier", contact.is_supplier)) if flag]
+    return any((k, str(contact.external_id)) in ours for k in kinds or ("customer", "supplier"))
 
 
 class WaitingTwins:
@@ -138,7 +149,7 @@ def import_contacts(
         if not contact.active:
             result.skipped_archived += 1
             continue
-        if str(contact.external_id) in ours_already:
+        if _already_ours(contact, ours_already):
             result.already_linked += 1
             continue
         source_id = _source_id(connection.package, contact)
