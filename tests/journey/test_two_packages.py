@@ -30,7 +30,7 @@ class QboBooks:
     def __init__(self, app: Any, connection_id: int) -> None:
         self.app, self.connection_id = app, connection_id
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict:
+    def call(self, method: str, path: str, **kwargs: Any) -> dict:
         with self.app.app_context():
             from app.models import Connection
             from app.sync.tokens import fresh_credentials
@@ -50,10 +50,10 @@ class QboBooks:
         body: dict[str, Any] = {"DisplayName": name}
         if email:
             body["PrimaryEmailAddr"] = {"Address": email}
-        return self._call("POST", "customer", json=body)["Customer"]["Id"]
+        return self.call("POST", "customer", json=body)["Customer"]["Id"]
 
     def names(self, entity: str) -> list[str]:
-        found = self._call("GET", "query", params={
+        found = self.call("GET", "query", params={
             "query": f"select * from {entity} startposition 1 maxresults 1000"})  # noqa: S608
         return [row["DisplayName"] for row in found["QueryResponse"].get(entity, [])]
 

@@ -159,3 +159,25 @@ def test_a_supplier_without_documents_comes_back_as_a_supplier(app, connected_bo
     supplier = next(t for t in books.transfers() if t.record_type == "supplier")
     assert supplier.state == "sent"
     assert supplier.external_id == made.json()["Contacts"][0]["ContactID"]
+
+
+def test_qbo_import_tells_a_vendor_from_a_customer_with_the_same_id(
+    app, connected_books, worker_process
+) -> None:
+    """QuickBooks Online numbers customers and vendors separately: Vendor 1 is not our
+    Customer 1, so it must be imported (as a supplier), not skipped as already ours."""
+    from tests.journey.test_two_packages import QboBooks
+
+    books = connected_books(package="quickbooks_online")
+    qbo = QboBooks(app, books.connection_id)
+    vendor = qbo.call("POST", "vendor", json={"DisplayName": "Builders Merchant"})["Vendor"]
+    books.post_all([("customers", {"source_id": "C1", "name": "Alpha Heating"})])
+    worker_process()
+    assert books.wait_for_run(books.send()["id"])["status"] == "finished"
+    customer = next(t for t in books.transfers() if t.record_type == "customer")
+    assert customer.external_id == vendor["Id"]  # the same number, two different contacts
+
+    result = _import(app, books.connection_id)
+    assert (result["customers"], result["suppliers"], result["already_linked"]) == (0, 1, 1)
+    assert _our_contacts(app, books.company_id) == [("customer", "Alpha Heating"),
+                                                    ("supplier", "Builders Merchant")]
