@@ -26,6 +26,7 @@ from connectors.base import Contact as PackageContact
 NOISE_WORDS = {"ltd", "limited", "plc", "llp", "and", "the", "co", "company", "uk", "inc"}
 _APOSTROPHES = re.compile(r"['\u2019`]")
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
+_NUMBERS = re.compile(r"\d+")
 
 ALIKE_WITH_EVIDENCE = 50  # names at least this alike, plus the same email or postcode
 ALIKE_ON_ITS_OWN = 90  # held (never linked) on the name alone: "Greenfield Boiler" / "Boilers"
@@ -140,6 +141,10 @@ def evidence(ours: Ours, theirs: Mapping[str, Any], our_name: str | None = None,
                                                                           or ""))
     postcode = normalise_postcode(ours.postcode)
     score = 100 if a and a == b else name_alike(a, b)
+    numbers, their_numbers = _NUMBERS.findall(a), _NUMBERS.findall(b)
+    if numbers and their_numbers and numbers != their_numbers:
+        # "Flat 1" and "Flat 2", "Customer 00001" and "00002": alike letters, other places.
+        score = min(score, ALIKE_WITH_EVIDENCE - 1)
     return Evidence(
         name_score=score, same_name=bool(a) and a == b,
         same_email=bool(email) and email == their_email,

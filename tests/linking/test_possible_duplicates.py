@@ -63,6 +63,10 @@ def test_look_before_creating_links_holds_and_asks(app, linker, worker_process) 
     assert len(waiting) == 2 and {t.state for t in waiting} == {"blocked"}
     assert {t.reason for t in waiting} == {"parent_possible_duplicate"}
     assert all("may already be in Xero" in t.explanation for t in waiting)
+    # The held customer's own page says why, and where to decide.
+    record = squash(page.client.get(f"/records/{patel.id}").get_data(as_text=True))
+    assert "Possibly already in Xero as “Jane Patel”" in record
+    assert "Open the Linking page →" in record
     # A long unrelated name that merely contains ours is not a twin: Oakwood was created.
     assert page.transfer("C3").state == "sent"
     names = Counter(c["Name"] for c in books.xero_all("Contacts"))

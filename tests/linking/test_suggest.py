@@ -119,3 +119,37 @@ def test_thousands_of_contacts_stay_fast():
         assert found and found[0].external_id == f"x{o.transfer_id}"
     assert len(strong) == 5000
     print(f"5,000 x 5,000: a page of 50 and all strong matches in {elapsed:.2f}s")
+
+
+def test_look_before_creating_rules():
+    """The verdict before a contact is created: exact twins linked, likely ones held, names
+    that differ only in their numbers (flats, numbered customers) left alone."""
+    from app.sync.contact_match import PackageIndex
+
+    index = PackageIndex([
+        entry("jane", "Jane Patel", email="jane@patel.test"),
+        entry("green", "Greenfield Boilers Ltd"),
+        entry("cafe", "Café Élan Limited"),
+        {**entry("screw", "Screwfix Direct"), "supplier": True},
+        entry("flat1", "Flat 1 Mill House", postcode="LS1 1AA"),
+        entry("hall", "Hall and Co Ltd", email="office@hall.test"),
+        entry("long", "Bob Plumbing " + "and Heating Services Leeds " * 8),
+    ], NOBODY)
+
+    def verdict(name: str, email: str = "", postcode: str = "", kind: str = "customer"):
+        v = index.verdict(Ours(1, kind, name, email, postcode))
+        return (v.exact.entry["id"] if v.exact else None), [c.entry["id"] for c in v.likely]
+
+    assert verdict("GREENFIELD BOILERS") == ("green", [])
+    assert verdict("cafe elan") == ("cafe", [])
+    assert verdict("Jane Patel", "JANE@patel.test") == ("jane", [])
+    assert verdict("J. Patel", "jane@patel.test") == (None, ["jane"])  # same email, alike
+    assert verdict("Hall & Co", "hall@elsewhere.test") == (None, ["hall"])  # other email
+    assert verdict("Screwfix Direct") == (None, ["screw"])  # a supplier there, not a customer
+    assert verdict("Screwfix Direct", kind="supplier") == ("screw", [])
+    assert verdict("Greenfield Boiler") == (None, ["green"])  # 97% alike on its own: ask
+    assert verdict("Flat 2 Mill House", postcode="LS1 1AA") == (None, [])
+    assert verdict("Bob Plumbing") == (None, [])
+    held = index.verdict(Ours(1, "customer", "J. Patel", "jane@patel.test")).likely[0]
+    assert held.stored() == {"id": "jane", "name": "Jane Patel",
+                             "reasons": ["same email (jane@patel.test)", "name 82% alike"]}
