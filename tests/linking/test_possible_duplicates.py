@@ -114,3 +114,35 @@ def test_look_before_creating_links_holds_and_asks(app, linker, worker_process) 
     assert invoices["INV-1"] == theirs["Jane Patel"]
     assert invoices["INV-2"] == theirs["Greenfield Boilers Ltd"]
     assert invoices["INV-4"] == page.transfer("C4").external_id != theirs["Hall and Co Ltd"]
+
+
+def test_xero_busy_while_looking_parks_the_run_and_creates_nothing_blind(
+    app, connected_books, worker_process
+) -> None:
+    """The look-up is a call like any other: a 429 on it parks the run (nothing is created
+    without looking first), and the resumed run looks, then links or creates once."""
+    import time
+
+    from tests.sync.test_engine_scenarios import _connection, _worker_ready, _xero_is_busy
+
+    books = connected_books()
+    theirs = make_xero_contacts(books, [{"Name": "Busy Bee Heating Ltd"}])
+    books.post_all([("customers", {"source_id": "C1", "name": "Busy Bee Heating"}),
+                    ("customers", {"source_id": "C2", "name": "Quiet Newcomer"}),
+                    invoice("1", "C1")])
+    worker_process()
+    _worker_ready(app)
+    _xero_is_busy(app, _connection(books).tenant_id, retry_after=4)
+    run_id = books.send()["id"]
+    deadline = time.monotonic() + 20
+    while (waiting := books.get(f"runs/{run_id}"))["status"] != "waiting":
+        assert time.monotonic() < deadline and waiting["status"] != "finished", waiting
+        time.sleep(0.05)
+    assert "Xero asked us to slow down" in waiting["detail"], waiting
+    assert {t.state for t in books.transfers()} == {"pending"}
+    run = books.wait_for_run(run_id, timeout=60)
+    assert run["status"] == "finished", run
+    names = Counter(c["Name"] for c in books.xero_all("Contacts"))
+    assert names == Counter(["Busy Bee Heating Ltd", "Quiet Newcomer"])
+    invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"] for i in books.xero_all("Invoices")}
+    assert invoices == {"INV-1": theirs["Busy Bee Heating Ltd"]}
