@@ -72,11 +72,13 @@ def used_package_ids(connection: Connection) -> dict[str, dict[str, str]]:
     return used
 
 
-def _read_package(connection: Connection, connector: Connector, title: str) -> list[dict]:
+def _read_package(connection: Connection, connector: Connector,
+                  title: str) -> list[dict] | None:
+    """The package's contacts, also kept for the Linking page; None if it cannot list them."""
     try:
         entries = [entry_of(c) for c in connector.contacts()]
     except NotImplementedError:
-        return []  # the package cannot list contacts: nothing to compare with
+        return None
     except (AuthLostError, RateLimitedError):
         raise
     except (ConnectorError, requests.RequestException) as exc:
@@ -100,23 +102,51 @@ def hold_words(title: str, verdict: Verdict) -> Explanation:
     )
 
 
+def _ours_in_package(connection: Connection, known: set[str],
+                     span_kinds: bool) -> list[dict[str, Any]]:
+    """Our contacts already in the package on this connection that the list read at the start
+    of the run does not show (created by this run's customers, say, before its suppliers).
+    Where one package contact can be customer and supplier, ours of either kind fits both."""
+    from app.models import Contact
+
+    rows = db.session.execute(
+        db.select(Transfer.record_type, Transfer.external_id, Contact.name, Contact.email,
+                  Contact.address)
+        .join(Contact, Contact.id == Transfer.record_id)
+        .where(Transfer.connection_id == connection.id,
+               Transfer.record_type.in_(CONTACT_KINDS), Transfer.state.in_(IN_PACKAGE),
+               Transfer.external_id.is_not(None))
+    ).all()
+    return [{"id": str(x), "name": name, "email": email or "",
+             "postcode": str((address or {}).get("postcode") or ""), "active": True,
+             "customer": kind == "customer" and not span_kinds,
+             "supplier": kind == "supplier" and not span_kinds}
+            for kind, x, name, email, address in rows if str(x) not in known]
+
+
 def look_before_creating(connection: Connection, connector: Connector, kind: str, title: str,
                          cache: MutableMapping[str, Any]) -> int:
-    """Link or hold every `kind` contact about to be created; returns how many were linked.
-    `cache` lives for one run, so the package is read at most once per run."""
+    """Link or hold every `kind` contact about to be created, and look again at those held
+    (a candidate archived meanwhile, say); returns how many were linked. `cache` lives for one
+    run, so the package is read at most once per run."""
     waiting = list(db.session.execute(
         db.select(Transfer).filter(
             Transfer.connection_id == connection.id, Transfer.record_type == kind,
-            Transfer.state == PENDING, Transfer.create_anyway.is_(False))
+            db.or_(Transfer.state == PENDING,
+                   db.and_(Transfer.state == BLOCKED, Transfer.reason == POSSIBLE_DUPLICATE)),
+            Transfer.create_anyway.is_(False))
         .order_by(Transfer.id)
     ).scalars())
     if not waiting:
         return 0
     if "entries" not in cache:
         cache["entries"] = _read_package(connection, connector, title)
-    if not cache["entries"]:
-        return 0
-    index = PackageIndex(cache["entries"], used_package_ids(connection))
+    if cache["entries"] is None:
+        return 0  # the package cannot list its contacts: nothing to compare with
+    known = {str(e["id"]) for e in cache["entries"]}
+    span_kinds = bool(getattr(connector, "contacts_span_kinds", True))
+    index = PackageIndex(cache["entries"] + _ours_in_package(connection, known, span_kinds),
+                         used_package_ids(connection))
     rows = load_rows(kind, [t.record_id for t in waiting])
     linked = 0
     for t in waiting:
@@ -131,6 +161,9 @@ def look_before_creating(connection: Connection, connector: Connector, kind: str
         elif verdict.likely:
             set_state(t, BLOCKED, hold_words(title, verdict))
             t.possible_duplicate = [c.stored() for c in verdict.likely]
+        elif t.state == BLOCKED:
+            set_state(t, PENDING, note=f"no longer looks like a contact already in {title}")
+            t.possible_duplicate = None
     db.session.commit()
     return linked
 
@@ -141,7 +174,7 @@ def _link_found(t: Transfer, row: Any, verdict: Verdict, title: str,
     assert exact is not None  # noqa: S101 - the caller checked
     # Guarded like a person's link: only a contact still waiting is linked.
     claimed = db.session.execute(
-        update(Transfer).where(Transfer.id == t.id, Transfer.state == PENDING)
+        update(Transfer).where(Transfer.id == t.id, Transfer.state == t.state)
         .values(state=SENT).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         return 0

@@ -146,3 +146,38 @@ def test_xero_busy_while_looking_parks_the_run_and_creates_nothing_blind(
     assert names == Counter(["Busy Bee Heating Ltd", "Quiet Newcomer"])
     invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"] for i in books.xero_all("Invoices")}
     assert invoices == {"INV-1": theirs["Busy Bee Heating Ltd"]}
+
+
+def test_a_held_contact_is_looked_at_again_and_one_business_is_one_xero_contact(
+    app, connected_books, worker_process
+) -> None:
+    """Held "Hall & Co" is released once Xero's look-alike is archived; our customer and our
+    supplier of the same name, both new, become one Xero contact (Xero's contacts are both)."""
+    books = connected_books()
+    theirs = make_xero_contacts(books, [{"Name": "Hall and Co Ltd",
+                                         "EmailAddress": "office@hall.test"}])
+    books.post_all([
+        ("customers", {"source_id": "C1", "name": "Hall & Co", "email": "hall@other.test"}),
+        ("customers", {"source_id": "C2", "name": "Dual Trading"}),
+        ("suppliers", {"source_id": "S2", "name": "Dual Trading Ltd"}),
+        invoice("1", "C1"),
+    ])
+    worker_process()
+    assert books.wait_for_run(books.send()["id"])["status"] == "finished"
+    by_kind = {(t.record_type, t.record_id): t for t in books.transfers()}
+    hall = next(t for (k, _), t in by_kind.items() if k == "customer" and t.state == "blocked")
+    customer = next(t for (k, _), t in by_kind.items() if k == "customer" and t.id != hall.id)
+    supplier = next(t for (k, _), t in by_kind.items() if k == "supplier")
+    assert customer.state == supplier.state == "sent"
+    assert customer.external_id == supplier.external_id  # one Xero contact for both
+
+    archived = books.xero("POST", f"Contacts/{theirs['Hall and Co Ltd']}",
+                          json={"Contacts": [{"ContactStatus": "ARCHIVED"}]})
+    assert archived.status_code == 200, archived.text
+    assert books.wait_for_run(books.send()["id"])["status"] == "finished"
+    assert {t.state for t in books.transfers()} == {"sent"}
+    assert any(n.startswith("no longer looks like a contact already in Xero")
+               for n in _notes(app, hall.id))
+    active = Counter(c["Name"] for c in books.xero_all("Contacts")
+                     if c["ContactStatus"] == "ACTIVE")
+    assert active == Counter(["Hall & Co", "Dual Trading"])
