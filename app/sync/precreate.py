@@ -83,9 +83,10 @@ def _read_package(connection: Connection, connector: Connector,
         raise
     except (ConnectorError, requests.RequestException) as exc:
         db.session.rollback()
+        # Words for the run's detail; the package's own answer is in the exchange log.
         raise ContactLookupFailed(
-            60, f"{title} did not list its contacts, which we check before creating any "
-                f"({exc})") from exc
+            60, f"{title} did not answer when we looked through its contacts, which we do "
+                "before creating any") from exc
     store_contacts(connection, entries)
     db.session.commit()
     return entries
