@@ -33,7 +33,7 @@ from app.models.transfer import (
 )
 from app.sync.linking import link_transfer
 from app.sync.plan import POSSIBLE_DUPLICATE
-from app.sync.precreate import used_package_ids
+from app.sync.precreate import FOUND_NOTE, used_package_ids
 
 CONTACT_KINDS = ("customer", "supplier")
 UNSENT = (PENDING, BLOCKED, FAILED)  # the next Send Data would create these
@@ -128,11 +128,12 @@ def _latest_entries(connection: Connection) -> Any:
 
 
 def linked_by_hand(connection: Connection, contacts: dict[str, dict[str, Any]],
-                   limit: int = 200) -> tuple[list[Linked], int]:
+                   limit: int = 200, note: str = LINK_NOTE) -> tuple[list[Linked], int]:
     """Contacts a person linked (not created by us, not imported), newest first; and how many
-    there are. Each says what, if anything, stops it from being unlinked."""
+    there are. Each says what, if anything, stops it from being unlinked. With
+    note=FOUND_NOTE: those Send Data found in the package and linked by itself."""
     latest = _latest_entries(connection)
-    conditions = [TransferEvent.note.startswith(LINK_NOTE)]
+    conditions = [TransferEvent.note.startswith(note)]
     base = (
         db.select(Transfer, Contact, TransferEvent)
         .join(latest, latest.c.transfer_id == Transfer.id)
@@ -197,15 +198,15 @@ def contact_transfer(connection: Connection, transfer_id: int) -> tuple[Transfer
 
 
 def linked_by_person(transfer: Transfer) -> bool:
-    """True when the event that last put this transfer in the package was a person's link
-    (not our own send, and not the one-time import)."""
+    """True when the event that last put this transfer in the package was a link, a person's
+    or the one Send Data made by finding it there (not our own send, not the import)."""
     event = db.session.execute(
         db.select(TransferEvent)
         .where(TransferEvent.transfer_id == transfer.id, TransferEvent.to_state == SENT,
                TransferEvent.from_state.not_in(IN_PACKAGE))
         .order_by(TransferEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
-    return event is not None and event.note.startswith(LINK_NOTE)
+    return event is not None and event.note.startswith((LINK_NOTE, FOUND_NOTE))
 
 
 # --------------------------------------------------------------------------- changing
@@ -293,6 +294,7 @@ def unlink(connection: Connection, transfer: Transfer, contact: Contact, by: str
              "as a new contact"))
     transfer.state = PENDING
     transfer.idempotency_key = new_key()  # a new contact, not a replay of anything earlier
+    transfer.create_anyway = True  # as new: Send Data must not link it back by itself
     transfer.external_id = None
     transfer.sent_snapshot = None
     transfer.sent_at = None

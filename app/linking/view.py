@@ -10,6 +10,7 @@ from app.linking import package, service
 from app.linking.suggest import ContactIndex, Ours, Suggestion
 from app.models import Connection
 from app.sync.plan import POSSIBLE_DUPLICATE
+from app.sync.precreate import FOUND_NOTE
 
 STRONG_SHOWN = 500  # a bulk form beyond this is unreadable; the rest show after these go
 
@@ -54,6 +55,8 @@ class Page:
     strong_total: int
     linked: list[service.Linked]
     linked_total: int
+    found: list[service.Linked] = field(default_factory=list)  # linked by Send Data itself
+    found_total: int = 0
     message: str = ""
     refused: list[str] = field(default_factory=list)
 
@@ -76,8 +79,11 @@ def build(connection: Connection, contacts: package.PackageContacts, page: int =
         strong = index.strong_matches(service.all_waiting(connection))
         strong.sort(key=lambda pair: pair[0].name.lower())
     linked, linked_total = service.linked_by_hand(connection, contacts.by_id())
+    found, found_total = service.linked_by_hand(connection, contacts.by_id(),
+                                                note=FOUND_NOTE)
     return Page(connection, package.title_of(connection), contacts, rows, total, page, pages,
-                q, strong[:STRONG_SHOWN], len(strong), linked, linked_total)
+                q, strong[:STRONG_SHOWN], len(strong), linked, linked_total, found,
+                found_total)
 
 
 def row_for(connection: Connection, contacts: package.PackageContacts,

@@ -181,3 +181,33 @@ def test_a_held_contact_is_looked_at_again_and_one_business_is_one_xero_contact(
     active = Counter(c["Name"] for c in books.xero_all("Contacts")
                      if c["ContactStatus"] == "ACTIVE")
     assert active == Counter(["Hall & Co", "Dual Trading"])
+
+
+def test_a_contact_found_before_creating_is_shown_and_can_be_unlinked(
+    app, linker, worker_process
+) -> None:
+    """A link Send Data made by itself is listed on the Linking page and can be undone (while
+    nothing went against it); then the contact is created as new, not linked back."""
+    page = linker()
+    books = page.books
+    theirs = make_xero_contacts(books, [{"Name": "Oak Tree Dental Ltd"}])
+    books.post_all([("customers", {"source_id": "C1", "name": "Oak Tree Dental"})])
+    worker_process()
+    assert books.wait_for_run(books.send()["id"])["status"] == "finished"
+    found = page.transfer("C1")
+    assert (found.state, found.external_id) == ("sent", theirs["Oak Tree Dental Ltd"])
+    body = squash(page.page().get_data(as_text=True))
+    assert "Found in Xero and linked (1)" in body
+    assert "Linked by hand (0)" in body
+
+    answer = page.post(f"/{found.id}/unlink")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "Unlinked: the next Send Data creates “Oak Tree Dental” as a new contact" in squash(
+        answer.get_data(as_text=True))
+    after = page.transfer("C1")
+    assert (after.state, after.create_anyway) == ("pending", True)
+    assert books.wait_for_run(books.send()["id"])["status"] == "finished"
+    created = page.transfer("C1")
+    assert created.state == "sent" and created.external_id != theirs["Oak Tree Dental Ltd"]
+    names = sorted(c["Name"] for c in books.xero_all("Contacts"))
+    assert names == ["Oak Tree Dental", "Oak Tree Dental Ltd"]
