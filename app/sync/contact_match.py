@@ -96,6 +96,7 @@ class Evidence:
     same_postcode: bool
     other_email: bool  # both have an email and they differ
     identical: bool = False  # the names as typed, spaces and case aside
+    initials: bool = False  # "J Patel" and "Jane Patel": an initial where the other has a name
 
     @property
     def exact(self) -> bool:
@@ -108,6 +109,7 @@ class Evidence:
     def likely(self) -> bool:
         """Worth holding the contact back and asking the bookkeeper."""
         return (self.same_name or self.same_email or self.name_score >= ALIKE_ON_ITS_OWN
+                or self.initials
                 or (self.same_postcode and self.name_score >= ALIKE_WITH_EVIDENCE))
 
     @property
@@ -128,9 +130,26 @@ class Evidence:
                          else "same name once “Ltd”, punctuation and case are set aside")
         else:
             words.append(f"name {self.name_score}% alike")
+            if self.initials:
+                words.append("an initial where the other has the whole word")
         if self.other_email:
             words.append("but a different email")
         return words
+
+
+def initials_match(a: str, b: str) -> bool:
+    """ "j patel" / "jane patel": word for word the same, but for an initial standing for a
+    word that starts with it (at least one whole word in common)."""
+    x, y = a.split(), b.split()
+    if len(x) != len(y) or len(x) < 2 or x == y:
+        return False
+    whole = 0
+    for p, q in zip(x, y, strict=True):
+        if p == q:
+            whole += len(p) > 1
+        elif not ((len(p) == 1 and q.startswith(p)) or (len(q) == 1 and p.startswith(q))):
+            return False
+    return whole > 0
 
 
 def evidence(ours: Ours, theirs: Mapping[str, Any], our_name: str | None = None,
@@ -152,7 +171,8 @@ def evidence(ours: Ours, theirs: Mapping[str, Any], our_name: str | None = None,
             str(theirs.get("postcode") or "")),
         other_email=bool(email) and bool(their_email) and email != their_email,
         identical=" ".join(ours.name.lower().split())
-        == " ".join(str(theirs.get("name") or "").lower().split()))
+        == " ".join(str(theirs.get("name") or "").lower().split()),
+        initials=not _NUMBERS.search(a + b) and initials_match(a, b))
 
 
 @dataclass
@@ -204,7 +224,7 @@ class PackageIndex:
         found.update(self._by["postcode"].get(normalise_postcode(ours.postcode), ()))
         if our_name:
             for _, _, i in process.extract(our_name, self._choices, scorer=fuzz.token_sort_ratio,
-                                           limit=10, score_cutoff=ALIKE_ON_ITS_OWN - 5):
+                                           limit=10, score_cutoff=70):
                 found.add(i)
         return found
 

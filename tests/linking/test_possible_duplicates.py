@@ -53,7 +53,9 @@ def test_look_before_creating_links_holds_and_asks(app, linker, worker_process) 
     assert (patel.state, patel.reason) == ("blocked", "possible_duplicate")
     assert patel.possible_duplicate == [{"id": theirs["Jane Patel"], "name": "Jane Patel",
                                          "reasons": ["same email (jane@patel.test)",
-                                                     "name 82% alike"]}]
+                                                     "name 82% alike",
+                                                     "an initial where the other has the "
+                                                     "whole word"]}]
     assert "Possibly already in Xero as “Jane Patel”" in patel.explanation
     assert (hall.state, hall.reason) == ("blocked", "possible_duplicate")
     assert "but a different email" in hall.possible_duplicate[0]["reasons"]

@@ -150,6 +150,9 @@ def test_look_before_creating_rules():
     assert verdict("Greenfield Boiler") == (None, ["green"])  # 97% alike on its own: ask
     assert verdict("Flat 2 Mill House", postcode="LS1 1AA") == (None, [])
     assert verdict("Bob Plumbing") == (None, [])
+    assert verdict("J. Patel") == (None, ["jane"])  # no email, but "J." may be "Jane": ask
+    assert verdict("K. Patel") == (None, [])
     held = index.verdict(Ours(1, "customer", "J. Patel", "jane@patel.test")).likely[0]
     assert held.stored() == {"id": "jane", "name": "Jane Patel",
-                             "reasons": ["same email (jane@patel.test)", "name 82% alike"]}
+                             "reasons": ["same email (jane@patel.test)", "name 82% alike",
+                                         "an initial where the other has the whole word"]}
