@@ -37,6 +37,11 @@ class Row:
         return self.transfer.state == "blocked" and self.transfer.reason == POSSIBLE_DUPLICATE
 
     @property
+    def held_candidates(self) -> list | None:
+        """What it was held for (nothing once it is no longer held, e.g. edited since)."""
+        return self.transfer.possible_duplicate if self.held else None
+
+    @property
     def postcode(self) -> str:
         return str((self.contact.address or {}).get("postcode") or "")
 
@@ -75,7 +80,7 @@ def build(connection: Connection, contacts: package.PackageContacts, page: int =
         by_id = contacts.by_id()
         for row in rows:
             row.suggestions = index.with_held(index.suggest(row.waiting.ours()),
-                                              row.transfer.possible_duplicate, by_id)
+                                              row.held_candidates, by_id)
         strong = index.strong_matches(service.all_waiting(connection))
         strong.sort(key=lambda pair: pair[0].name.lower())
     linked, linked_total = service.linked_by_hand(connection, contacts.by_id())
@@ -94,5 +99,5 @@ def row_for(connection: Connection, contacts: package.PackageContacts,
     if contacts.loaded and transfer.state in service.UNSENT:
         index = ContactIndex(contacts.entries, service.used_ids(connection))
         row.suggestions = index.with_held(index.suggest(row.waiting.ours()),
-                                          transfer.possible_duplicate, contacts.by_id())
+                                          row.held_candidates, contacts.by_id())
     return row

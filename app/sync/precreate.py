@@ -162,8 +162,9 @@ def look_before_creating(connection: Connection, connector: Connector, kind: str
         elif verdict.likely:
             set_state(t, BLOCKED, hold_words(title, verdict))
             t.possible_duplicate = [c.stored() for c in verdict.likely]
-        elif t.state == BLOCKED:
-            set_state(t, PENDING, note=f"no longer looks like a contact already in {title}")
+        else:
+            if t.state == BLOCKED:
+                set_state(t, PENDING, note=f"no longer looks like a contact already in {title}")
             t.possible_duplicate = None
     db.session.commit()
     return linked
