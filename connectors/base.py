@@ -316,6 +316,10 @@ class Connector(ABC):
     # Whether the codes in accounts()/tax_rates() are ones the package shows its users (Xero's
     # account codes), or internal ids a bookkeeper never sees (QuickBooks' "2").
     codes_are_shown: ClassVar[bool] = True
+    # True when one package contact can be a customer and a supplier (Xero): its id means one
+    # contact whatever the kind. False when customers and suppliers are separate records with
+    # their own ids (QuickBooks Online's Customer 1 and Vendor 1 are different contacts).
+    contacts_span_kinds: ClassVar[bool] = True
 
     def __init__(
         self,

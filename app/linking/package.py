@@ -14,15 +14,16 @@ from typing import Any
 import requests
 
 from app.extensions import db
-from app.models import Connection, PackageList, utcnow
+from app.models import Connection, PackageList
 from app.models.connection import CONNECTED
 from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
+from app.sync.contact_match import entry_of
+from app.sync.precreate import CONTACTS_LIST, store_contacts
 from connectors import connector_class
 from connectors.base import AuthLostError, ConnectorError
-from connectors.base import Contact as PackageContact
 
-KIND = "contacts"
+KIND = CONTACTS_LIST
 
 
 @dataclass
@@ -44,13 +45,6 @@ class PackageContacts:
 
 def title_of(connection: Connection) -> str:
     return connector_class(connection.package).title
-
-
-def _entry(c: PackageContact) -> dict[str, Any]:
-    return {"id": str(c.external_id), "name": c.name, "email": c.email, "phone": c.phone,
-            "postcode": c.address.postcode, "city": c.address.city,
-            "reference": c.reference, "active": bool(c.active),
-            "customer": bool(c.is_customer), "supplier": bool(c.is_supplier)}
 
 
 def cached(connection: Connection) -> PackageContacts:
@@ -77,18 +71,13 @@ def fetch(connection: Connection) -> PackageContacts:
         found.problem = problem_words(connection, AuthLostError(connection.status))
         return found
     try:
-        entries = with_package(connection, lambda c: [_entry(x) for x in c.contacts()])
+        entries = with_package(connection, lambda c: [entry_of(x) for x in c.contacts()])
     except (ConnectorError, requests.RequestException, NotImplementedError) as exc:
         db.session.rollback()
         found = cached(connection)
         found.problem = problem_words(connection, exc)
         return found
-    row = db.session.execute(
-        db.select(PackageList).filter_by(connection_id=connection.id, kind=KIND)
-    ).scalar_one_or_none() or PackageList(connection_id=connection.id, kind=KIND)
-    row.data = {"supported": True, "entries": entries}
-    row.fetched_at = utcnow()
-    db.session.add(row)
+    store_contacts(connection, entries)
     db.session.commit()
     return cached(connection)
 

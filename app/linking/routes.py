@@ -155,20 +155,25 @@ def link(connection_id: int, transfer_id: int) -> Response:
           methods=["POST"])
 @login_required
 def create_new(connection_id: int, transfer_id: int) -> Response:
-    """Nothing to store: the contact already waits to be created. Say so, and fold the row."""
+    """The bookkeeper's "create it as new": stored, so it is never held as a possible
+    duplicate again; a held contact goes back to waiting to be sent."""
     company_id, connection = company_connection(connection_id)
     _require_linker(company_id)
+    try:
+        transfer, contact = service.contact_transfer(connection, transfer_id)
+    except LookupError:
+        abort(404, description="This connection has no such customer or supplier.")
+    try:
+        message = service.create_anyway(connection, transfer, contact, _by())
+        db.session.commit()
+        ok = True
+    except service.LinkRefused as exc:
+        db.session.rollback()
+        message, ok = str(exc), False
     row = _waiting_row(connection, package.cached(connection), transfer_id)
-    title = package.title_of(connection)
-    if row.transfer.state not in service.UNSENT:
-        return _row_answer(connection, company_id, row,
-                           f"\u201c{row.contact.name}\u201d is no longer waiting to be created "
-                           f"in {title}. Reload the page.", False)
-    row.suggestions = []
-    return _row_answer(
-        connection, company_id, row,
-        f"Left as new: the next Send Data creates \u201c{row.contact.name}\u201d as a new "
-        f"contact in {title}. Nothing else to do (it was already waiting to be created).", True)
+    if ok:
+        row.suggestions = []
+    return _row_answer(connection, company_id, row, message, ok)
 
 
 @bp.route("/connections/<int:connection_id>/linking/<int:transfer_id>/unlink",

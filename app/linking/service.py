@@ -32,6 +32,8 @@ from app.models.transfer import (
     new_key,
 )
 from app.sync.linking import link_transfer
+from app.sync.plan import POSSIBLE_DUPLICATE
+from app.sync.precreate import FOUND_NOTE, used_package_ids
 
 CONTACT_KINDS = ("customer", "supplier")
 UNSENT = (PENDING, BLOCKED, FAILED)  # the next Send Data would create these
@@ -88,9 +90,10 @@ def waiting_page(connection: Connection, page: int, q: str = "") -> tuple[list[W
     total = db.session.execute(
         db.select(func.count(Transfer.id)).select_from(Transfer, Contact).where(*conditions)
     ).scalar_one()
+    held_first = db.case((Transfer.reason == POSSIBLE_DUPLICATE, 0), else_=1)
     rows = db.session.execute(
         db.select(Transfer, Contact).where(*conditions)
-        .order_by(func.lower(Contact.name), Transfer.id)
+        .order_by(held_first, func.lower(Contact.name), Transfer.id)
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     return [Waiting(t, c) for t, c in rows], total
@@ -108,17 +111,7 @@ def all_waiting(connection: Connection) -> list[Ours]:
 
 def used_ids(connection: Connection) -> dict[str, dict[str, str]]:
     """Per kind, the package contacts already linked to (or created for) one of ours."""
-    rows = db.session.execute(
-        db.select(Transfer.record_type, Transfer.external_id, Contact.name)
-        .join(Contact, Contact.id == Transfer.record_id)
-        .where(Transfer.connection_id == connection.id,
-               Transfer.record_type.in_(CONTACT_KINDS),
-               Transfer.state.in_(IN_PACKAGE), Transfer.external_id.is_not(None))
-    ).all()
-    used: dict[str, dict[str, str]] = {k: {} for k in CONTACT_KINDS}
-    for kind, external_id, name in rows:
-        used[kind][str(external_id)] = name
-    return used
+    return used_package_ids(connection)
 
 
 def _latest_entries(connection: Connection) -> Any:
@@ -135,11 +128,12 @@ def _latest_entries(connection: Connection) -> Any:
 
 
 def linked_by_hand(connection: Connection, contacts: dict[str, dict[str, Any]],
-                   limit: int = 200) -> tuple[list[Linked], int]:
+                   limit: int = 200, note: str = LINK_NOTE) -> tuple[list[Linked], int]:
     """Contacts a person linked (not created by us, not imported), newest first; and how many
-    there are. Each says what, if anything, stops it from being unlinked."""
+    there are. Each says what, if anything, stops it from being unlinked. With
+    note=FOUND_NOTE: those Send Data found in the package and linked by itself."""
     latest = _latest_entries(connection)
-    conditions = [TransferEvent.note.startswith(LINK_NOTE)]
+    conditions = [TransferEvent.note.startswith(note)]
     base = (
         db.select(Transfer, Contact, TransferEvent)
         .join(latest, latest.c.transfer_id == Transfer.id)
@@ -204,15 +198,15 @@ def contact_transfer(connection: Connection, transfer_id: int) -> tuple[Transfer
 
 
 def linked_by_person(transfer: Transfer) -> bool:
-    """True when the event that last put this transfer in the package was a person's link
-    (not our own send, and not the one-time import)."""
+    """True when the event that last put this transfer in the package was a link, a person's
+    or the one Send Data made by finding it there (not our own send, not the import)."""
     event = db.session.execute(
         db.select(TransferEvent)
         .where(TransferEvent.transfer_id == transfer.id, TransferEvent.to_state == SENT,
                TransferEvent.from_state.not_in(IN_PACKAGE))
         .order_by(TransferEvent.id.desc()).limit(1)
     ).scalar_one_or_none()
-    return event is not None and event.note.startswith(LINK_NOTE)
+    return event is not None and event.note.startswith((LINK_NOTE, FOUND_NOTE))
 
 
 # --------------------------------------------------------------------------- changing
@@ -300,6 +294,7 @@ def unlink(connection: Connection, transfer: Transfer, contact: Contact, by: str
              "as a new contact"))
     transfer.state = PENDING
     transfer.idempotency_key = new_key()  # a new contact, not a replay of anything earlier
+    transfer.create_anyway = True  # as new: Send Data must not link it back by itself
     transfer.external_id = None
     transfer.sent_snapshot = None
     transfer.sent_at = None
@@ -307,6 +302,28 @@ def unlink(connection: Connection, transfer: Transfer, contact: Contact, by: str
     transfer.explanation = transfer.reason = transfer.fix_hint = transfer.package_message = ""
     return (f"Unlinked: the next Send Data creates \u201c{contact.name}\u201d as a new contact "
             f"in {title}.")
+
+
+def create_anyway(connection: Connection, transfer: Transfer, contact: Contact,
+                  by: str) -> str:
+    """The bookkeeper says this contact is not in the package: create it as new, and never
+    hold it as a possible duplicate again (the caller commits)."""
+    title = package.title_of(connection)
+    if transfer.state not in UNSENT:
+        raise LinkRefused(f"\u201c{contact.name}\u201d is no longer waiting to be created in "
+                          f"{title}. Reload the page.")
+    transfer.create_anyway = True
+    if transfer.state == BLOCKED and transfer.reason == POSSIBLE_DUPLICATE:
+        db.session.add(TransferEvent(
+            transfer_id=transfer.id, from_state=transfer.state, to_state=PENDING,
+            note=f"create it anyway, by {by}: not the {title} contact it looked like"))
+        transfer.state = PENDING
+        transfer.explanation = transfer.reason = transfer.fix_hint = ""
+        transfer.possible_duplicate = None
+        return (f"Will be created: the next Send Data creates \u201c{contact.name}\u201d as a "
+                f"new contact in {title}, and its invoices follow it.")
+    return (f"Left as new: the next Send Data creates \u201c{contact.name}\u201d as a new "
+            f"contact in {title}, without asking again.")
 
 
 @dataclass

@@ -1,14 +1,14 @@
 """Ranking the package's existing contacts as likely twins of one of ours.
 
-Pure functions over plain data (no database, no Flask), so ranking can be tested and reasoned
-about on its own. Names are normalised once per request ("Smith & Sons Ltd." -> "smith sons"),
-then compared with rapidfuzz; an identical email address or postcode adds to the score. Each
-suggestion carries the reasons in words, so the bookkeeper sees *why* it was suggested.
+Pure functions over plain data (no database, no Flask). The evidence rules are
+app/sync/contact_match.py's, the same ones the look-up before creating a contact uses: a
+suggestion needs the same name once normalised ("Smith & Sons Ltd." is "smith sons"), or a name
+at least half alike *and* the same email or postcode. Whole names are compared, never a part of
+one, so a long unrelated name is not "86% alike". Each suggestion says why it is made.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,42 +16,22 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from app.sync.contact_match import (
+    ALIKE_WITH_EVIDENCE,
+    Ours,
+    evidence,
+    normalise_email,
+    normalise_name,
+    normalise_postcode,
+)
+
+__all__ = ["ContactIndex", "Ours", "Suggestion", "normalise_email", "normalise_name",
+           "normalise_postcode"]
+
 TOP = 3  # suggestions shown per contact
 EXTRACT_LIMIT = 10  # name candidates looked at per contact before scoring
-NAME_CUTOFF = 60  # a name alone must be at least this alike to be suggested
-NAME_WITH_POSTCODE_CUTOFF = 40
 STRONG_NAME = 95  # with the same postcode
 STRONG_NAME_WITH_EMAIL = 60  # a shared email alone (accounts@, a family address) is not enough
-
-# Words that say what kind of business it is, not which one.
-_NOISE_WORDS = {"ltd", "limited", "plc", "llp", "and", "the", "co", "company", "uk"}
-_APOSTROPHES = re.compile(r"['\u2019`]")
-_PUNCTUATION = re.compile(r"[^\w\s]|_")
-
-
-def normalise_name(name: str) -> str:
-    words = _PUNCTUATION.sub(" ", _APOSTROPHES.sub("", (name or "").lower())).split()
-    kept = [w for w in words if w not in _NOISE_WORDS]
-    return " ".join(kept or words)  # "The Co" stays comparable rather than empty
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
-def normalise_postcode(postcode: str) -> str:
-    return "".join((postcode or "").split()).upper()
-
-
-@dataclass(frozen=True)
-class Ours:
-    """One of our contacts that would be created in the package."""
-
-    transfer_id: int
-    kind: str  # customer | supplier
-    name: str
-    email: str = ""
-    postcode: str = ""
 
 
 @dataclass
@@ -68,9 +48,12 @@ class Suggestion:
     score: int = 0
     strong: bool = False
     reasons: list[str] = field(default_factory=list)
+    held: bool = False  # the contact was held back as possibly this one (precreate.py)
 
     @property
     def strength(self) -> str:
+        if self.held:
+            return "possible duplicate"
         if self.strong:
             return "strong"
         return "likely" if self.score >= 55 else "possible"
@@ -112,38 +95,42 @@ class ContactIndex:
 
     def _score(self, ours: Ours, i: int, our_name: str) -> Suggestion | None:
         e = self.entries[i]
-        theirs = self.names[i]
-        name_score = 0
-        if our_name and theirs:
-            name_score = round(max(fuzz.WRatio(our_name, theirs),
-                                   fuzz.token_sort_ratio(our_name, theirs)))
-        email = normalise_email(ours.email)
-        postcode = normalise_postcode(ours.postcode)
-        same_email = bool(email) and email == normalise_email(str(e.get("email", "")))
-        same_postcode = bool(postcode) and postcode == normalise_postcode(
-            str(e.get("postcode", "")))
-        if not (same_email or name_score >= NAME_CUTOFF
-                or (same_postcode and name_score >= NAME_WITH_POSTCODE_CUTOFF)):
+        ev = evidence(ours, e, our_name, self.names[i])
+        if not ev.suggestable:
             return None
         other = "supplier" if ours.kind == "customer" else "customer"
         s = Suggestion(
             external_id=str(e["id"]), name=str(e.get("name", "")),
             email=str(e.get("email", "")), postcode=str(e.get("postcode", "")),
-            reference=str(e.get("reference", "")), name_score=name_score,
-            same_email=same_email, same_postcode=same_postcode,
+            reference=str(e.get("reference", "")), name_score=ev.name_score,
+            same_email=ev.same_email, same_postcode=ev.same_postcode,
             also_linked_to=self.used.get(other, {}).get(str(e["id"]), ""),
         )
-        s.score = min(100, round(0.6 * name_score + 35 * same_email + 20 * same_postcode))
-        s.strong = (same_email and name_score >= STRONG_NAME_WITH_EMAIL) or (
-            same_postcode and name_score >= STRONG_NAME)
-        if same_email:
-            s.reasons.append("same email")
-        if same_postcode:
-            s.reasons.append("same postcode")
-        s.reasons.append("same name" if name_score == 100 else f"name {name_score}% alike")
+        s.score = min(100, round(0.6 * ev.name_score + 35 * ev.same_email
+                                 + 20 * ev.same_postcode))
+        s.strong = (ev.same_email and ev.name_score >= STRONG_NAME_WITH_EMAIL) or (
+            ev.same_postcode and ev.name_score >= STRONG_NAME)
+        s.reasons = ev.reasons(e)
         if s.also_linked_to:
             s.reasons.append(f"already linked to our {other} \u201c{s.also_linked_to}\u201d")
         return s
+
+    def with_held(self, found: list[Suggestion], held: Sequence[Mapping[str, Any]] | None,
+                  by_id: Mapping[str, Mapping[str, Any]]) -> list[Suggestion]:
+        """The package contacts a held contact looked like first (with the reasons found
+        when it was held), then the other suggestions."""
+        first: list[Suggestion] = []
+        for h in held or ():
+            e = by_id.get(str(h.get("id")))
+            if e is None or not e.get("active", True):
+                continue
+            first.append(Suggestion(
+                external_id=str(e["id"]), name=str(e.get("name", "")),
+                email=str(e.get("email", "")), postcode=str(e.get("postcode", "")),
+                reference=str(e.get("reference", "")), name_score=0, same_email=False,
+                same_postcode=False, reasons=list(h.get("reasons") or []), held=True))
+        ids = {s.external_id for s in first}
+        return first + [s for s in found if s.external_id not in ids]
 
     def _exact_candidates(self, ours: Ours) -> set[int]:
         found: set[int] = set()
@@ -158,9 +145,10 @@ class ContactIndex:
         our_name = normalise_name(ours.name)
         candidates = self._exact_candidates(ours)
         if our_name:
+            # Only names alike enough to count with an email or postcode beside them.
             for _, _, i in process.extract(
-                our_name, self.choices(ours.kind), scorer=fuzz.WRatio,
-                limit=EXTRACT_LIMIT, score_cutoff=NAME_WITH_POSTCODE_CUTOFF,
+                our_name, self.choices(ours.kind), scorer=fuzz.token_sort_ratio,
+                limit=EXTRACT_LIMIT, score_cutoff=ALIKE_WITH_EVIDENCE,
             ):
                 candidates.add(i)
         scored = [s for i in candidates if (s := self._score(ours, i, our_name))]

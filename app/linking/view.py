@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from app.linking import package, service
 from app.linking.suggest import ContactIndex, Ours, Suggestion
 from app.models import Connection
+from app.sync.plan import POSSIBLE_DUPLICATE
+from app.sync.precreate import FOUND_NOTE
 
 STRONG_SHOWN = 500  # a bulk form beyond this is unreadable; the rest show after these go
 
@@ -30,6 +32,16 @@ class Row:
         return self.waiting.contact
 
     @property
+    def held(self) -> bool:
+        """Held back before creating: it may already be in the package."""
+        return self.transfer.state == "blocked" and self.transfer.reason == POSSIBLE_DUPLICATE
+
+    @property
+    def held_candidates(self) -> list | None:
+        """What it was held for (nothing once it is no longer held, e.g. edited since)."""
+        return self.transfer.possible_duplicate if self.held else None
+
+    @property
     def postcode(self) -> str:
         return str((self.contact.address or {}).get("postcode") or "")
 
@@ -48,6 +60,8 @@ class Page:
     strong_total: int
     linked: list[service.Linked]
     linked_total: int
+    found: list[service.Linked] = field(default_factory=list)  # linked by Send Data itself
+    found_total: int = 0
     message: str = ""
     refused: list[str] = field(default_factory=list)
 
@@ -63,13 +77,18 @@ def build(connection: Connection, contacts: package.PackageContacts, page: int =
     strong: list[tuple[Ours, Suggestion]] = []
     if contacts.loaded:
         index = ContactIndex(contacts.entries, service.used_ids(connection))
+        by_id = contacts.by_id()
         for row in rows:
-            row.suggestions = index.suggest(row.waiting.ours())
+            row.suggestions = index.with_held(index.suggest(row.waiting.ours()),
+                                              row.held_candidates, by_id)
         strong = index.strong_matches(service.all_waiting(connection))
         strong.sort(key=lambda pair: pair[0].name.lower())
     linked, linked_total = service.linked_by_hand(connection, contacts.by_id())
+    found, found_total = service.linked_by_hand(connection, contacts.by_id(),
+                                                note=FOUND_NOTE)
     return Page(connection, package.title_of(connection), contacts, rows, total, page, pages,
-                q, strong[:STRONG_SHOWN], len(strong), linked, linked_total)
+                q, strong[:STRONG_SHOWN], len(strong), linked, linked_total, found,
+                found_total)
 
 
 def row_for(connection: Connection, contacts: package.PackageContacts,
@@ -79,5 +98,6 @@ def row_for(connection: Connection, contacts: package.PackageContacts,
     row = Row(service.Waiting(transfer, contact))
     if contacts.loaded and transfer.state in service.UNSENT:
         index = ContactIndex(contacts.entries, service.used_ids(connection))
-        row.suggestions = index.suggest(row.waiting.ours())
+        row.suggestions = index.with_held(index.suggest(row.waiting.ours()),
+                                          row.held_candidates, contacts.by_id())
     return row

@@ -60,6 +60,11 @@ class Transfer(db.Model):
     sent_snapshot: Mapped[dict | None] = mapped_column(JSON)
     changes: Mapped[list | None] = mapped_column(JSON)
     sent_at: Mapped[datetime | None]
+    # A contact held back as a possible duplicate: the package contacts it may already be
+    # ([{id, name, reasons}]), for the Linking page.
+    possible_duplicate: Mapped[list | None] = mapped_column(JSON)
+    # The bookkeeper chose to create this contact as new: never held as a duplicate again.
+    create_anyway: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 

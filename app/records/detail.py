@@ -29,7 +29,8 @@ from app.sync.recheck import retry_blocker
 
 MAPPING_REASONS = {"unmapped_account", "unmapped_tax_rate", "account_unknown",
                    "account_archived", "tax_rate_unknown"}
-LINKING_REASONS = {"contact_archived", "contact_missing", "duplicate_name"}
+LINKING_REASONS = {"contact_archived", "contact_missing", "duplicate_name",
+                   "possible_duplicate"}  # held before creating: link it or create it anyway
 
 # action slug in the URL -> (function, sentence shown after it worked)
 ACTIONS = {
@@ -100,7 +101,7 @@ def fix_link(transfer: Transfer, connection: Connection) -> FixLink | None:
     if transfer.state in (FAILED, BLOCKED) and transfer.reason in MAPPING_REASONS:
         url = fix_url("mapping.index", connection_id=connection.id)
         return FixLink(url, "Open the Mapping page →") if url else None
-    if transfer.state == FAILED and transfer.reason in LINKING_REASONS:
+    if transfer.state in (FAILED, BLOCKED) and transfer.reason in LINKING_REASONS:
         url = fix_url("linking.index", connection_id=connection.id)
         return FixLink(url, "Open the Linking page →") if url else None
     return None

@@ -22,6 +22,7 @@ from app.sync.audit import ExchangeLog
 from app.sync.canonical import Chart
 from app.sync.cutoff import LINK_BEFORE_KIND, link_before_cutoff
 from app.sync.plan import PREFLIGHT_REASONS, ensure_transfers, plan_kind
+from app.sync.precreate import CONTACT_KINDS, ContactLookupFailed, look_before_creating
 from app.sync.push import claim_batch, push_batch
 from app.sync.ratelimit import CallBudget
 from app.sync.reconcile import reconcile
@@ -115,6 +116,7 @@ class RunExecutor:
         )
         self.log = ExchangeLog()
         self.refreshed = False
+        self.package_contacts: dict = {}  # read at most once per run, before creating any
 
     def heartbeat(self) -> None:
         self.run.heartbeat_at = utcnow()
@@ -188,6 +190,8 @@ class RunExecutor:
             if kind == LINK_BEFORE_KIND:
                 self._link_before_cutoff(connector)
             plan_kind(self.connection, kind, chart, self.cls.title, self.run.id)
+            if kind in CONTACT_KINDS:
+                self._look_before_creating(connector, kind)
             self._push_kind(connector, kind, chart)
 
     def _link_before_cutoff(self, connector: Connector) -> None:
@@ -221,6 +225,18 @@ class RunExecutor:
         except AuthLostError as exc:
             self._refresh_once(connector, str(exc))
             self.run.sent += reconcile(self.connection, connector, chart)
+
+    def _look_before_creating(self, connector: Connector, kind: str) -> None:
+        """Contacts already in the package are linked, likely twins held (precreate.py)."""
+        args = (self.connection, connector, kind, self.cls.title, self.package_contacts)
+        try:
+            try:
+                self.run.sent += look_before_creating(*args)
+            except AuthLostError as exc:
+                self._refresh_once(connector, str(exc))
+                self.run.sent += look_before_creating(*args)
+        except ContactLookupFailed as exc:
+            raise RunPaused(exc.after, exc.problem) from exc
 
     def _push_kind(self, connector: Connector, kind: str, chart: Chart) -> None:
         size = max(1, int(self.cls.limits.batch_size.get(kind, 1)))

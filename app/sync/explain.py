@@ -196,6 +196,14 @@ def explain_blocked(parent_label: str, parent_state: str, package: str) -> Expla
             f"{parent_label} is marked do not send, so this record cannot go either.",
             f"Send {parent_label} after all, or mark this record as do not send too.",
         )
+    if parent_state == "possible_duplicate":
+        return Explanation(
+            "parent_possible_duplicate",
+            f"Waits for {parent_label}, which may already be in {package}: held back so "
+            f"{package} does not get it twice.",
+            f"On the Linking page, link {parent_label} to the {package} contact or create it "
+            "anyway; this record follows it automatically.",
+        )
     if parent_state == "needs_link":
         return Explanation(
             "parent_missing",

@@ -36,11 +36,13 @@ def link_transfer(transfer: Transfer, row: Any, external_id: str, note: str) -> 
     transfer.lease_until = None
     transfer.not_before = None
     transfer.explanation = transfer.reason = transfer.fix_hint = transfer.package_message = ""
+    transfer.possible_duplicate = None
 
 
 # History notes that mark a link rather than a contact we created: app/linking/service.py's
-# LINK_NOTE for a person's link, app/sync/importing.py's note for the one-time import.
-LINKED_NOTES = ("linked to ", "imported from ")
+# LINK_NOTE for a person's link, app/sync/importing.py's note for the one-time import, and
+# app/sync/precreate.py's FOUND_NOTE for one Send Data found there before creating it.
+LINKED_NOTES = ("linked to ", "imported from ", "found in ")
 
 
 def is_link_event(to_state: str, note: str | None) -> bool:

@@ -36,6 +36,7 @@ PREFLIGHT_REASONS = (
     "no_lines",
 )
 PLAN_CHUNK = 500
+POSSIBLE_DUPLICATE = "possible_duplicate"  # a contact held back: it may be in the package
 
 
 def set_state(
@@ -119,6 +120,8 @@ def plan_kind(
                 Transfer.state.in_((PENDING, BLOCKED)),
                 db.and_(Transfer.state == FAILED, Transfer.reason.in_(PREFLIGHT_REASONS)),
             ),
+            # A possible duplicate waits for the bookkeeper, not for a run (precreate.py).
+            db.not_(db.and_(Transfer.state == BLOCKED, Transfer.reason == POSSIBLE_DUPLICATE)),
         )
         .order_by(Transfer.id)
     )
@@ -165,6 +168,8 @@ def _plan_chunk(
             state = parent.state if parent is not None else "needs_link"
             if parent is not None and is_before_cutoff(parent):
                 state = "not_found" if parent.reason == NOT_FOUND else "before_cutoff"
+            elif parent is not None and parent.reason == POSSIBLE_DUPLICATE:
+                state = POSSIBLE_DUPLICATE
             why = explain_blocked(parent_label(ref, parent_rows), state, package_title)
             set_state(t, BLOCKED, why, blocked_by=parent)
             continue

@@ -82,6 +82,7 @@ class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
             "credit_note": 50,
         },
     )
+    contacts_span_kinds: ClassVar[bool] = False  # Customer and Vendor: separate ids
     settings_keys: ClassVar[tuple[str, ...]] = (
         "QBO_CLIENT_ID",
         "QBO_CLIENT_SECRET",

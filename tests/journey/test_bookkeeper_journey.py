@@ -6,13 +6,15 @@ the counts) → schedule (manual) → map every account and VAT rate but "Call-o
 posted through the inbound API → link the suggested Xero contact → Send Data with visible
 progress → the "not mapped" failure and its explanation → the fix link to the mapping page →
 map it → Retry → sent. Then Xero itself is read back: one contact for the linked customer,
-every invoice once.
+every invoice once. Last, the same company connects QuickBooks Online and sends there too, and
+both packages' contacts are counted through their own APIs: none twice.
 
 Screenshots go to test-artifacts/journey-*.png for a person to look at."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +25,7 @@ from app.connections.service import set_mapping
 from app.extensions import db
 from app.models import Connection, Run
 from tests.connections import org_name
+from tests.journey.test_two_packages import QboBooks
 from tests.linking.conftest import make_xero_contacts
 from tests.mapping.conftest import add_member, run_in, unmap
 from tests.sync.conftest import Books, connected_books  # noqa: F401 - fixture
@@ -291,6 +294,22 @@ def test_bookkeeper_journey(app, live_url, make_company, worker_process) -> None
     assert by_number["INV-5001"]["Status"] == "PAID"
     states = {(t.record_type, t.state) for t in books.transfers()}
     assert {s for _, s in states} == {"sent"}, states
+
+    # ---- the same company on QuickBooks Online too: Send Data there, then count each
+    # package's contacts through its own API: one for each of our customers, in both.
+    with app.app_context():
+        from app.demo import connect_sandbox_qbo
+
+        qbo_id = connect_sandbox_qbo(made.company_id, org_name("Marsh Heating QBO")).id
+        db.session.remove()
+    on_qbo = Books(app, live_url, made.company_id, made.api_key, qbo_id, "quickbooks_online")
+    run = on_qbo.wait_for_run(on_qbo.send()["id"])
+    assert (run["status"], run["failed"], run["blocked"]) == ("finished", 0, 0), run
+    ours = ["Marsh Lane Plumbing", "Priya Shah", "Hillside Lettings", "Dale Property Services"]
+    assert Counter(QboBooks(app, qbo_id).names("Customer")) == Counter(ours)
+    in_xero = Counter(c["Name"] for c in books.xero_all("Contacts"))
+    assert in_xero == Counter(["Marsh Lane Plumbing Ltd", *ours[1:]])
+    assert {t.state for t in on_qbo.transfers()} == {"sent"}
 
 
 def test_the_record_page_shows_the_retry_outcome_by_itself(

@@ -77,3 +77,55 @@ def test_link_in_the_browser(app, live_url, connected_books):
             browser.close()
     states = {t.record_type + str(t.record_id): t.state for t in books.transfers()}
     assert sorted(states.values()) == ["pending", "pending", "pending", "sent", "sent"]
+
+
+def test_a_possible_duplicate_in_the_browser(app, live_url, connected_books, worker_process):
+    """Send Data held "J. Patel" (same email as Xero's "Jane Patel"); the bookkeeper sees it at
+    the top of the Linking page with the reason, and links it; "Hall & Co" is created anyway."""
+    from playwright.sync_api import expect, sync_playwright
+
+    books = connected_books()
+    make_xero_contacts(books, [
+        {"Name": "Jane Patel", "EmailAddress": "jane@patel.test"},
+        {"Name": "Hall and Co Ltd", "EmailAddress": "office@hall.test"},
+    ])
+    books.post_all([
+        ("customers", {"source_id": "C1", "name": "J. Patel", "email": "jane@patel.test"}),
+        ("customers", {"source_id": "C2", "name": "Hall & Co", "email": "hall@other.test"}),
+    ])
+    worker_process()
+    assert books.wait_for_run(books.send()["id"])["status"] == "finished"
+    email, password = add_member(app, books.company_id, "bookkeeper")
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            page = watched_page(browser, problems)
+            browser_sign_in(page, live_url, email, password)
+            page.get_by_role("link", name="Linking", exact=True).click()
+            patel = page.locator(".link-row", has_text="J. Patel")
+            expect(patel.get_by_text("Possible duplicate: link or create?")).to_be_visible(
+                timeout=10_000)
+            expect(patel).to_contain_text("Possibly already in Xero as “Jane Patel”")
+            held = patel.locator(".sugg-held", has_text="Jane Patel")
+            expect(held).to_contain_text("Held back as possibly this one")
+            expect(held).to_contain_text("same email (jane@patel.test), name 82% alike")
+            page.screenshot(path=str(ARTIFACTS / "linking-possible-duplicate.png"),
+                            full_page=True)
+            held.get_by_role("button", name="Link J. Patel to Jane Patel in Xero").click()
+            expect(page.get_by_text("Linked: “J. Patel” is “Jane Patel” in Xero.")).to_be_visible()
+
+            hall = page.locator(".link-row", has_text="Hall & Co")
+            hall.get_by_role("button", name="Create it anyway").click()
+            expect(page.get_by_text("Will be created: the next Send Data creates “Hall & Co” "
+                                    "as a new contact in Xero")).to_be_visible()
+            assert problems == []
+        finally:
+            browser.close()
+    assert books.wait_for_run(books.send()["id"])["status"] == "finished"
+    assert {t.state for t in books.transfers()} == {"sent"}
+    names = sorted(c["Name"] for c in books.xero_all("Contacts"))
+    assert names == ["Hall & Co", "Hall and Co Ltd", "Jane Patel"]

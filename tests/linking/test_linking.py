@@ -33,7 +33,8 @@ def test_suggest_link_bulk_unlink_and_send_without_duplicates(app, linker, worke
         {"Name": "Bob's Plumbing", "EmailAddress": "bob@bobs.test",
          "Addresses": [{"AddressType": "POBOX", "AddressLine1": "1 Mill St",
                         "PostalCode": "LS1 4AB"}]},
-        {"Name": "Hannah Jones Heating", "EmailAddress": "accounts@hjh.test"},
+        {"Name": "Hannah Jones Heating", "EmailAddress": "accounts@hjh.test",
+         "Addresses": [{"AddressType": "POBOX", "PostalCode": "LS6 2AA"}]},
         {"Name": "Smith & Sons Ltd",
          "Addresses": [{"AddressType": "POBOX", "AddressLine1": "2 Low Rd",
                         "PostalCode": "BD7 1AA"}]},
@@ -49,7 +50,7 @@ def test_suggest_link_bulk_unlink_and_send_without_duplicates(app, linker, worke
         ("customers", {"source_id": "C2", "name": "Smith and Sons",
                        "address": {"line1": "2 Low Road", "postcode": "BD71AA"}}),
         ("customers", {"source_id": "C3", "name": "H. Jones Heating",
-                       "email": "hannah@jones.test"}),
+                       "email": "hannah@jones.test", "address": {"postcode": "LS6 2AA"}}),
         ("customers", {"source_id": "C4", "name": "Archived Carpentry"}),
         ("customers", {"source_id": "C5", "name": "Zed Newcomer"}),
         invoice("1", "C1"), invoice("3", "C3"), invoice("5", "C5"),
@@ -76,11 +77,15 @@ def test_suggest_link_bulk_unlink_and_send_without_duplicates(app, linker, worke
 
     bob = row_of("C1")
     assert theirs["Bob's Plumbing"] in bob
-    assert "Strong match" in bob and "same email, same postcode, same name" in bob
+    assert "Strong match" in bob and ("same email (bob@bobs.test), same postcode (LS1 4AB), "
+                                      "same name once “Ltd”, punctuation and case are set "
+                                      "aside") in bob
     hannah = row_of("C3")
     first = re.search(r'name="external_id" value="([^"]+)"', hannah).group(1)
     assert first == theirs["Hannah Jones Heating"]
-    assert re.search(r"name \d+% alike", hannah) and "same email" not in hannah
+    # A name only partly alike is suggested because the postcode is the same too.
+    assert re.search(r"same postcode \(LS6 2AA\), name \d+% alike", hannah)
+    assert "same email" not in hannah
     assert theirs["Archived Carpentry"] not in body  # archived: never suggested
     assert "No likely match in Xero." in row_of("C5")
     assert "Create new in Xero" in row_of("C5")

@@ -25,6 +25,7 @@ def test_normalising():
     assert normalise_name("SMITH AND SONS LIMITED") == "smith sons"
     assert normalise_name("Bob’s Plumbing (Leeds) Ltd") == "bobs plumbing leeds"
     assert normalise_name("Ltd") == "ltd"  # never empty when there was a name
+    assert normalise_name("Café Élan (Leeds) Limited") == "cafe elan leeds"
     assert normalise_postcode(" ls1 4ab ") == "LS14AB"
     assert normalise_email(" Bob@Example.TEST ") == "bob@example.test"
 
@@ -39,21 +40,47 @@ def test_ranking_and_reasons():
     ], NOBODY)
     found = index.suggest(Ours(1, "customer", "Smith & Sons Ltd", "OFFICE@smith.test",
                                "bd7 1aa"))
-    assert [s.external_id for s in found] == ["x3", "x1", "x2"]
+    # "Smithson Roofing" is only a bit alike, with nothing else in common: not suggested.
+    assert [s.external_id for s in found] == ["x3", "x1"]
     best = found[0]
-    assert best.reasons == ["same email", "same postcode", "same name"]
+    assert best.reasons == ["same email (office@smith.test)", "same postcode (BD71AA)",
+                            "same name once “Ltd”, punctuation and case are set aside"]
     assert best.strong and best.strength == "strong"
-    assert found[1].reasons == ["same postcode", "same name"] and found[1].strong
-    assert not found[2].strong and found[2].reasons[-1].startswith("name ")
-    assert found[2].reasons[-1].endswith("% alike")
+    assert found[1].reasons == ["same postcode (BD7 1AA)", "same name once “Ltd”, "
+                                "punctuation and case are set aside"] and found[1].strong
     assert all(s.external_id != "x4" for s in found)
+
+
+def test_a_name_alike_needs_an_email_or_postcode_beside_it():
+    """Issue 7 item 13: a 230-character unrelated name was suggested as "86% alike"."""
+    long_name = "Northern Counties Property Maintenance and Facilities " * 4 + "Bob Group"
+    assert len(long_name) >= 220
+    index = ContactIndex([
+        entry("long", long_name[:230]),
+        entry("alike", "Bob Plumbing Services", postcode="LS1 4AB"),
+        entry("nothing", "Bob Plumbing Servicing"),
+        entry("other-pc", "Bob Plumbing Service", postcode="M1 1AA"),
+    ], NOBODY)
+    found = index.suggest(Ours(1, "customer", "Bob Plumbing", postcode="LS14AB"))
+    assert [s.external_id for s in found] == ["alike"]
+    assert found[0].reasons[0] == "same postcode (LS1 4AB)"
+    assert found[0].reasons[1].startswith("name ") and found[0].reasons[1].endswith("% alike")
+    # With the same email instead, and with an identical name on its own, it is suggested.
+    by_email = ContactIndex([entry("e", "Bob Plumbing Services", email="bob@x.test")], NOBODY)
+    assert by_email.suggest(Ours(2, "customer", "Bob Plumbing", "BOB@x.test"))[0].reasons[0] \
+        == "same email (bob@x.test)"
+    same = ContactIndex([entry("s", "BOB PLUMBING LTD.")], NOBODY)
+    assert same.suggest(Ours(3, "customer", "Bob Plumbing"))[0].name_score == 100
+    # The long name is never alike, whatever else is shared.
+    shared = ContactIndex([entry("long", long_name[:230], email="bob@x.test")], NOBODY)
+    assert shared.suggest(Ours(4, "customer", "Bob Plumbing", "bob@x.test")) == []
 
 
 def test_used_contacts_are_not_suggested_for_the_same_kind():
     used = {"customer": {"x1": "Bob Plumbing"}, "supplier": {"x2": "Bob Plumbing"}}
-    index = ContactIndex([entry("x1", "Bob Plumbing"), entry("x2", "Bob Plumbing Supplies")],
-                         used)
-    as_customer = index.suggest(Ours(1, "customer", "Bob Plumbing"))
+    index = ContactIndex([entry("x1", "Bob Plumbing"),
+                          entry("x2", "Bob Plumbing Supplies", postcode="LS1 1AA")], used)
+    as_customer = index.suggest(Ours(1, "customer", "Bob Plumbing", postcode="LS1 1AA"))
     assert [s.external_id for s in as_customer] == ["x2"]
     # The same package contact may be our supplier and our customer: said, not hidden.
     as_supplier = index.suggest(Ours(2, "supplier", "Bob Plumbing"))
@@ -92,3 +119,40 @@ def test_thousands_of_contacts_stay_fast():
         assert found and found[0].external_id == f"x{o.transfer_id}"
     assert len(strong) == 5000
     print(f"5,000 x 5,000: a page of 50 and all strong matches in {elapsed:.2f}s")
+
+
+def test_look_before_creating_rules():
+    """The verdict before a contact is created: exact twins linked, likely ones held, names
+    that differ only in their numbers (flats, numbered customers) left alone."""
+    from app.sync.contact_match import PackageIndex
+
+    index = PackageIndex([
+        entry("jane", "Jane Patel", email="jane@patel.test"),
+        entry("green", "Greenfield Boilers Ltd"),
+        entry("cafe", "Café Élan Limited"),
+        {**entry("screw", "Screwfix Direct"), "supplier": True},
+        entry("flat1", "Flat 1 Mill House", postcode="LS1 1AA"),
+        entry("hall", "Hall and Co Ltd", email="office@hall.test"),
+        entry("long", "Bob Plumbing " + "and Heating Services Leeds " * 8),
+    ], NOBODY)
+
+    def verdict(name: str, email: str = "", postcode: str = "", kind: str = "customer"):
+        v = index.verdict(Ours(1, kind, name, email, postcode))
+        return (v.exact.entry["id"] if v.exact else None), [c.entry["id"] for c in v.likely]
+
+    assert verdict("GREENFIELD BOILERS") == ("green", [])
+    assert verdict("cafe elan") == ("cafe", [])
+    assert verdict("Jane Patel", "JANE@patel.test") == ("jane", [])
+    assert verdict("J. Patel", "jane@patel.test") == (None, ["jane"])  # same email, alike
+    assert verdict("Hall & Co", "hall@elsewhere.test") == (None, ["hall"])  # other email
+    assert verdict("Screwfix Direct") == (None, ["screw"])  # a supplier there, not a customer
+    assert verdict("Screwfix Direct", kind="supplier") == ("screw", [])
+    assert verdict("Greenfield Boiler") == (None, ["green"])  # 97% alike on its own: ask
+    assert verdict("Flat 2 Mill House", postcode="LS1 1AA") == (None, [])
+    assert verdict("Bob Plumbing") == (None, [])
+    assert verdict("J. Patel") == (None, ["jane"])  # no email, but "J." may be "Jane": ask
+    assert verdict("K. Patel") == (None, [])
+    held = index.verdict(Ours(1, "customer", "J. Patel", "jane@patel.test")).likely[0]
+    assert held.stored() == {"id": "jane", "name": "Jane Patel",
+                             "reasons": ["same email (jane@patel.test)", "name 82% alike",
+                                         "an initial where the other has the whole word"]}
