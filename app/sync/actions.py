@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.extensions import db
-from app.models import Connection, Document, Run, Transfer
+from app.models import Connection, Document, Run, Transfer, utcnow
 from app.models.connection import CONNECTED
 from app.models.transfer import (
     BLOCKED,
@@ -23,6 +23,7 @@ from app.models.transfer import (
     FAILED,
     NEEDS_MANUAL_UPDATE,
     PENDING,
+    SENDING,
     SENT,
     new_key,
 )
@@ -63,8 +64,24 @@ def retry(transfer: Transfer, user: Any | None = None) -> None:
     # idempotency cache from replaying that refusal.
     transfer.idempotency_key = new_key()
     transfer.package_message = ""
-    set_state(transfer, PENDING, note="retry requested", actor=actor_name(user))
+    if may_be_in_package(transfer):
+        # Settled like an uncertain send (app/sync/reconcile.py): an expired claim is looked
+        # up in the package by its number before anything is sent, and linked if it is there;
+        # only if it is not does it go back to waiting and get sent.
+        set_state(transfer, SENDING, actor=actor_name(user),
+                  note="retry requested; looked up in the package before sending")
+        transfer.lease_until = utcnow()
+    else:
+        set_state(transfer, PENDING, note="retry requested", actor=actor_name(user))
     db.session.commit()
+
+
+def may_be_in_package(transfer: Transfer) -> bool:
+    """A failure that may have left the record in the package after all. Before the penny
+    release, a document the package did create with a penny of difference in its VAT was
+    recorded as failed "totals_differ" without the package's id: sending it again would be
+    refused as a duplicate number, or make a second one."""
+    return transfer.reason == "totals_differ" and not transfer.external_id
 
 
 @dataclass

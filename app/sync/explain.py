@@ -103,8 +103,8 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
             f"{label} is in {package}, but {package} made its total £{_d(d, 'package_total')} "
             f"(VAT £{_d(d, 'package_tax')}) where the job system has £{_d(d, 'our_total')} "
             f"(VAT £{_d(d, 'our_tax')}).",
-            f"Correct the document in {package} to match the job system, then mark this record "
-            "as do not send (it is already there; Retry would be refused as a duplicate).",
+            f"Correct the document in {package} to match the job system, then press Retry: it "
+            f"is looked up in {package} and linked there, not sent a second time.",
         )
     if d.get("created_payment_ids"):
         return Explanation(
