@@ -52,11 +52,27 @@ def save_connection(
         connection = Connection(company_id=company_id, package=package, schedule=schedule,
                                 sending_started=sending_started)
         db.session.add(connection)
-    connection.credentials = creds.with_tokens(tenant_id=tenant.id, tenant_name=tenant.name)
+    creds = creds.with_tokens(tenant_id=tenant.id, tenant_name=tenant.name)
+    connection.credentials = with_organisation_details(package, creds)
     connection.status = CONNECTED
     connection.status_detail = ""
     db.session.commit()
     return connection
+
+
+def with_organisation_details(package: str, creds: Credentials) -> Credentials:
+    """The credentials with what the package says about the organisation merged into extra
+    (Xero's short code for its links). Unreadable just now is no reason to refuse the
+    connection: the links then open without it until the next reconnect."""
+    cls = connector_class(package)
+    if not hasattr(cls, "organisation_details"):
+        return creds
+    try:
+        details = cls(current_app.config, creds).organisation_details()
+    except Exception:  # noqa: BLE001 - see above
+        current_app.logger.warning("could not read the %s organisation details", cls.title)
+        return creds
+    return creds.with_tokens(extra={**creds.extra, **details})
 
 
 def set_mapping(

@@ -37,5 +37,9 @@ def package_link(transfer: Transfer) -> PackageLink | None:
     web_page = getattr(cls, "web_page", None)
     if web_page is None:
         return None
-    url = web_page(current_app.config, transfer.record_type, transfer.external_id)
+    try:
+        extra = connection.credentials.extra
+    except Exception:  # noqa: BLE001 - unreadable credentials: the link without them
+        extra = {}
+    url = web_page(current_app.config, transfer.record_type, transfer.external_id, extra)
     return PackageLink(url, f"Open in {cls.title}") if url else None

@@ -108,7 +108,10 @@ class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
     }
 
     @classmethod
-    def web_page(cls, settings: Mapping[str, Any], kind: str, external_id: str) -> str | None:
+    def web_page(
+        cls, settings: Mapping[str, Any], kind: str, external_id: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str | None:
         """The address of a record's page in QuickBooks Online."""
         shape = cls.web_pages.get(kind)
         if not shape or not external_id:

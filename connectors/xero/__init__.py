@@ -69,26 +69,41 @@ class XeroConnector(OAuth2ConnectorMixin, Connector):
         "HTTP_TIMEOUT_SECONDS",
     )
 
-    # Xero's own web pages for what we create (developer.xero.com, "Deep link to Xero"; the
-    # payment page is the one Xero's own MCP server links to). Without the organisation's
-    # short code Xero opens them in the organisation last used there. The sandbox has no web
-    # pages, so these always point at Xero itself.
+    # Xero's own web pages for what we create, as paths on go.xero.com (developer.xero.com,
+    # "Deep link to Xero"; the payment page is the one Xero's own MCP server links to). The
+    # sandbox has no web pages, so these always point at Xero itself.
     web_pages: ClassVar[Mapping[str, str]] = {
-        "customer": "https://go.xero.com/Contacts/View/{id}",
-        "supplier": "https://go.xero.com/Contacts/View/{id}",
-        "invoice": "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}",
-        "credit_note":
-            "https://go.xero.com/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={id}",
-        "payment": "https://go.xero.com/Bank/ViewTransaction.aspx?bankTransactionID={id}",
+        "customer": "/Contacts/View/{id}",
+        "supplier": "/Contacts/View/{id}",
+        "invoice": "/AccountsReceivable/View.aspx?InvoiceID={id}",
+        "credit_note": "/AccountsReceivable/ViewCreditNote.aspx?creditNoteID={id}",
+        "payment": "/Bank/ViewTransaction.aspx?bankTransactionID={id}",
     }
+    # Xero's documented deep-link form: it opens the organisation the short code names, even
+    # for a person who last used another of their organisations there.
+    deep_link: ClassVar[str] = (
+        "https://go.xero.com/organisationlogin/default.aspx?shortcode={code}&redirecturl={path}"
+    )
 
     @classmethod
-    def web_page(cls, settings: Mapping[str, Any], kind: str, external_id: str) -> str | None:
-        """The address of a record's page in Xero; a payment split over several invoices
-        opens at its first part."""
+    def web_page(
+        cls, settings: Mapping[str, Any], kind: str, external_id: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str | None:
+        """The address of a record's page in Xero, in the organisation named by the short code
+        kept in the connection's `extra`; a payment split over several invoices opens at its
+        first part."""
         shape = cls.web_pages.get(kind)
         first = (external_id or "").split(",")[0].strip()
-        return shape.format(id=quote(first, safe="")) if shape and first else None
+        if not shape or not first:
+            return None
+        path = shape.format(id=quote(first, safe=""))
+        code = str((extra or {}).get("short_code") or "")
+        if not code:
+            # A connection made before short codes were kept has none until it is reconnected:
+            # the plain link, which Xero opens in the organisation last used there.
+            return f"https://go.xero.com{path}"
+        return cls.deep_link.format(code=quote(code, safe="!"), path=path)
 
     def __init__(
         self,
@@ -116,6 +131,13 @@ class XeroConnector(OAuth2ConnectorMixin, Connector):
                 continue  # practice-manager connections cannot take invoices
             tenants.append(Tenant(str(item["tenantId"]), str(item.get("tenantName") or "")))
         return tenants
+
+    def organisation_details(self) -> dict[str, str]:
+        """What the connection keeps about its organisation: the ShortCode Xero's deep links
+        name it by (GET /Organisation), read on connecting and on every reconnect."""
+        items = http.check_items(self.client.get("/Organisation"), "Organisations")
+        code = items[0].get("ShortCode") if items else None
+        return {"short_code": code} if isinstance(code, str) and code else {}
 
     # ---- lists
     def accounts(self) -> list[LedgerAccount]:
