@@ -174,6 +174,7 @@ RejectReason = Literal[
     "locked_period",  # details: date, lock_date (if known)
     "invoice_missing",  # details: invoice_reference
     "amount_exceeds_due",  # details: invoice_reference
+    "invoice_draft",  # details: invoice_reference (the draft ones); a payment waits for approval
     "validation",  # anything else: package_message carries the package's words
 ]
 

@@ -56,6 +56,7 @@ REASON_TITLES = {
     "locked_period": "Dated before {package}'s lock date",
     "invoice_missing": "The invoice cannot be found in {package}",
     "amount_exceeds_due": "The payment is more than is still owed",
+    "invoice_draft": "Its invoice is a draft in {package}, waiting for approval",
     "totals_differ": "{package} worked out a different total",
     "payment_partly_sent": "Only part of a payment went in",
     "totals_mismatch": "The lines do not add up to the total",

@@ -97,6 +97,14 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
             f"Check {inv} in {package}; correct the payment in the job system or mark it as "
             "do not send.",
         )
+    if reason == "invoice_draft":
+        inv = _d(d, "invoice_reference", "The invoice")
+        return Explanation(
+            reason,
+            f"{inv} is a draft in {package}, and {package} takes payments only against "
+            "approved invoices.",
+            f"Approve {inv} in {package}, then press Retry.",
+        )
     if rejected.field == "Total" and d.get("external_id"):
         return Explanation(
             "totals_differ",

@@ -126,6 +126,10 @@ _RULES: tuple[tuple[RejectReason, str, re.Pattern[str]], ...] = (
         r"account code.*(not a valid|does not exist|not found|not match a recognised account)"
         r"|account could not be found|account.*is not valid|invalid account", re.I)),
     ("tax_rate_unknown", "TaxType", re.compile(r"tax ?type|tax rate", re.I)),
+    # Xero's words for a payment against an invoice that is not approved: a draft (the
+    # usual cause, told apart by looking the invoice up, see pushing.py), or paid or voided.
+    ("invoice_draft", "Invoice", re.compile(r"only be made against authori[sz]ed documents",
+                                            re.I)),
     ("amount_exceeds_due", "Amount", re.compile(r"exceeds? the amount outstanding|greater than "
                                                  r"(the )?amount outstanding|amount outstanding|"
                                                  r"overpa", re.I)),
@@ -185,7 +189,7 @@ def _details(reason: RejectReason, message: str, record: Record) -> dict[str, st
         match = _LOCK_DATE.search(message)
         if match:
             details["lock_date"] = match.group(1).strip()
-    elif reason in ("invoice_missing", "amount_exceeds_due"):
+    elif reason in ("invoice_missing", "amount_exceeds_due", "invoice_draft"):
         details["invoice_reference"] = _invoice_refs(record)
     return details
 

@@ -327,7 +327,45 @@ class Pusher:
                 for i in sorted(set(owners)):
                     mine = [item for item, owner in zip(items, owners, strict=True) if owner == i]
                     outcomes[i] = _payment_outcome(batch[i], mine)
+        self._name_drafts(batch, outcomes)
         return [o if o is not None else Uncertain("internal: no outcome") for o in outcomes]
+
+    def _name_drafts(self, batch: Sequence[PaymentRecord], outcomes: list[Outcome | None]
+                     ) -> None:
+        """Xero refuses a payment against an invoice that is not approved with the same words
+        whether the invoice is a draft, paid or voided: look its invoices up to say which.
+        Only a draft is told as one (approve it, then Retry); otherwise what Xero has."""
+        refused = [i for i, o in enumerate(outcomes)
+                   if isinstance(o, Rejected) and o.reason == "invoice_draft"]
+        ids = sorted({a.invoice_external_id for i in refused for a in batch[i].allocations
+                      if a.invoice_external_id})
+        status: dict[str, str] = {}
+        if ids:
+            try:
+                reply = self.client.get("/Invoices", {"IDs": ",".join(ids)})
+                status = {str(inv.get("InvoiceID")): str(inv.get("Status") or "")
+                          for inv in check_items(reply, "Invoices")}
+            except Exception:  # noqa: BLE001 - unknown: Xero's own words, as they came
+                status = {}
+        for i in refused:
+            rejected = outcomes[i]
+            if not isinstance(rejected, Rejected):
+                continue
+            allocations = batch[i].allocations
+            drafts = [a.invoice_reference for a in allocations
+                      if status.get(a.invoice_external_id or "") == "DRAFT"]
+            if drafts:
+                reason, refs = "invoice_draft", drafts
+            elif any(status.get(a.invoice_external_id or "") == "PAID" for a in allocations):
+                reason, refs = "amount_exceeds_due", [a.invoice_reference for a in allocations]
+            elif any(status.get(a.invoice_external_id or "") in GONE for a in allocations):
+                reason, refs = "invoice_missing", [a.invoice_reference for a in allocations]
+            else:
+                outcomes[i] = Rejected("validation", rejected.package_message, rejected.field,
+                                       _base_refs(batch[i], rejected))
+                continue
+            outcomes[i] = Rejected(reason, rejected.package_message, rejected.field,
+                                   {**rejected.details, "invoice_reference": ", ".join(refs)})
 
     @staticmethod
     def _payment_elements(exc: XeroRequestError, count: int) -> list[dict[str, Any]] | None:
@@ -378,6 +416,11 @@ class Pusher:
         found = [by_invoice[a.invoice_external_id] for a in record.allocations
                  if a.invoice_external_id in by_invoice]
         return ",".join(found) if found else None
+
+
+def _base_refs(record: PaymentRecord, rejected: Rejected) -> dict[str, str]:
+    return {k: v for k, v in rejected.details.items() if k != "invoice_reference"} | {
+        "reference": record.reference}
 
 
 def _payment_outcome(record: PaymentRecord, items: Sequence[Mapping[str, Any]]) -> Outcome:

@@ -106,6 +106,8 @@ def _dispatch(tenant: str, collection: str, object_id: str | None, sub: str | No
     if object_id is not None:
         if collection == "Contacts" and method == "POST":
             return api.update_contact(tenant, object_id, body)
+        if collection == "Invoices" and method == "POST":
+            return api.approve_invoice(tenant, object_id, body)
         return identity.problem(405, "MethodNotAllowed",
                                 "The sandbox does not update existing documents")
     return api.create(tenant, collection, body)

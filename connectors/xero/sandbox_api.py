@@ -204,6 +204,25 @@ def update_contact(tenant: str, contact_id: str, body: Any) -> tuple[Response, i
     return create_many(tenant, "Contacts", body, _build)
 
 
+def approve_invoice(tenant: str, invoice_id: str, body: Any) -> tuple[Response, int]:
+    """POST /Invoices/{InvoiceID} {"Status": "AUTHORISED"}: approve a draft, as a bookkeeper
+    does in Xero. The sandbox changes nothing else on an existing invoice."""
+    if store.get_data(tenant, "Invoices", invoice_id) is None:
+        return not_found()
+
+    def _build(t: str, element: dict[str, Any]) -> dict[str, Any]:
+        invoice = store.get_data(t, "Invoices", invoice_id)
+        if element.get("Status") != "AUTHORISED" or invoice["Status"] not in ("DRAFT",
+                                                                             "SUBMITTED"):
+            raise Invalid("The sandbox only approves draft invoices (Status AUTHORISED).")
+        invoice["Status"] = "AUTHORISED"
+        invoice["UpdatedDateUTC"] = store.msdate_now()
+        store.put(t, "Invoices", invoice_id, invoice, ref=invoice["InvoiceNumber"])
+        return invoice
+
+    return create_many(tenant, "Invoices", body, _build)
+
+
 def allocate(tenant: str, credit_note_id: str, body: Any) -> tuple[Response, int]:
     if store.get_data(tenant, "CreditNotes", credit_note_id) is None:
         return not_found()
