@@ -234,8 +234,14 @@ class XeroConnector(OAuth2ConnectorMixin, Connector):
         if isinstance(record, DocumentRecord) and record.kind == "credit_note" and (
             record.invoice_external_id
         ):
-            return Pusher(self.client).complete(record, external_id)
-        return super().complete(record, external_id)
+            outcome = Pusher(self.client).complete(record, external_id)
+        else:
+            outcome = super().complete(record, external_id)
+        if isinstance(record, DocumentRecord):
+            # A document found rather than just created: its totals are checked as on
+            # creation, so a penny of difference is still shown with both figures.
+            return Pusher(self.client).with_totals(record, outcome)
+        return outcome
 
     def find(self, record: Any) -> str | None:
         if isinstance(record, ContactRecord):

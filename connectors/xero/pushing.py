@@ -292,6 +292,19 @@ class Pusher:
             return batch_outcome(exc)
         return Sent(credit_note_id)
 
+    def with_totals(self, rec: DocumentRecord, outcome: Outcome) -> Outcome:
+        """`outcome` with Xero's figures checked against ours, for a document found in Xero."""
+        if not isinstance(outcome, Sent):
+            return outcome
+        path, collection = (("/Invoices", "Invoices") if rec.kind == "invoice"
+                            else ("/CreditNotes", "CreditNotes"))
+        try:
+            reply = self.client.get(f"{path}/{outcome.external_id}")
+            item = check_items(reply, collection, 1)[0]
+        except Exception:  # noqa: BLE001 - it is in Xero either way; the check is a courtesy
+            return outcome
+        return _check_totals(outcome, item, rec)
+
     def payments(self, batch: Sequence[PaymentRecord]) -> list[Outcome]:
         """All allocations of all receipts in one PUT /Payments; one outcome per receipt."""
         outcomes: list[Outcome | None] = [None] * len(batch)

@@ -74,3 +74,38 @@ def test_retry_of_an_old_penny_refusal_not_in_xero_sends_it_once(
     assert _invoice_numbers(books)[f"{p}INV-14"] == 1
     after = _transfer(books, "invoice", f"{p}I1")
     assert after.state == "sent" and after.external_id
+
+
+def test_retry_links_an_invoice_xero_holds_a_penny_off_and_shows_both_figures(
+    signed_in_books, worker_process  # noqa: F811
+) -> None:
+    books, client, _made = signed_in_books
+    p = f"OR{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Penny Boilers {p}")])
+    worker_process()
+    assert _send_and_wait(books)["status"] == "finished"
+    contact_id = _transfer(books, "customer", f"{p}C1").external_id
+    # What Xero made of it before this release: the same £100.00, but VAT rounded per line
+    # (3 x £6.67), a penny more than ours.
+    made = books.xero("PUT", "Invoices", json={"Invoices": [{
+        "Type": "ACCREC", "Contact": {"ContactID": contact_id}, "InvoiceNumber": f"{p}INV-15",
+        "Status": "AUTHORISED", "Date": "2026-10-15", "DueDate": "2026-11-30",
+        "LineAmountTypes": "Exclusive",
+        "LineItems": [{"Description": "Boiler service", "Quantity": 1, "UnitAmount": unit,
+                       "AccountCode": "200", "TaxType": "OUTPUT2"}
+                      for unit in (33.33, 33.33, 33.34)]}]})
+    assert made.status_code == 200, made.text
+    assert made.json()["Invoices"][0]["TotalTax"] == 20.01
+    books.post_all([_invoice(f"{p}I1", f"{p}INV-15", f"{p}C1")])
+    _ensure_transfers(books)
+    _update_transfer(books, "invoice", f"{p}I1", **OLD_REFUSAL)
+    tid = _transfer(books, "invoice", f"{p}I1").id
+
+    run = _press_retry(books, client, tid)
+
+    assert run["status"] == "finished", run
+    assert _invoice_numbers(books)[f"{p}INV-15"] == 1
+    after = _transfer(books, "invoice", f"{p}I1")
+    assert after.external_id == made.json()["Invoices"][0]["InvoiceID"]
+    assert (after.state, after.reason) == ("needs_manual_update", "totals_differ")
+    assert "£20.01" in after.explanation and "£20.00" in after.explanation
