@@ -106,6 +106,7 @@ def retry_transfers(transfers: Iterable[Transfer], user: Any | None) -> RetryRes
             result.skipped += 1
     if not result.retried:
         raise ActionRefused("Only failed records can be retried; none of these is failed now.")
+    looked_up = {t.id for t in result.retried if may_be_in_package(t)}
     for t in result.retried:
         retry(t, user)
     by_connection: dict[int, list[Transfer]] = {}
@@ -116,6 +117,12 @@ def retry_transfers(transfers: Iterable[Transfer], user: Any | None) -> RetryRes
         connection = db.session.get(Connection, connection_id)
         parents = parents_needed(connection_id, retried)
         sentence = sending_sentence(retried, parents)
+        if looked_up & {t.id for t in retried}:
+            title = connector_class(connection.package).title
+            sentence += (f" It is looked up in {title} first and linked if it is already there."
+                         if len(retried) == 1 else
+                         f" Any that {title} may already have is looked up there first "
+                         "and linked, not sent again.")
         if connection.status != CONNECTED:
             title = connector_class(connection.package).title
             who = "It" if len(retried) == 1 else "They"

@@ -29,6 +29,8 @@ def _press_retry(books, client, tid: int) -> dict:  # type: ignore[no-untyped-de
     answer = client.post(f"/records/{tid}/retry", headers=HX,
                          data={"csrf_token": page_token(client, f"/records/{tid}")})
     assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "looked up in Xero first and linked if it is already there" in \
+        answer.get_data(as_text=True)
     return books.wait_for_run(_latest_run(books).id, timeout=90)
 
 
