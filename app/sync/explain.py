@@ -101,8 +101,8 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
         inv = _d(d, "invoice_reference", "The invoice")
         return Explanation(
             reason,
-            f"{inv} is a draft in {package}, and {package} takes payments only against "
-            "approved invoices.",
+            f"{inv} {'are drafts' if ', ' in inv else 'is a draft'} in {package}, and "
+            f"{package} takes payments only against approved invoices.",
             f"Approve {inv} in {package}, then press Retry.",
         )
     if rejected.field == "Total" and d.get("external_id"):

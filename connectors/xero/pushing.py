@@ -364,6 +364,11 @@ class Pusher:
             rejected = outcomes[i]
             if not isinstance(rejected, Rejected):
                 continue
+            if rejected.details.get("created_payment_ids"):
+                # Part of the receipt went in: a Retry would duplicate it, whatever the cause.
+                outcomes[i] = Rejected("validation", rejected.package_message, rejected.field,
+                                       dict(rejected.details))
+                continue
             allocations = batch[i].allocations
             drafts = [a.invoice_reference for a in allocations
                       if status.get(a.invoice_external_id or "") == "DRAFT"]

@@ -132,3 +132,29 @@ def test_a_payment_against_a_draft_says_to_approve_it_in_xero_then_retry(
     again = _transfer(books, "payment", f"{p}P2")
     assert again.state == "failed" and again.reason == "amount_exceeds_due", again.explanation
     assert "draft" not in again.explanation
+
+
+def test_a_receipt_partly_against_a_draft_is_not_offered_as_a_retry(
+    signed_in_books, worker_process  # noqa: F811
+) -> None:
+    books, _client, _made = signed_in_books
+    _drafts(books)
+    p = f"DQ{books.company_id}-"
+    books.post_all([_customer(f"{p}C1", f"Half Draft {p}"),
+                    _invoice(f"{p}I1", f"{p}INV-21", f"{p}C1"),
+                    _invoice(f"{p}I2", f"{p}INV-22", f"{p}C1")])
+    worker_process()
+    _send_and_wait(books)
+    first = _xero_invoice(books, f"{p}INV-21")["InvoiceID"]
+    assert books.xero("POST", f"Invoices/{first}", json={"Status": "AUTHORISED"}).ok
+    books.post_all([("payments", {
+        "source_id": f"{p}P1", "customer_source_id": f"{p}C1", "date": "2026-10-25",
+        "amount": 240.00, "bank_account": "bank", "reference": f"Card {p}P1",
+        "allocations": [{"invoice_source_id": f"{p}I1", "amount": 120.00},
+                        {"invoice_source_id": f"{p}I2", "amount": 120.00}]})])
+    _send_and_wait(books)
+
+    payment = _transfer(books, "payment", f"{p}P1")
+    assert payment.state == "failed" and payment.reason == "payment_partly_sent"
+    assert "Part of this payment reached Xero" in payment.explanation
+    assert "Retry would duplicate" in payment.fix_hint
