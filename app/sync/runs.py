@@ -7,7 +7,9 @@ from rq import Queue
 
 from app.extensions import db
 from app.models import Connection, Run, utcnow
-from app.redis_conn import get_redis
+from app.redis_conn import REDIS_DOWN, QueueUnavailable, get_redis
+
+__all__ = ["ACTIVE", "QueueUnavailable", "active_run", "enqueue_run", "get_queue", "start_run"]
 
 ACTIVE = ("queued", "running", "waiting")
 
@@ -30,17 +32,29 @@ def start_run(connection: Connection, trigger: str) -> Run:
 
     The check-and-create happens under a Redis lock so two clicks (or a click and the two-hourly
     tick) never start two runs for one connection.
+
+    Raises QueueUnavailable when Redis is not answering. If it went away between creating the
+    run and queueing it, the run stays queued in the database and the sweep hands it to a worker
+    once Redis is back; pressing again meanwhile joins that run.
     """
-    with get_redis().lock(f"ledgerlink:start-run:{connection.id}", timeout=30, blocking_timeout=30):
-        db.session.expire_all()
-        existing = active_run(connection.id)
-        if existing is not None:
-            return existing
-        run = Run(company_id=connection.company_id, connection_id=connection.id, trigger=trigger)
-        db.session.add(run)
-        connection.last_run_at = utcnow()
-        db.session.commit()
-    enqueue_run(run.id)
+    try:
+        with get_redis().lock(
+            f"ledgerlink:start-run:{connection.id}", timeout=30, blocking_timeout=30
+        ):
+            db.session.expire_all()
+            existing = active_run(connection.id)
+            if existing is not None:
+                return existing
+            run = Run(
+                company_id=connection.company_id, connection_id=connection.id, trigger=trigger
+            )
+            db.session.add(run)
+            connection.last_run_at = utcnow()
+            db.session.commit()
+        enqueue_run(run.id)
+    except REDIS_DOWN as exc:
+        db.session.rollback()
+        raise QueueUnavailable() from exc
     return run
 
 
