@@ -127,6 +127,9 @@ def start_embedded_redis(directory: Path) -> tuple[subprocess.Popen, str]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own session: the terminal's Ctrl-C must not stop Redis before the processes
+        # that use it (`make run` stops it last).
+        start_new_session=True,
     )
     url = f"unix://{socket_path}"
     deadline = time.monotonic() + 10
