@@ -1,4 +1,4 @@
-"""Periodic jobs for `rq cron app.cron` (run exactly one of these processes)."""
+"""Periodic jobs for `python -m app.cron` (or `rq cron app.cron`); run exactly one of these."""
 
 import os
 
