@@ -35,6 +35,8 @@ def test_send_data_answers_503_while_redis_is_away_and_intake_goes_on(  # type: 
     # The API: 503, words to act on, and when to come back.
     answer = api.post(f"{live_url}/api/v1/connections/{connection_id}/send", timeout=30)
     assert answer.status_code == 503, answer.text
+    assert answer.json()["error"] == "queue_unavailable"  # the documented Error shape
+    assert set(answer.json()) == {"error", "message"}
     assert "try again in a minute" in answer.json()["message"]
     assert answer.headers["Retry-After"] == "60"
     # The dashboard's Send Data, as htmx sends it: the fragment says so (htmx is told to show
