@@ -59,8 +59,10 @@ def main() -> int:
             print("The web process did not come up; see the log above.")
             return 1
         if env.get("DEMO_DATA", "1") not in ("0", "false", "no"):
+            # Its own session too: Ctrl-C meanwhile stops it through us, without a traceback.
             subprocess.run(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "demo"], check=True, cwd=ROOT
+                [sys.executable, "-m", "flask", "--app", "wsgi", "demo"], check=True, cwd=ROOT,
+                start_new_session=True,
             )
         print(f"\nLedgerlink is running at {env['BASE_URL']}  (Ctrl-C stops everything)\n")
         supervisor.run_forever()
