@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app
 from rq import Queue
 
@@ -37,25 +40,30 @@ def start_run(connection: Connection, trigger: str) -> Run:
     run and queueing it, the run stays queued in the database and the sweep hands it to a worker
     once Redis is back; pressing again meanwhile joins that run.
     """
-    try:
-        with get_redis().lock(
-            f"ledgerlink:start-run:{connection.id}", timeout=30, blocking_timeout=30
-        ):
-            db.session.expire_all()
-            existing = active_run(connection.id)
-            if existing is not None:
-                return existing
-            run = Run(
-                company_id=connection.company_id, connection_id=connection.id, trigger=trigger
-            )
-            db.session.add(run)
-            connection.last_run_at = utcnow()
-            db.session.commit()
+    with _queue_errors(), get_redis().lock(
+        f"ledgerlink:start-run:{connection.id}", timeout=30, blocking_timeout=30
+    ):
+        db.session.expire_all()
+        existing = active_run(connection.id)
+        if existing is not None:
+            return existing
+        run = Run(company_id=connection.company_id, connection_id=connection.id, trigger=trigger)
+        db.session.add(run)
+        connection.last_run_at = utcnow()
+        db.session.commit()
+    with _queue_errors():
         enqueue_run(run.id)
+    return run
+
+
+@contextmanager
+def _queue_errors() -> Iterator[None]:
+    """A Redis that is not answering becomes QueueUnavailable (the web answers 503)."""
+    try:
+        yield
     except REDIS_DOWN as exc:
         db.session.rollback()
         raise QueueUnavailable() from exc
-    return run
 
 
 def enqueue_run(run_id: int, delay_seconds: float = 0) -> None:
