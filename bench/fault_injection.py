@@ -102,8 +102,10 @@ class FaultInjector:
     """WSGI middleware in front of the sandboxes: per API call to the package, answer with an
     error before the package sees it, or let the package commit and answer too late.
 
-    A storm ("5xx", "429") starts at the package's third call and lasts `window` seconds, in
-    which each call fails with probability `rate`. "timeout" hits up to `budget` writes.
+    A storm ("5xx", "429") starts at the package's third call; from then on each call fails
+    with probability `rate` until `budget` faults have been injected (a run parks at the first
+    one, so a storm in seconds would mostly fall on a parked run). "timeout" hits up to `budget`
+    writes.
     """
 
     def __init__(self, wsgi_app: Any) -> None:
@@ -111,18 +113,15 @@ class FaultInjector:
         self.prefix = ""
         self.mode = ""
         self.rate = 0.0
-        self.window = 0.0
         self.budget = 0
-        self.storm_ends: float | None = None
         self.injected = Counter[str]()
         self.calls = 0
         self.rng = random.Random(7)
         self.lock = threading.Lock()
 
-    def arm(self, prefix: str, mode: str, rate: float, window: float, budget: int) -> None:
+    def arm(self, prefix: str, mode: str, rate: float, budget: int) -> None:
         with self.lock:
-            self.prefix, self.mode, self.rate = prefix, mode, rate
-            self.window, self.budget, self.storm_ends = window, budget, None
+            self.prefix, self.mode, self.rate, self.budget = prefix, mode, rate, budget
             self.injected, self.calls = Counter(), 0
 
     def disarm(self) -> None:
@@ -135,22 +134,18 @@ class FaultInjector:
             return ""
         with self.lock:
             self.calls += 1
-            if self.mode == "timeout":
-                if self.budget <= 0 or environ["REQUEST_METHOD"] not in ("POST", "PUT"):
-                    return ""
-            else:
-                if self.calls < 3:
-                    return ""
-                if self.storm_ends is None:
-                    self.storm_ends = time.monotonic() + self.window
-                if time.monotonic() > self.storm_ends:
-                    return ""
+            if self.budget <= 0:
+                return ""
+            if self.mode == "timeout" and environ["REQUEST_METHOD"] not in ("POST", "PUT"):
+                return ""
+            if self.mode != "timeout" and self.calls < 3:
+                return ""
             if self.rng.random() >= self.rate:
                 return ""
             self.budget -= 1
             # Mostly 503 with a Retry-After; a 500 or 502 without one parks the run for the
             # connector's default wait (a minute).
-            kind = (self.rng.choice(["500", "502", *["503"] * 8]) if self.mode == "5xx"
+            kind = (self.rng.choice(["500", "502", *["503"] * 18]) if self.mode == "5xx"
                     else self.mode)
             self.injected[kind] += 1
             return kind
@@ -162,7 +157,7 @@ class FaultInjector:
             return [b"the package is having a bad moment"]
         if fault == "503":
             start_response("503 Service Unavailable",
-                           [("Content-Type", "text/plain"), ("Retry-After", "2")])
+                           [("Content-Type", "text/plain"), ("Retry-After", "1")])
             return [b"down for a moment"]
         if fault == "429":
             start_response("429 Too Many Requests",
@@ -449,13 +444,13 @@ def redis_restart(app: Any, inj: FaultInjector, redis: Redis, procs: Processes, 
     return [outcome]
 
 
-def storm(mode: str, rate: float, window: float, budget: int = 0) -> Scenario:
+def storm(mode: str, rate: float, budget: int) -> Scenario:
     def _run(app: Any, inj: FaultInjector, redis: Redis, procs: Processes, package: str,
              records: int, limit: float) -> list[Outcome]:
         books = prepare(app, package, records)
         procs.cron()
         procs.worker()
-        inj.arm(API_PATHS[package], mode, rate, window, budget)
+        inj.arm(API_PATHS[package], mode, rate, budget)
         started = time.monotonic()
         run_id = start_send(books)
         outcome = Outcome(f"{mode} storm" if mode != "timeout" else "timeout after commit",
@@ -560,13 +555,13 @@ def main() -> None:
     package_arg = args.package or ("xero" if args.quick else "both")
     packages = ["xero", "quickbooks_online"] if package_arg == "both" else [package_arg]
     random.seed(args.seed or None)
-    window = 15.0 if args.quick else 40.0
+    storm_faults = 8 if args.quick else 20
     scenarios: dict[str, Any] = {
         "sigkill": lambda *a: sigkill(*a, runs=kill_runs),
         "redis": redis_restart,
-        "5xx": storm("5xx", 0.7, window),
-        "429": storm("429", 0.7, window),
-        "timeout": storm("timeout", 0.3, 0, budget=3 if args.quick else 8),
+        "5xx": storm("5xx", 0.8, storm_faults),
+        "429": storm("429", 0.8, storm_faults),
+        "timeout": storm("timeout", 0.3, 3 if args.quick else 8),
         "token": token_race,
     }
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(scenarios)
