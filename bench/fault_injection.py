@@ -506,7 +506,8 @@ def token_race(app: Any, inj: FaultInjector, redis: Redis, procs: Processes, pac
         while time.monotonic() < deadline and any(
                 j.get_status(refresh=True) not in ("finished", "failed") for j in jobs):
             time.sleep(0.2)
-        done = Counter(j.get_status(refresh=True) for j in jobs)
+        done = Counter(getattr(status, "value", str(status))
+                       for status in (j.get_status(refresh=True) for j in jobs))
     outcome = finish(books, outcome, run_id, procs, limit, started)
     outcome.faults = (f"expired token; {len(jobs)} forced refreshes by 2 workers "
                       f"({', '.join(f'{n} {k}' for k, n in sorted(done.items()))})")
