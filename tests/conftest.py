@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -154,9 +155,49 @@ def make_company(app) -> Callable[..., object]:  # type: ignore[no-untyped-def]
     return _make
 
 
+def stop_process_group(proc: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM the process's whole group (it leads its own session), then SIGKILL whatever is
+    left: children that outlived a killed leader are stopped too."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break  # nothing left in the group
+        try:
+            proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            continue
+        if not _group_alive(proc.pid):
+            break
+        time.sleep(0.2)  # a child may still be finishing; the next signal settles it
+    if proc.poll() is None:
+        proc.wait(5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+_STARTED: list[subprocess.Popen] = []
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """A run stopped by Ctrl-C or a crash skips fixture teardown: nothing outlives pytest."""
+    for proc in _STARTED:
+        stop_process_group(proc, grace=3)
+
+
 @pytest.fixture
 def worker_process(app) -> Iterator[Callable[[], subprocess.Popen]]:  # type: ignore[no-untyped-def]
-    """Start real RQ workers (`python worker.py`) as subprocesses; all are stopped at the end."""
+    """Start real RQ workers (`python worker.py`) as subprocesses, each in its own process
+    group; every one is stopped (its group too) when the test ends, passed or failed."""
     procs: list[subprocess.Popen] = []
 
     def _start() -> subprocess.Popen:
@@ -165,16 +206,14 @@ def worker_process(app) -> Iterator[Callable[[], subprocess.Popen]]:  # type: ig
             cwd=ROOT,
             env=dict(os.environ),
             stdout=subprocess.DEVNULL,
-            stderr=open(_TMP / f"worker-{len(procs)}.log", "w"),  # noqa: SIM115
+            stderr=open(_TMP / f"worker-{len(_STARTED)}.log", "w"),  # noqa: SIM115
+            start_new_session=True,
         )
         procs.append(proc)
+        _STARTED.append(proc)
         return proc
 
     yield _start
     for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_process_group(proc)
+        _STARTED.remove(proc)

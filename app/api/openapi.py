@@ -119,6 +119,8 @@ def openapi_document() -> dict[str, Any]:
         "responses": {
             "202": _json(RunOut, "The run, queued or already in progress."),
             "409": _json(Error, "The connection is disconnected."),
+            "503": _json(Error, "The job queue is not answering for a moment; nothing was "
+                                "queued or lost. Try again after Retry-After seconds."),
             **_errors("401", "404"),
         },
     }}

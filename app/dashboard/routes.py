@@ -21,7 +21,7 @@ from app.models.connection import CONNECTED, DISCONNECTED, RECONNECT_NEEDED
 from app.models.transfer import STATES
 from app.sync.change_words import describe_changes, paid_warning, quantity_text
 from app.sync.package_pages import package_link
-from app.sync.runs import start_run
+from app.sync.runs import QueueUnavailable, start_run
 
 bp = Blueprint("dashboard", __name__)
 
@@ -92,7 +92,15 @@ def send(connection_id: int) -> Response:
             return _progress_fragment(connection, None, title, error=message)
         flash(message, "error")
         return redirect(url_for("dashboard.index"))
-    run = start_run(connection, trigger="manual")
+    try:
+        run = start_run(connection, trigger="manual")
+    except QueueUnavailable:
+        if not htmx:
+            raise  # the 503 page (app/errors.py)
+        response = _progress_fragment(connection, None, title, error=QueueUnavailable.words)
+        response.status_code = 503
+        response.headers["Retry-After"] = "60"
+        return response
     if htmx:
         return _progress_fragment(connection, run, title)
     return redirect(url_for("dashboard.run_progress", run_id=run.id), code=303)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from flask import current_app
 from rq import Queue
 
 from app.extensions import db
 from app.models import Connection, Run, utcnow
-from app.redis_conn import get_redis
+from app.redis_conn import REDIS_DOWN, QueueUnavailable, get_redis
+
+__all__ = ["ACTIVE", "QueueUnavailable", "active_run", "enqueue_run", "get_queue", "start_run"]
 
 ACTIVE = ("queued", "running", "waiting")
 
@@ -43,9 +46,15 @@ def start_run(
 
     The check-and-create happens under a Redis lock so two clicks (or a click and the two-hourly
     tick) never start two runs for one connection.
+
+    Raises QueueUnavailable when Redis is not answering. If it went away between creating the
+    run and queueing it, the run stays queued in the database and the sweep hands it to a worker
+    once Redis is back; pressing again meanwhile joins that run.
     """
     ids = sorted(set(scope)) if scope is not None else None
-    with get_redis().lock(f"ledgerlink:start-run:{connection.id}", timeout=30, blocking_timeout=30):
+    with _queue_errors(), get_redis().lock(
+        f"ledgerlink:start-run:{connection.id}", timeout=30, blocking_timeout=30
+    ):
         db.session.expire_all()
         existing = active_run(connection.id)
         if existing is not None:
@@ -66,8 +75,19 @@ def start_run(
         db.session.add(run)
         connection.last_run_at = utcnow()
         db.session.commit()
-    enqueue_run(run.id)
+    with _queue_errors():
+        enqueue_run(run.id)
     return run
+
+
+@contextmanager
+def _queue_errors() -> Iterator[None]:
+    """A Redis that is not answering becomes QueueUnavailable (the web answers 503)."""
+    try:
+        yield
+    except REDIS_DOWN as exc:
+        db.session.rollback()
+        raise QueueUnavailable() from exc
 
 
 def enqueue_run(run_id: int, delay_seconds: float = 0) -> None:
