@@ -56,6 +56,16 @@ def _seed(app, books) -> dict[str, int]:  # type: ignore[no-untyped-def]
         ids[f"{t.record_type}-{t.state}"] = t.id
     assert {"invoice-sent", "invoice-failed"} <= set(ids), ids
     ids["run"] = run["id"]
+    # A second, long-named organisation: the pickers that name connections must fit too.
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Connection
+
+        db.session.add(Connection(company_id=books.company_id, package="xero",
+                                  status="disconnected", schedule="manual",
+                                  tenant_name=f"{long_name} (second organisation)"))
+        db.session.commit()
+        db.session.remove()
     return ids
 
 
