@@ -30,13 +30,9 @@ lint: $(BIN)/.installed-dev
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py
 
-## Re-make the README's screenshots with the browser tests (Debian chromium).
+## Re-make the README's screenshots from the real demo: `make run` first (in another terminal).
 screenshots: $(BIN)/.installed-dev
-	$(BIN)/python -m pytest -q -p no:logging tests/ui/test_browser.py \
-		tests/mapping/test_browser.py tests/records/test_browser_failed_record.py
-	mkdir -p docs/screenshots
-	cp test-artifacts/dashboard-after-run.png docs/screenshots/dashboard.png
-	cp test-artifacts/mapping.png test-artifacts/failed-record.png docs/screenshots/
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
