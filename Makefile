@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench e2e faults screenshots clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ lint: $(BIN)/.installed-dev
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py
+
+## The full-size journeys of every package (browser journey, both packages, exactly once), then
+## the push bench's figures for each package side by side.
+e2e: $(BIN)/.installed-dev
+	$(BIN)/python -m pytest -q tests/journey
+	$(BIN)/python bench/push_throughput.py --package both
+
+## Fault injection (worker SIGKILLs, Redis restart, 5xx/429 storms, ...): figures, no asserts.
+faults: $(BIN)/.installed-dev
+	$(BIN)/python bench/fault_injection.py --quick
 
 ## Re-make the README's screenshots from the real demo: `make run` first (in another terminal).
 screenshots: $(BIN)/.installed-dev
