@@ -6,6 +6,8 @@ when cached). Checking and saving live in service.py, the rows' contents in view
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -97,11 +99,7 @@ def refresh(connection_id: int) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/accounts/<key>", methods=["POST"])
 @login_required
 def save_account(connection_id: int, key: str) -> Response:
-    company_id, connection = company_connection(connection_id)
-    _require_mapper(company_id)
-    account = service.our_account(connection, key)
-    if account is None:
-        abort(404, description=f"This company has no account \u201c{key}\u201d.")
+    company_id, connection, account = _mapped_entry(connection_id, "account", key)
     saved = service.save_account(connection, account, request.form.get("code"))
     return _row_answer(connection, company_id, "account", key, saved)
 
@@ -124,11 +122,7 @@ def create_item(connection_id: int, key: str) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/tax-rates/<key>", methods=["POST"])
 @login_required
 def save_tax_rate(connection_id: int, key: str) -> Response:
-    company_id, connection = company_connection(connection_id)
-    _require_mapper(company_id)
-    rate = service.our_tax_rate(connection, key)
-    if rate is None:
-        abort(404, description=f"This company has no tax rate \u201c{key}\u201d.")
+    company_id, connection, rate = _mapped_entry(connection_id, "tax_rate", key)
     saved = service.save_tax_rate(connection, rate, request.form.get("code"))
     return _row_answer(connection, company_id, "tax_rate", key, saved)
 
@@ -136,11 +130,7 @@ def save_tax_rate(connection_id: int, key: str) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/accounts/<key>/clear", methods=["POST"])
 @login_required
 def clear_account(connection_id: int, key: str) -> Response:
-    company_id, connection = company_connection(connection_id)
-    _require_mapper(company_id)
-    account = service.our_account(connection, key)
-    if account is None:
-        abort(404, description=f"This company has no account \u201c{key}\u201d.")
+    company_id, connection, account = _mapped_entry(connection_id, "account", key)
     return _row_answer(connection, company_id, "account", key,
                        service.clear_account(connection, account))
 
@@ -148,13 +138,23 @@ def clear_account(connection_id: int, key: str) -> Response:
 @bp.route("/connections/<int:connection_id>/mapping/tax-rates/<key>/clear", methods=["POST"])
 @login_required
 def clear_tax_rate(connection_id: int, key: str) -> Response:
-    company_id, connection = company_connection(connection_id)
-    _require_mapper(company_id)
-    rate = service.our_tax_rate(connection, key)
-    if rate is None:
-        abort(404, description=f"This company has no tax rate \u201c{key}\u201d.")
+    company_id, connection, rate = _mapped_entry(connection_id, "tax_rate", key)
     return _row_answer(connection, company_id, "tax_rate", key,
                        service.clear_tax_rate(connection, rate))
+
+
+def _mapped_entry(connection_id: int, kind: str, key: str) -> tuple[int, Connection, Any]:
+    """The company, the connection and our account or tax rate `key`, for a person allowed to
+    map; 404 when the company has no such entry."""
+    company_id, connection = company_connection(connection_id)
+    _require_mapper(company_id)
+    if kind == "account":
+        entry, what = service.our_account(connection, key), "account"
+    else:
+        entry, what = service.our_tax_rate(connection, key), "tax rate"
+    if entry is None:
+        abort(404, description=f"This company has no {what} \u201c{key}\u201d.")
+    return company_id, connection, entry
 
 
 def _row_answer(connection: Connection, company_id: int, kind: str, key: str,
