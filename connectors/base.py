@@ -276,6 +276,14 @@ class Credentials:
     def with_tokens(self, **changes: Any) -> Credentials:
         return replace(self, **changes)
 
+    def without_secrets(self, public_extra: Iterable[str] = ()) -> Credentials:
+        """What a disconnected connection keeps: which organisation it was (for reconnecting
+        and for the history's links), with every token, password and key gone. Of `extra`,
+        only the keys the connector names as no secret survive (Connector.public_extra)."""
+        kept = set(public_extra)
+        return Credentials(tenant_id=self.tenant_id, tenant_name=self.tenant_name,
+                           extra={k: v for k, v in self.extra.items() if k in kept})
+
 
 @dataclass(frozen=True)
 class OAuthSettings:
@@ -316,6 +324,9 @@ class Connector(ABC):
     limits: ClassVar[Limits]
     # Setting names this connector reads from the app's configuration.
     settings_keys: ClassVar[tuple[str, ...]] = ()
+    # Keys of Credentials.extra that are no secret and that the history still needs after a
+    # disconnect (Xero's short code, for "Open in Xero"); the rest of extra is wiped then.
+    public_extra: ClassVar[tuple[str, ...]] = ()
     # The package can hold a new invoice as a draft for someone to approve there, so each
     # connection may choose draft or approved (DocumentRecord.as_draft).
     draft_invoices: ClassVar[bool] = False

@@ -62,6 +62,7 @@ class XeroConnector(
     PushConnector,
 ):
     key: ClassVar[str] = "xero"
+    public_extra: ClassVar[tuple[str, ...]] = ("short_code",)  # from organisation_details()
     title: ClassVar[str] = "Xero"
     draft_invoices: ClassVar[bool] = True  # DRAFT or AUTHORISED on creation
     limits: ClassVar[Limits] = Limits(
