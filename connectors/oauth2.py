@@ -233,5 +233,5 @@ class OAuth2ConnectorMixin(OAuth2Auth):
         credentials: Credentials,
         session: requests.Session | None = None,
     ) -> None:
-        """Disconnect: revoke the refresh token at the package (not in the base interface)."""
+        """Disconnect: revoke the refresh token at the package (OAuth2Auth.revoke)."""
         cls.oauth2(settings).revoke(credentials, session)
