@@ -27,7 +27,7 @@ RECORD_KINDS: tuple[RecordKind, ...] = ("customer", "supplier", "invoice", "cred
 @dataclass(frozen=True)
 class PackageInvoice:
     """An invoice already in the package, as a picker lists it (connectors that can list a
-    customer's invoices declare `invoices_of(contact_external_id) -> list[PackageInvoice]`)."""
+    customer's invoices are ListsInvoices, connectors.capabilities)."""
 
     external_id: str
     number: str
@@ -276,6 +276,14 @@ class Credentials:
     def with_tokens(self, **changes: Any) -> Credentials:
         return replace(self, **changes)
 
+    def without_secrets(self, public_extra: Iterable[str] = ()) -> Credentials:
+        """What a disconnected connection keeps: which organisation it was (for reconnecting
+        and for the history's links), with every token, password and key gone. Of `extra`,
+        only the keys the connector names as no secret survive (Connector.public_extra)."""
+        kept = set(public_extra)
+        return Credentials(tenant_id=self.tenant_id, tenant_name=self.tenant_name,
+                           extra={k: v for k, v in self.extra.items() if k in kept})
+
 
 @dataclass(frozen=True)
 class OAuthSettings:
@@ -302,7 +310,12 @@ def batch_idempotency_key(records: Sequence[Record]) -> str:
 
 
 class Connector(ABC):
-    """One accounting package. Instances serve one connection (one tenant)."""
+    """One accounting package. Instances serve one connection (one tenant).
+
+    The parts every package shares (identity, settings, the lists for mapping, import and
+    linking). How records get there is a subclass (PushConnector below; PullConnector in
+    connectors.capabilities); sign-in and optional features are the typed capabilities there.
+    """
 
     key: ClassVar[str]
     title: ClassVar[str]
@@ -311,6 +324,9 @@ class Connector(ABC):
     limits: ClassVar[Limits]
     # Setting names this connector reads from the app's configuration.
     settings_keys: ClassVar[tuple[str, ...]] = ()
+    # Keys of Credentials.extra that are no secret and that the history still needs after a
+    # disconnect (Xero's short code, for "Open in Xero"); the rest of extra is wiped then.
+    public_extra: ClassVar[tuple[str, ...]] = ()
     # The package can hold a new invoice as a draft for someone to approve there, so each
     # connection may choose draft or approved (DocumentRecord.as_draft).
     draft_invoices: ClassVar[bool] = False
@@ -347,38 +363,6 @@ class Connector(ABC):
         if client is not None and hasattr(client, "credentials"):
             client.credentials = value
 
-    # ---- OAuth 2 (web packages); class-level because there is no connection yet
-    @classmethod
-    def oauth_settings(cls, settings: Mapping[str, Any]) -> OAuthSettings:
-        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
-
-    @classmethod
-    def authorization_url(cls, settings: Mapping[str, Any], redirect_uri: str, state: str) -> str:
-        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
-
-    @classmethod
-    def exchange_code(
-        cls,
-        settings: Mapping[str, Any],
-        code: str,
-        redirect_uri: str,
-        session: requests.Session | None = None,
-        callback: Mapping[str, str] | None = None,
-    ) -> Credentials:
-        """Credentials for an authorisation code. `callback` holds every query parameter the
-        package sent to our redirect URI (QuickBooks Online names the company in `realmId`)."""
-        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
-
-    @classmethod
-    def refresh(
-        cls,
-        settings: Mapping[str, Any],
-        credentials: Credentials,
-        session: requests.Session | None = None,
-    ) -> Credentials:
-        """New credentials from the refresh token; AuthLostError when it was revoked."""
-        raise NotImplementedError(f"{cls.title} does not use OAuth 2")
-
     def tenants(self) -> list[Tenant]:
         """Organisations the credentials can reach (one is chosen per connection)."""
         return []
@@ -393,7 +377,11 @@ class Connector(ABC):
     @abstractmethod
     def contacts(self) -> Iterable[Contact]: ...
 
-    # ---- sending
+
+class PushConnector(Connector):
+    """A package we send records to over its API (Xero, QuickBooks Online): the engine calls
+    push(), and find()/complete() to settle a send whose result it could not tell."""
+
     @abstractmethod
     def push(self, kind: RecordKind, batch: Sequence[Record]) -> list[Outcome]:
         """Create a batch of records of one kind; one outcome per record, in order.

@@ -22,6 +22,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from connectors.base import AuthLostError, BadReplyError, Credentials, OAuthSettings, PackageError
+from connectors.capabilities import OAuth2Auth
 from connectors.http import UNREACHABLE_RETRY_SECONDS, UnavailableError, json_or_none
 
 TokenReply = Mapping[str, Any]
@@ -190,7 +191,7 @@ class OAuth2Provider:
             raise PackageError(f"{self.owner} did not revoke the token ({resp.status_code})")
 
 
-class OAuth2ConnectorMixin:
+class OAuth2ConnectorMixin(OAuth2Auth):
     """The class-level OAuth 2 methods of a Connector, from the package's `oauth2(settings)`."""
 
     @classmethod
@@ -232,5 +233,5 @@ class OAuth2ConnectorMixin:
         credentials: Credentials,
         session: requests.Session | None = None,
     ) -> None:
-        """Disconnect: revoke the refresh token at the package (not in the base interface)."""
+        """Disconnect: revoke the refresh token at the package (OAuth2Auth.revoke)."""
         cls.oauth2(settings).revoke(credentials, session)

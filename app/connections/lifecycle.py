@@ -15,6 +15,7 @@ from app.models.connection import DISCONNECTED
 from app.redis_conn import get_redis
 from app.sync.runs import get_queue
 from connectors import connector_class
+from connectors.capabilities import OAuth2Auth
 
 IMPORT_JOB_SECONDS = 24 * 3600  # how long a connection remembers its import job
 
@@ -136,18 +137,17 @@ def disconnect(connection: Connection) -> str:
     """
     cls = connector_class(connection.package)
     warning = ""
-    revoke = getattr(cls, "revoke", None)
     creds = connection.credentials
-    if cls.auth_kind == "oauth2" and revoke is not None and creds.refresh_token:
+    if issubclass(cls, OAuth2Auth) and creds.refresh_token:
         try:
-            revoke(current_app.config, creds)
+            cls.revoke(current_app.config, creds)
         except Exception:  # noqa: BLE001 - a network failure must not stop a disconnect
             warning = (f"We could not reach {cls.title} to withdraw Ledgerlink's access. "
                        f"Nothing more will be sent, but to be thorough remove Ledgerlink "
                        f"from the connected apps in {cls.title}'s settings.")
-    # Keep which organisation it was (for reconnecting), drop the tokens themselves.
-    connection.credentials = creds.with_tokens(access_token="", refresh_token="",
-                                               expires_at=0.0)
+    # Keep which organisation it was (for reconnecting and the history's links); every
+    # secret (tokens, passwords, keys) goes, whatever kind of sign-in the package has.
+    connection.credentials = creds.without_secrets(cls.public_extra)
     connection.status = DISCONNECTED
     connection.status_detail = "Disconnected by an admin."
     connection.next_run_at = None

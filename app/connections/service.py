@@ -11,6 +11,7 @@ from app.models import Account, AccountMapping, Connection, TaxMapping, TaxRate
 from app.models.connection import CONNECTED
 from connectors import connector_class
 from connectors.base import Credentials, Tenant
+from connectors.capabilities import OAuth2Auth, OrganisationDetails
 
 
 class ConnectError(Exception):
@@ -21,6 +22,8 @@ def exchange_code(
     package: str, code: str, redirect_uri: str, callback: Mapping[str, str] | None = None
 ) -> Credentials:
     cls = connector_class(package)
+    if not issubclass(cls, OAuth2Auth):
+        raise ConnectError(f"{cls.title} is not connected through a sign-in page.")
     try:
         return cls.exchange_code(current_app.config, code, redirect_uri, callback=callback)
     except Exception as exc:  # noqa: BLE001 (any failure here is shown to the person connecting)
@@ -65,7 +68,7 @@ def with_organisation_details(package: str, creds: Credentials) -> Credentials:
     (Xero's short code for its links). Unreadable just now is no reason to refuse the
     connection: the links then open without it until the next reconnect."""
     cls = connector_class(package)
-    if not hasattr(cls, "organisation_details"):
+    if not issubclass(cls, OrganisationDetails):
         return creds
     try:
         details = cls(current_app.config, creds).organisation_details()

@@ -1,15 +1,14 @@
 """The connect wizard's logic: which steps a package needs, and the state kept between them.
 
-Everything here is driven by what a connector declares, so a new package needs no new
-templates:
+Everything here is driven by the capabilities a connector declares by type
+(connectors.capabilities), so a new package needs no new templates:
 
-- `auth_kind` picks the sign-in step: "oauth2" (send the person to the package's consent
-  page), "credentials" (a form built from the connector's `credential_fields`, completed by its
-  `login(settings, fields) -> Credentials` classmethod), "web_connector" / "agent" (a set-up
-  page the connector names in `setup_endpoint`, e.g. the .qwc download).
-- `mode` says whether contacts can be read from the package for the one-time import ("push"
-  packages answer `contacts()` over their API; a connector may override with `can_import`).
-- An optional `revoke` classmethod is called on disconnect.
+- `auth_kind` words the sign-in step, and the capability behind it makes it work: OAuth2Auth
+  (send the person to the package's consent page), CredentialsLogin (a form built from its
+  `credential_fields`, completed by its `login`), SetupPage (a set-up page the connector names
+  in `setup_endpoint`, e.g. the .qwc download, for "web_connector" / "agent").
+- ImportsContacts adds the one-time import of the package's customers and suppliers.
+- OAuth2Auth's `revoke` is called on disconnect.
 
 Between the package's consent page and the choice of organisation, the fresh credentials are
 kept server-side, encrypted, in Redis for a few minutes (a session cookie is too small for some
@@ -38,6 +37,7 @@ from app.redis_conn import get_redis
 from app.sync.plan import ensure_transfers
 from connectors import connector_class, package_keys
 from connectors.base import Connector, Credentials, Tenant
+from connectors.capabilities import CredentialsLogin, ImportsContacts, OAuth2Auth, SetupPage
 
 OAUTH_SESSION_KEY = "connect_oauth"
 PENDING_SESSION_KEY = "connect_pending"
@@ -123,16 +123,12 @@ class Pending:
 
 # ------------------------------------------------------------------ what a package declares
 def can_import(cls: type[Connector]) -> bool:
-    return bool(getattr(cls, "can_import", cls.mode == "push"))
+    return issubclass(cls, ImportsContacts)
 
 
 def credential_fields(cls: type[Connector]) -> tuple[Mapping[str, Any], ...]:
     """[{"name": "username", "label": "Username", "secret": False}, ...] from the connector."""
-    return tuple(getattr(cls, "credential_fields", ()))
-
-
-def _overrides(cls: type[Connector], name: str) -> bool:
-    return getattr(cls, name).__func__ is not getattr(Connector, name).__func__
+    return tuple(cls.credential_fields) if issubclass(cls, CredentialsLogin) else ()
 
 
 def _endpoint_url(endpoint: str | None, **values: Any) -> str | None:
@@ -162,11 +158,12 @@ def package_choice(key: str) -> PackageChoice:
     kind = cls.auth_kind
     setup_url = None
     if kind == "oauth2":
-        available = _overrides(cls, "authorization_url") and _overrides(cls, "exchange_code")
+        available = issubclass(cls, OAuth2Auth)
     elif kind == "credentials":
-        available = hasattr(cls, "login") and bool(credential_fields(cls))
+        available = bool(credential_fields(cls))
     else:
-        setup_url = _endpoint_url(getattr(cls, "setup_endpoint", None))
+        if issubclass(cls, SetupPage):
+            setup_url = _endpoint_url(cls.setup_endpoint)
         available = setup_url is not None
     return PackageChoice(
         key=key, title=cls.title, auth_kind=kind,
@@ -204,6 +201,9 @@ def begin_oauth(company_id: int, package: str, reconnect_id: int | None = None) 
     The state is held server-side (single use, see oauth_state) and also in this browser's
     session, so the answer must come back to the browser that started it."""
     cls = connector_class(package)
+    if not issubclass(cls, OAuth2Auth):
+        raise WizardError(f"{cls.title} is not connected through a sign-in page.",
+                          package=package, retry=False)
     user_id = current_user.id if current_user.is_authenticated else None
     try:
         state = oauth_state.remember(company_id, package, user_id, reconnect_id)
@@ -360,8 +360,10 @@ def login_with_credentials(
 ) -> Pending:
     """The credentials step: the connector signs in with the person's login."""
     cls = connector_class(package)
+    if not issubclass(cls, CredentialsLogin):
+        raise WizardError(f"{cls.title} is not connected with a login.", package=package)
     try:
-        creds = cls.login(current_app.config, dict(fields))  # type: ignore[attr-defined]
+        creds = cls.login(current_app.config, dict(fields))
         tenants = cls(current_app.config, creds).tenants() or [
             Tenant(creds.tenant_id or package, creds.tenant_name or cls.title)
         ]

@@ -32,6 +32,7 @@ from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
 from connectors import connector_class
 from connectors.base import Connector, ConnectorError
+from connectors.capabilities import CreatesServiceItems
 
 LIST_KINDS = ("accounts", "tax_rates")
 
@@ -53,7 +54,7 @@ def title_of(connection: Connection) -> str:
 
 
 def can_create_items(connection: Connection) -> bool:
-    return callable(getattr(connector_class(connection.package), "create_service_item", None))
+    return issubclass(connector_class(connection.package), CreatesServiceItems)
 
 
 # --------------------------------------------------------------------------- lists

@@ -35,6 +35,7 @@ from app.sync.records import label, load_rows, load_transfers, parents_of
 from app.sync.runs import start_run
 from connectors import connector_class
 from connectors.base import PackageInvoice
+from connectors.capabilities import ListsInvoices
 
 # States said in a refusal: words a bookkeeper reads, never the stored key.
 STATE_WORDS = {PENDING: "waiting to be sent", BLOCKED: "waiting for another record",
@@ -256,12 +257,11 @@ def package_invoices(transfer: Transfer) -> list[PackageInvoice] | None:
         connection, _title, connector, invoice = _invoice_lookup(transfer)
     except ActionRefused:
         return None
-    listing = getattr(connector, "invoices_of", None)
     contact = lookup_record(connection.id, invoice).contact_external_id
-    if listing is None or not contact:
+    if not isinstance(connector, ListsInvoices) or not contact:
         return None
     try:
-        return list(listing(contact))
+        return list(connector.invoices_of(contact))
     except Exception:  # noqa: BLE001 - the number field still works without the list
         return None
 

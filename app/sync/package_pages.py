@@ -1,6 +1,6 @@
 """Where a record we sent can be seen in the package itself ("Open in Xero").
 
-Each connector declares how its web pages are addressed (`web_page`); a connector without
+Each connector that is WebPages says how its pages are addressed (`web_page`); one without
 that declaration simply gets no link.
 """
 
@@ -30,16 +30,16 @@ def package_link(transfer: Transfer) -> PackageLink | None:
         return None
     try:
         from connectors import connector_class
+        from connectors.capabilities import WebPages
 
         cls = connector_class(connection.package)
     except (KeyError, ImportError):
         return None
-    web_page = getattr(cls, "web_page", None)
-    if web_page is None:
+    if not issubclass(cls, WebPages):
         return None
     try:
         extra = connection.credentials.extra
     except Exception:  # noqa: BLE001 - unreadable credentials: the link without them
         extra = {}
-    url = web_page(current_app.config, transfer.record_type, transfer.external_id, extra)
+    url = cls.web_page(current_app.config, transfer.record_type, transfer.external_id, extra)
     return PackageLink(url, f"Open in {cls.title}") if url else None

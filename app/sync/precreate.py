@@ -145,7 +145,7 @@ def look_before_creating(connection: Connection, connector: Connector, kind: str
     if cache["entries"] is None:
         return 0  # the package cannot list its contacts: nothing to compare with
     known = {str(e["id"]) for e in cache["entries"]}
-    span_kinds = bool(getattr(connector, "contacts_span_kinds", True))
+    span_kinds = connector.contacts_span_kinds
     index = PackageIndex(cache["entries"] + _ours_in_package(connection, known, span_kinds),
                          used_package_ids(connection))
     rows = load_rows(kind, [t.record_id for t in waiting])

@@ -15,6 +15,7 @@ from app.models.connection import RECONNECT_NEEDED
 from app.redis_conn import get_redis
 from connectors import connector_class
 from connectors.base import AuthLostError, Credentials
+from connectors.capabilities import OAuth2Auth
 
 REFRESH_MARGIN_SECONDS = 120
 
@@ -33,7 +34,7 @@ def fresh_credentials(connection: Connection, force: bool = False) -> Credential
     """
     creds = connection.credentials
     cls = connector_class(connection.package)
-    if cls.auth_kind != "oauth2" or (
+    if not issubclass(cls, OAuth2Auth) or (
         not force and not creds.expires_within(REFRESH_MARGIN_SECONDS)
     ):
         return creds

@@ -30,7 +30,6 @@ from urllib.parse import quote
 import requests
 
 from connectors.base import (
-    Connector,
     ConnectorError,
     Contact,
     ContactRecord,
@@ -43,11 +42,18 @@ from connectors.base import (
     PackageInvoice,
     PackageTaxRate,
     PaymentRecord,
+    PushConnector,
     RecordKind,
     Rejected,
     Sent,
     Tenant,
     Uncertain,
+)
+from connectors.capabilities import (
+    CreatesServiceItems,
+    ImportsContacts,
+    ListsInvoices,
+    WebPages,
 )
 from connectors.oauth2 import OAuth2ConnectorMixin, OAuth2Provider
 from connectors.quickbooks_online import client as http
@@ -64,7 +70,14 @@ PAGE_SIZE = 1000  # QBO's maximum MAXRESULTS
 SALES_ITEM_TYPES = {"Service", "NonInventory", "Inventory"}
 
 
-class QuickBooksOnlineConnector(OAuth2ConnectorMixin, Connector):
+class QuickBooksOnlineConnector(
+    OAuth2ConnectorMixin,
+    CreatesServiceItems,
+    ImportsContacts,
+    ListsInvoices,
+    WebPages,
+    PushConnector,
+):
     key: ClassVar[str] = "quickbooks_online"
     title: ClassVar[str] = "QuickBooks Online"
     codes_are_shown: ClassVar[bool] = False  # Ids ("2") appear nowhere in QuickBooks' screens

@@ -23,7 +23,6 @@ from urllib.parse import quote
 import requests
 
 from connectors.base import (
-    Connector,
     Contact,
     ContactRecord,
     Credentials,
@@ -34,10 +33,17 @@ from connectors.base import (
     PackageInvoice,
     PackageTaxRate,
     PaymentRecord,
+    PushConnector,
     RecordKind,
     Rejected,
     Tenant,
     Uncertain,
+)
+from connectors.capabilities import (
+    ImportsContacts,
+    ListsInvoices,
+    OrganisationDetails,
+    WebPages,
 )
 from connectors.oauth2 import OAuth2ConnectorMixin, OAuth2Provider
 from connectors.xero import client as http
@@ -47,8 +53,16 @@ from connectors.xero.pushing import Pusher, contact_from_xero
 PAGE_SIZE = 100  # Xero's page size for GET /Contacts?page=N
 
 
-class XeroConnector(OAuth2ConnectorMixin, Connector):
+class XeroConnector(
+    OAuth2ConnectorMixin,
+    ImportsContacts,
+    ListsInvoices,
+    OrganisationDetails,
+    WebPages,
+    PushConnector,
+):
     key: ClassVar[str] = "xero"
+    public_extra: ClassVar[tuple[str, ...]] = ("short_code",)  # from organisation_details()
     title: ClassVar[str] = "Xero"
     draft_invoices: ClassVar[bool] = True  # DRAFT or AUTHORISED on creation
     limits: ClassVar[Limits] = Limits(

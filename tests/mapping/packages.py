@@ -5,6 +5,7 @@ create. Both talk to the sandbox Xero for everything else, over real HTTP."""
 from __future__ import annotations
 
 from connectors.base import LedgerAccount, PackageError, PackageTaxRate
+from connectors.capabilities import CreatesServiceItems
 from connectors.xero import XeroConnector
 
 
@@ -19,7 +20,7 @@ class ListlessXero(XeroConnector):
         raise NotImplementedError("no tax rates through this API")
 
 
-class ItemSellingXero(XeroConnector):
+class ItemSellingXero(CreatesServiceItems, XeroConnector):
     key = "xero_items"
     title = "Item Books"
 

@@ -1,0 +1,150 @@
+"""What a connector can do beyond the shared interface, declared by type.
+
+The app asks `issubclass(cls, CreatesServiceItems)` (or `isinstance(connector, ...)`) rather
+than looking for a method by name, so a misspelt or half-written feature fails loudly where the
+connector is written, not silently on a bookkeeper's page. Each capability is a small abstract
+mixin: a connector that lists one among its bases must implement all of it.
+
+How a package is signed into is one of three capabilities (`OAuth2Auth`, `CredentialsLogin`,
+`SetupPage`); how records get there is `PushConnector` (connectors.base: we call the package)
+or `PullConnector` (below: the package, or an agent beside it, calls us).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import requests
+
+from connectors.base import (
+    Credentials,
+    LedgerAccount,
+    OAuthSettings,
+    Outcome,
+    PackageInvoice,
+    Record,
+    RecordKind,
+)
+
+
+# --------------------------------------------------------------------------- signing in
+class OAuth2Auth(ABC):
+    """Web packages signed into through OAuth 2; class-level, as there is no connection yet."""
+
+    @classmethod
+    @abstractmethod
+    def oauth_settings(cls, settings: Mapping[str, Any]) -> OAuthSettings: ...
+
+    @classmethod
+    @abstractmethod
+    def authorization_url(
+        cls, settings: Mapping[str, Any], redirect_uri: str, state: str
+    ) -> str: ...
+
+    @classmethod
+    @abstractmethod
+    def exchange_code(
+        cls,
+        settings: Mapping[str, Any],
+        code: str,
+        redirect_uri: str,
+        session: requests.Session | None = None,
+        callback: Mapping[str, str] | None = None,
+    ) -> Credentials:
+        """Credentials for an authorisation code. `callback` holds every query parameter the
+        package sent to our redirect URI (QuickBooks Online names the company in `realmId`)."""
+
+    @classmethod
+    @abstractmethod
+    def refresh(
+        cls,
+        settings: Mapping[str, Any],
+        credentials: Credentials,
+        session: requests.Session | None = None,
+    ) -> Credentials:
+        """New credentials from the refresh token; AuthLostError when it was revoked."""
+
+    @classmethod
+    @abstractmethod
+    def revoke(
+        cls,
+        settings: Mapping[str, Any],
+        credentials: Credentials,
+        session: requests.Session | None = None,
+    ) -> None:
+        """Withdraw our access at the package (on disconnect)."""
+
+
+class CredentialsLogin(ABC):
+    """Packages signed into with a form (username, password, API key...)."""
+
+    # [{"name": "username", "label": "Username", "secret": False}, ...]
+    credential_fields: ClassVar[tuple[Mapping[str, Any], ...]] = ()
+
+    @classmethod
+    @abstractmethod
+    def login(cls, settings: Mapping[str, Any], fields: Mapping[str, str]) -> Credentials:
+        """Credentials for the filled-in form; ConnectorError when the package refuses them."""
+
+
+class SetupPage(ABC):
+    """Packages set up on a page of ours (e.g. the Web Connector's .qwc download)."""
+
+    setup_endpoint: ClassVar[str]  # a Flask endpoint name
+
+
+# --------------------------------------------------------------------------- optional features
+class ImportsContacts:
+    """The wizard offers the one-time import of the package's customers and suppliers
+    (read through `contacts()`)."""
+
+
+class OrganisationDetails(ABC):
+    @abstractmethod
+    def organisation_details(self) -> dict[str, str]:
+        """Facts about the organisation kept in Credentials.extra (Xero's short code)."""
+
+
+class WebPages(ABC):
+    @classmethod
+    @abstractmethod
+    def web_page(
+        cls, settings: Mapping[str, Any], kind: str, external_id: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str | None:
+        """The address of a record's own page in the package, or None."""
+
+
+class ListsInvoices(ABC):
+    @abstractmethod
+    def invoices_of(self, contact_external_id: str) -> list[PackageInvoice]:
+        """A customer's invoices already in the package, for the link-invoice picker."""
+
+
+class CreatesServiceItems(ABC):
+    """Packages that sell through items (QuickBooks Online): the mapping page can create one."""
+
+    @abstractmethod
+    def create_service_item(self, name: str, income_account_id: str) -> LedgerAccount: ...
+
+
+# --------------------------------------------------------------------------- pull packages
+@runtime_checkable
+class PullConnector(Protocol):
+    """A package that collects records from us (QuickBooks Desktop through the Web Connector,
+    Sage 50 through an agent). A placeholder for the next issues: nothing implements it yet.
+
+    It shares the lists and sign-in parts with push packages (connectors.base.Connector) and
+    differs where it must: instead of push/find/complete, each time the package asks for work
+    we render a request for a batch, and later read its answer into one outcome per record.
+    """
+
+    def render_request(self, kind: RecordKind, batch: Sequence[Record]) -> str:
+        """The request the package will run (e.g. qbXML), for a batch of one kind."""
+        ...
+
+    def read_answer(self, kind: RecordKind, batch: Sequence[Record], answer: str) -> list[Outcome]:
+        """One outcome per record of `batch`, in order, from the package's answer to it."""
+        ...
