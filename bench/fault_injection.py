@@ -292,16 +292,15 @@ def prepare(app: Any, package: str, records: int) -> Books:
     from push_throughput import post_inbound
 
     from app.companies import create_company
-    from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+    from app.demo import connect_sandbox
     from app.demo_records import generate
     from app.extensions import db
 
     tag = uuid.uuid4().hex[:6]
-    connect = connect_sandbox_xero if package == "xero" else connect_sandbox_qbo
     with app.app_context():
         made = create_company(f"Faults {tag}", f"faults-{tag}@example.test", f"pw-{tag}-faults")
         company_id, api_key = made.company.id, made.api_key
-        connection_id = connect(company_id, f"Faults Org {tag}").id
+        connection_id = connect_sandbox(package, company_id, f"Faults Org {tag}").id
         db.session.remove()
     mix = mix_for(records)
     payloads = generate(customers=mix["customers"], invoices=mix["invoices"],

@@ -399,16 +399,15 @@ def measure(args: argparse.Namespace, app: Any, recorder: CallRecorder, package:
             mix: dict[str, int], tmp: Path) -> Measured:
     """Connect a fresh sandbox company, post the mix, Send Data, read everything back."""
     from app.companies import create_company
-    from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+    from app.demo import connect_sandbox
     from app.demo_records import generate
     from app.extensions import db
 
     tag = uuid.uuid4().hex[:6]
-    connect = connect_sandbox_xero if package.key == "xero" else connect_sandbox_qbo
     with app.app_context():
         made = create_company(f"Bench {tag}", f"bench-{tag}@example.test", f"pw-{tag}-bench-pw")
         company_id, api_key = made.company.id, made.api_key
-        connection_id = connect(company_id, f"Bench Org {tag}").id
+        connection_id = connect_sandbox(package.key, company_id, f"Bench Org {tag}").id
         db.session.remove()
     payloads = generate(customers=mix["customers"], invoices=mix["invoices"],
                         payments=mix["payments"], credit_notes=mix["credit_notes"],

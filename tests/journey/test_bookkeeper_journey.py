@@ -298,9 +298,10 @@ def test_bookkeeper_journey(app, live_url, make_company, worker_process) -> None
     # ---- the same company on QuickBooks Online too: Send Data there, then count each
     # package's contacts through its own API: one for each of our customers, in both.
     with app.app_context():
-        from app.demo import connect_sandbox_qbo
+        from app.demo import connect_sandbox
 
-        qbo_id = connect_sandbox_qbo(made.company_id, org_name("Marsh Heating QBO")).id
+        qbo_id = connect_sandbox("quickbooks_online", made.company_id,
+                                 org_name("Marsh Heating QBO")).id
         db.session.remove()
     on_qbo = Books(app, live_url, made.company_id, made.api_key, qbo_id, "quickbooks_online")
     run = on_qbo.wait_for_run(on_qbo.send()["id"])

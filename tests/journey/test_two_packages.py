@@ -61,10 +61,10 @@ class QboBooks:
 def _connect_both(app: Any, live_url: str, make_company: Any) -> tuple[Books, Books]:
     made = make_company()
     with app.app_context():
-        from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+        from app.demo import connect_sandbox
 
-        xero = connect_sandbox_xero(made.company_id, f"Org {uuid.uuid4().hex[:8]}")
-        qbo = connect_sandbox_qbo(made.company_id, f"Co {uuid.uuid4().hex[:8]}")
+        xero = connect_sandbox("xero", made.company_id, f"Org {uuid.uuid4().hex[:8]}")
+        qbo = connect_sandbox("quickbooks_online", made.company_id, f"Co {uuid.uuid4().hex[:8]}")
         xero.schedule = qbo.schedule = "manual"
         db.session.commit()
         ids = xero.id, qbo.id

@@ -117,16 +117,11 @@ def connected_books(app, live_url, make_company) -> Callable[..., Books]:  # typ
     def _make(schedule: str = "manual", package: str = "xero") -> Books:
         made = make_company()
         with app.app_context():
-            from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+            from app.demo import connect_sandbox
             from app.extensions import db
 
             name = f"Org {uuid.uuid4().hex[:8]}"
-            if package == "xero":
-                connection = connect_sandbox_xero(made.company_id, name)
-            elif package == "quickbooks_online":
-                connection = connect_sandbox_qbo(made.company_id, name)
-            else:
-                raise ValueError(f"no sandbox connection for {package}")
+            connection = connect_sandbox(package, made.company_id, name)
             connection.schedule = schedule
             db.session.commit()
             connection_id = connection.id

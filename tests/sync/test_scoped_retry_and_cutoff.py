@@ -35,10 +35,10 @@ def signed_in_books(app, live_url, make_company, client):  # type: ignore[no-unt
     """A company connected to its own Xero sandbox organisation, its admin signed in."""
     made = make_company()
     with app.app_context():
-        from app.demo import connect_sandbox_xero
+        from app.demo import connect_sandbox
         from app.extensions import db
 
-        connection = connect_sandbox_xero(made.company_id, f"Org {uuid.uuid4().hex[:8]}")
+        connection = connect_sandbox("xero", made.company_id, f"Org {uuid.uuid4().hex[:8]}")
         connection.schedule = "manual"
         db.session.commit()
         connection_id = connection.id
