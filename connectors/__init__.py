@@ -46,6 +46,13 @@ def package_settings(env: Mapping[str, str], sandbox: bool, base_url: str) -> di
 
     values: dict[str, Any] = {}
     for key in _REGISTRY:
-        declared = package_module(key, "settings").SETTINGS
+        try:
+            declared = package_module(key, "settings").SETTINGS
+        except ModuleNotFoundError as exc:
+            # A variant registered by a test lives outside connectors/ and reads the settings
+            # of the package it extends; a real package missing its settings still fails.
+            if not exc.name or exc.name.startswith("connectors."):
+                raise
+            continue
         values.update(resolve(declared, env, sandbox, f"{base_url}/sandbox/{key}"))
     return values

@@ -22,3 +22,6 @@ SETTINGS: tuple[Setting, ...] = (
     # Finance.xsd, which the sandbox checks every request against (set by the tests).
     Setting("QBO_SANDBOX_XSD"),
 )
+
+# The official schema the tests point QBO_SANDBOX_XSD at, relative to the shared folder.
+SANDBOX_SPECS: dict[str, str] = {"QBO_SANDBOX_XSD": "specs/quickbooks-online/Finance.xsd"}

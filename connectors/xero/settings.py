@@ -15,3 +15,6 @@ SETTINGS: tuple[Setting, ...] = (
     # The official OpenAPI spec the sandbox checks every request against (set by the tests).
     Setting("XERO_SANDBOX_SPEC"),
 )
+
+# The official spec the tests point XERO_SANDBOX_SPEC at, relative to the shared folder.
+SANDBOX_SPECS: dict[str, str] = {"XERO_SANDBOX_SPEC": "specs/xero/xero_accounting.yaml"}

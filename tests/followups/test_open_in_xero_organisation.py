@@ -25,7 +25,7 @@ def _link(client, tid: int) -> str:  # type: ignore[no-untyped-def]
 
 
 def _short_code(books: Books) -> str:
-    answer = books.xero("GET", "Organisation")
+    answer = books.package_api("GET", "Organisation")
     assert answer.status_code == 200, answer.text
     return answer.json()["Organisations"][0]["ShortCode"]
 

@@ -130,7 +130,7 @@ def test_import_on_one_send_to_both_no_two_contacts_for_one_customer(
     assert (run["status"], run["failed"]) == ("finished", 0), run
 
     # ---- each package, counted through its own API
-    xero_names = [c["Name"] for c in on_xero.xero_all("Contacts")]
+    xero_names = [c["Name"] for c in on_xero.package_list("Contacts")]
     assert Counter(xero_names) == Counter(["Jane Patel", "Greenfield Boilers Ltd",
                                            "Hillside Lettings", "Screwfix Direct", "P. Shah"])
     _no_two_alike(xero_names)
