@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors import package_settings
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -35,8 +37,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     sandbox = _bool(env.get("SANDBOX_MODE"), False)
     https = base_url_is_https(env.get("BASE_URL", ""))
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    xero_sandbox = f"{base_url}/sandbox/xero"
-    qbo_sandbox = f"{base_url}/sandbox/quickbooks_online"
     cfg: dict[str, Any] = {
         # No default: production refuses to start without both (app.keys.check_keys); sandbox
         # mode falls back to random keys kept in instance/ (see _sandbox_keys).
@@ -56,9 +56,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # The run lock a pushing worker holds and beats; a dead worker's lock expires after it.
         # Keep it and LEASE_SECONDS longer than HTTP_TIMEOUT_SECONDS.
         "RUN_LOCK_SECONDS": int(env.get("RUN_LOCK_SECONDS", "60")),
-        # Official specs the sandboxes check every request against (set by the tests).
-        "XERO_SANDBOX_SPEC": env.get("XERO_SANDBOX_SPEC", ""),
-        "QBO_SANDBOX_XSD": env.get("QBO_SANDBOX_XSD", ""),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -77,46 +74,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "LOGIN_FAILURES_PER_ADDRESS": int(env.get("LOGIN_FAILURES_PER_ADDRESS") or "30"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
         "PROXY_HOPS": int(env.get("PROXY_HOPS") or "0"),
-        # Xero
-        "XERO_CLIENT_ID": env.get("XERO_CLIENT_ID", "ledgerlink-sandbox" if sandbox else ""),
-        "XERO_CLIENT_SECRET": env.get("XERO_CLIENT_SECRET", "sandbox-secret" if sandbox else ""),
-        "XERO_SCOPES": env.get(
-            "XERO_SCOPES",
-            "offline_access accounting.contacts accounting.settings accounting.transactions",
-        ),
-        "XERO_LOGIN_URL": env.get(
-            "XERO_LOGIN_URL", xero_sandbox if sandbox else "https://login.xero.com"
-        ).rstrip("/"),
-        "XERO_IDENTITY_URL": env.get(
-            "XERO_IDENTITY_URL",
-            f"{xero_sandbox}/identity" if sandbox else "https://identity.xero.com",
-        ).rstrip("/"),
-        "XERO_API_URL": env.get(
-            "XERO_API_URL", xero_sandbox if sandbox else "https://api.xero.com"
-        ).rstrip("/"),
-        # QuickBooks Online (the API lives at {QBO_API_URL}/v3/company/{realmId}/...)
-        "QBO_CLIENT_ID": env.get("QBO_CLIENT_ID", "ledgerlink-sandbox" if sandbox else ""),
-        "QBO_CLIENT_SECRET": env.get("QBO_CLIENT_SECRET", "sandbox-secret" if sandbox else ""),
-        "QBO_SCOPES": env.get("QBO_SCOPES", "com.intuit.quickbooks.accounting"),
-        "QBO_AUTH_URL": env.get(
-            "QBO_AUTH_URL",
-            f"{qbo_sandbox}/connect/oauth2" if sandbox
-            else "https://appcenter.intuit.com/connect/oauth2",
-        ).rstrip("/"),
-        "QBO_TOKEN_URL": env.get(
-            "QBO_TOKEN_URL",
-            f"{qbo_sandbox}/oauth2/v1/tokens/bearer" if sandbox
-            else "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
-        ).rstrip("/"),
-        "QBO_REVOKE_URL": env.get(
-            "QBO_REVOKE_URL",
-            f"{qbo_sandbox}/oauth2/v1/tokens/revoke" if sandbox
-            else "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
-        ).rstrip("/"),
-        "QBO_API_URL": env.get(
-            "QBO_API_URL", qbo_sandbox if sandbox else "https://quickbooks.api.intuit.com"
-        ).rstrip("/"),
-        "QBO_MINOR_VERSION": env.get("QBO_MINOR_VERSION", "75"),
         "HTTP_TIMEOUT_SECONDS": float(env.get("HTTP_TIMEOUT_SECONDS", "30")),
         # Our own per-connection call budget (under each package's limit). Only a benchmark
         # against the local sandbox has reason to switch it off.
@@ -133,6 +90,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_TIMEOUT_SECONDS": float(env.get("SMTP_TIMEOUT_SECONDS", "30")),
         "MAIL_FROM": env.get("MAIL_FROM", "Ledgerlink <ledgerlink@localhost>"),
     }
+    # Each package declares its own settings (connectors/<key>/settings.py).
+    cfg.update(package_settings(env, sandbox, base_url))
     if sandbox and not cfg["SECRET_KEY"]:
         cfg.update(_sandbox_keys(cfg["ENCRYPTION_KEY"]))
     return cfg

@@ -1,5 +1,5 @@
-"""The scripted demo: a UK VAT-registered company connected to the sandbox Xero and to a sandbox
-QuickBooks Online company.
+"""The scripted demo: a UK VAT-registered company connected to a sandbox tenant of every
+registered package (each declares its tenant and chart mapping in connectors/<key>/demo.py).
 
 Idempotent: running it again, or twice at once, reuses the company, its login and its own
 connections, whatever else a user connected. A demo password someone changed is left alone, and
@@ -16,53 +16,25 @@ from flask import Flask, current_app
 
 from app.companies import create_company
 from app.connections import oauth_state
-from app.connections.sandbox_consent import consent, consent_callback
+from app.connections.sandbox_consent import consent_callback
 from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
 from app.demo_records import generate
 from app.extensions import db
 from app.models import ApiKey, Company, Connection, Membership, User
 from app.models.company import utcnow
 from app.models.connection import CONNECTED
-from connectors import connector_class
+from connectors import connector_class, package_keys, package_module
+from connectors.demo_setup import DemoSetup
 
 DEMO_COMPANY = "Acme Heating Ltd (demo)"
 DEMO_EMAIL = "demo@ledgerlink.example"
 DEMO_KEY_NAME = "demo"
 DEMO_PASSWORD = "ledgerlink-demo"  # noqa: S105 (a published demo login, sandbox only)
-DEMO_ORGANISATION = "Acme Heating Ltd (Xero sandbox)"
-DEMO_QBO_COMPANY = "Acme Heating Ltd (QuickBooks sandbox)"
 
-# Our chart mapped to the sandbox organisation's UK chart.
-XERO_ACCOUNTS = {
-    "sales": "200",
-    "materials_sales": "200",
-    "callout_fees": "260",
-    "bank": "090",
-    "expenses": "429",
-}
-XERO_TAX_RATES = {
-    "standard": "OUTPUT2",
-    "reduced": "RROUTPUT",
-    "zero": "ZERORATEDOUTPUT",
-    "exempt": "EXEMPTOUTPUT",
-}
 
-# Our chart mapped to the sandbox QuickBooks Online company (connectors/quickbooks_online/
-# sandbox_store.py). Sales lines post through items, so our sales accounts map to item ids;
-# bank and expenses to account ids; VAT rates to tax code ids.
-QBO_ACCOUNTS = {
-    "sales": "1",  # item "Services"
-    "materials_sales": "2",  # item "Materials"
-    "callout_fees": "3",  # item "Call-out"
-    "bank": "35",  # account "Current account"
-    "expenses": "52",  # account "General expenses"
-}
-QBO_TAX_RATES = {
-    "standard": "2",  # 20.0% S
-    "reduced": "3",  # 5.0% R
-    "zero": "4",  # 0.0% Z
-    "exempt": "5",  # Exempt
-}
+def demo_setup(package: str) -> DemoSetup:
+    """The package's own demo declaration (connectors/<key>/demo.py)."""
+    return package_module(package, "demo").DEMO
 
 
 def redirect_uri() -> str:
@@ -87,34 +59,19 @@ def _serve_temporarily(app: Flask) -> Any:
     return server
 
 
-def connect_sandbox_xero(company_id: int, organisation: str) -> Connection:
-    """Connect through the consent page and the code exchange, exactly as a person would."""
-    cls = connector_class("xero")
-    # A state held server-side names the company, so the sandbox offers only its organisations.
-    state = oauth_state.remember(company_id, "xero")
+def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connection:
+    """Connect a new sandbox tenant of `package` through the consent page and the code
+    exchange, exactly as a person would, and map our chart to the demo's."""
+    cls = connector_class(package)
+    setup = demo_setup(package)
+    # A state held server-side names the company, so the sandbox offers only its tenants.
+    state = oauth_state.remember(company_id, package)
     url = cls.authorization_url(current_app.config, redirect_uri(), state)
-    code = consent(url, organisation=organisation)
-    creds = exchange_code("xero", code, redirect_uri())
-    tenants = list_tenants("xero", creds)
-    tenant = next((t for t in tenants if t.name == organisation), tenants[0])
-    connection = save_connection(company_id, "xero", creds, tenant)
-    set_mapping(connection, XERO_ACCOUNTS, XERO_TAX_RATES)
-    return connection
-
-
-def connect_sandbox_qbo(company_id: int, company_name: str) -> Connection:
-    """Connect a new sandbox QuickBooks Online company through the consent page and the code
-    exchange; the realmId arrives with the code in the callback, as from Intuit."""
-    cls = connector_class("quickbooks_online")
-    state = oauth_state.remember(company_id, "quickbooks_online")
-    url = cls.authorization_url(current_app.config, redirect_uri(), state)
-    callback = consent_callback(url, organisation=company_name)
-    creds = exchange_code("quickbooks_online", callback["code"], redirect_uri(),
-                          callback=callback)
-    tenants = list_tenants("quickbooks_online", creds)
-    tenant = next((t for t in tenants if t.id == callback.get("realmId")), tenants[0])
-    connection = save_connection(company_id, "quickbooks_online", creds, tenant)
-    set_mapping(connection, QBO_ACCOUNTS, QBO_TAX_RATES)
+    callback = consent_callback(url, organisation=tenant_name)
+    creds = exchange_code(package, callback["code"], redirect_uri(), callback=callback)
+    tenant = setup.pick_tenant(list_tenants(package, creds), callback, tenant_name)
+    connection = save_connection(company_id, package, creds, tenant)
+    set_mapping(connection, setup.accounts, setup.tax_rates)
     return connection
 
 
@@ -215,36 +172,25 @@ def _ensure_demo() -> dict[str, Any]:
     api_key = _issue_demo_key(company.id)
     published_password_works = _ensure_demo_login(company.id)
     db.session.commit()
-    connection = _demo_connection(company.id, "xero", DEMO_ORGANISATION)
-    if connection is None:
-        connection = connect_sandbox_xero(company.id, DEMO_ORGANISATION)
-    qbo = _demo_connection(company.id, "quickbooks_online", DEMO_QBO_COMPANY)
-    if qbo is None:
-        qbo = connect_sandbox_qbo(company.id, DEMO_QBO_COMPANY)
+    connections: dict[str, Connection] = {}
+    for package in package_keys():
+        name = demo_setup(package).tenant_name
+        connections[package] = (_demo_connection(company.id, package, name)
+                                or connect_sandbox(package, company.id, name))
     if new:
         _post_sample_records(api_key)
     from app.sync.tokens import fresh_credentials
 
-    creds = fresh_credentials(connection)
-    qbo_creds = fresh_credentials(qbo)
     return {
         "company_id": company.id,
         "api_key": api_key,
         # None once someone changed the demo password: we no longer know it.
         "login": {"email": DEMO_EMAIL,
                   "password": DEMO_PASSWORD if published_password_works else None},
-        "connections": {"xero": connection.id, "quickbooks_online": qbo.id},
+        "connections": {package: c.id for package, c in connections.items()},
         "sandbox": {
-            "xero": {
-                "api_url": f"{current_app.config['XERO_API_URL']}/api.xro/2.0",
-                "tenant_id": creds.tenant_id,
-                "access_token": creds.access_token,
-            },
-            # {api_url}/v3/company/{realm_id}/... is QuickBooks Online's own API.
-            "quickbooks_online": {
-                "api_url": current_app.config["QBO_API_URL"],
-                "realm_id": qbo_creds.tenant_id,
-                "access_token": qbo_creds.access_token,
-            },
+            package: demo_setup(package).sandbox_details(current_app.config,
+                                                         fresh_credentials(c))
+            for package, c in connections.items()
         },
     }

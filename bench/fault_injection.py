@@ -48,8 +48,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 HTTP_TIMEOUT = 3  # seconds per package call in the workers: the "timeout" scenario outwaits it
 MIX = {"customers": 50, "invoices": 200, "payments": 100, "credit_notes": 20}
-API_PATHS = {"xero": "/sandbox/xero/api.xro/",
-             "quickbooks_online": "/sandbox/quickbooks_online/v3/"}
+
+
+def api_path(package: str) -> str:
+    """The request paths of the package's API in its sandbox, as its bench profile declares."""
+    from connectors import package_module
+
+    return f"/sandbox/{package}/{package_module(package, 'bench').BENCH.api_paths[0]}"
 
 
 # ---------------------------------------------------------------------------- environment
@@ -292,16 +297,15 @@ def prepare(app: Any, package: str, records: int) -> Books:
     from push_throughput import post_inbound
 
     from app.companies import create_company
-    from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+    from app.demo import connect_sandbox
     from app.demo_records import generate
     from app.extensions import db
 
     tag = uuid.uuid4().hex[:6]
-    connect = connect_sandbox_xero if package == "xero" else connect_sandbox_qbo
     with app.app_context():
         made = create_company(f"Faults {tag}", f"faults-{tag}@example.test", f"pw-{tag}-faults")
         company_id, api_key = made.company.id, made.api_key
-        connection_id = connect(company_id, f"Faults Org {tag}").id
+        connection_id = connect_sandbox(package, company_id, f"Faults Org {tag}").id
         db.session.remove()
     mix = mix_for(records)
     payloads = generate(customers=mix["customers"], invoices=mix["invoices"],
@@ -450,7 +454,7 @@ def storm(mode: str, rate: float, budget: int) -> Scenario:
         books = prepare(app, package, records)
         procs.cron()
         procs.worker()
-        inj.arm(API_PATHS[package], mode, rate, budget)
+        inj.arm(api_path(package), mode, rate, budget)
         started = time.monotonic()
         run_id = start_send(books)
         outcome = Outcome(f"{mode} storm" if mode != "timeout" else "timeout after commit",
@@ -541,11 +545,14 @@ def table(outcomes: list[Outcome]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="small runs (200 records, 2 SIGKILL runs, Xero) for a few minutes "
+                        help="small runs (200 records, 2 SIGKILL runs, the first package) for a "
+                             "few minutes "
                              "on 2 cores")
     parser.add_argument("--records", type=int, default=0, help="records per run (default 1000)")
     parser.add_argument("--kill-runs", type=int, default=0, help="SIGKILL runs (default 5)")
-    parser.add_argument("--package", choices=["xero", "quickbooks_online", "both"], default="")
+    from connectors import package_keys
+
+    parser.add_argument("--package", choices=[*package_keys(), "both"], default="")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per run")
     parser.add_argument("--keep", action="store_true", help="keep the logs and database")
@@ -553,8 +560,8 @@ def main() -> None:
     args = parser.parse_args()
     records = args.records or (200 if args.quick else 1000)
     kill_runs = args.kill_runs or (2 if args.quick else 5)
-    package_arg = args.package or ("xero" if args.quick else "both")
-    packages = ["xero", "quickbooks_online"] if package_arg == "both" else [package_arg]
+    package_arg = args.package or (package_keys()[0] if args.quick else "both")
+    packages = package_keys() if package_arg == "both" else [package_arg]
     random.seed(args.seed or None)
     storm_faults = 8 if args.quick else 20
     scenarios: dict[str, Any] = {

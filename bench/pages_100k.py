@@ -39,17 +39,23 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from connectors import connector_class, package_keys  # noqa: E402
+
+# The pages do not depend on the package; the first registered one stands for all.
+PACKAGE = package_keys()[0]
+TITLE = connector_class(PACKAGE).title
+
 MIX = {"customer": 0.09, "supplier": 0.01, "invoice": 0.55, "credit_note": 0.05,
        "payment": 0.30}
 STATES = {"sent": 0.885, "failed": 0.03, "needs_manual_update": 0.01, "pending": 0.04,
           "blocked": 0.02, "do_not_send": 0.01, "sending": 0.005}
 FAILURES = [  # (reason, explanation, fix) as the engine words them
-    ("unmapped_account", "Call-out fees is not mapped to a Xero account, so this invoice "
+    ("unmapped_account", f"Call-out fees is not mapped to a {TITLE} account, so this invoice "
      "cannot be sent.", "Map Call-out fees on the Mapping page, then press Retry."),
     ("totals_mismatch", "The lines come to £120.00 but the job system says the total is "
      "£100.00.", "Correct the invoice in the job system; it comes back by itself."),
-    ("contact_archived", "Xero says the contact is archived.", "Restore the contact in Xero, "
-     "then press Retry."),
+    ("contact_archived", f"{TITLE} says the contact is archived.",
+     f"Restore the contact in {TITLE}, then press Retry."),
 ]
 BIG = ("transfers", "transfer_events", "attempts", "documents", "document_lines", "contacts",
        "payments", "payment_allocations")
@@ -253,8 +259,8 @@ def fill(app: Any, n: int) -> tuple[int, int, dict[str, int], float]:
     began = time.monotonic()
     with app.app_context():
         made = create_company("Acme Heating Ltd", "bench@example.test", "bench-password-1")
-        conn = Connection(company_id=made.company.id, package="xero", tenant_id="bench-org",
-                          tenant_name="Acme Heating Ltd (Xero)", schedule="automatic",
+        conn = Connection(company_id=made.company.id, package=PACKAGE, tenant_id="bench-org",
+                          tenant_name=f"Acme Heating Ltd ({TITLE})", schedule="automatic",
                           last_run_at=datetime.utcnow())  # noqa: DTZ003
         db.session.add(conn)
         db.session.flush()

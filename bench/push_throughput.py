@@ -30,7 +30,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,42 +42,55 @@ import requests  # noqa: E402
 from ratesim import simulate  # noqa: E402
 from readback import verify  # noqa: E402
 
+from connectors import connector_class, package_keys, package_module  # noqa: E402
+from connectors.bench_profile import BenchProfile  # noqa: E402
+
 MIX = {"customers": 50, "invoices": 200, "payments": 100, "credit_notes": 20}
 
 
 @dataclass(frozen=True)
 class Package:
-    """What the bench needs to know about one package's sandbox and limits."""
+    """One registered package as the bench sees it: its key, title and declared profile."""
 
     key: str
     title: str
-    api_prefixes: tuple[str, ...]  # request paths that are API calls
-    token_prefix: str  # request paths that are OAuth token calls
-    batch: int  # records per create request, as the connector sends them
-    per_minute: int  # the package's own calls per rolling minute
-    per_day: int | None
-    concurrency: int
-    extra_floor: Callable[[dict[str, int]], tuple[int, str]]  # (calls, what they are)
+    profile: BenchProfile
+
+    @property
+    def api_prefixes(self) -> tuple[str, ...]:  # request paths that are API calls
+        return tuple(f"/sandbox/{self.key}/{p}" for p in self.profile.api_paths)
+
+    @property
+    def token_prefix(self) -> str:  # request paths that are OAuth token calls
+        return f"/sandbox/{self.key}/{self.profile.oauth_path}"
+
+    @property
+    def batch(self) -> int:
+        return self.profile.batch
+
+    @property
+    def per_minute(self) -> int:
+        return self.profile.per_minute
+
+    @property
+    def per_day(self) -> int | None:
+        return self.profile.per_day
+
+    @property
+    def concurrency(self) -> int:
+        return self.profile.concurrency
+
+    def extra_floor(self, mix: dict[str, int]) -> tuple[int, str]:
+        return self.profile.extra_floor(mix)
+
+    def endpoint(self, path: str) -> str:
+        return self.profile.endpoint(path.split(f"/sandbox/{self.key}/", 1)[-1])
 
 
-def _xero_extra(mix: dict[str, int]) -> tuple[int, str]:
-    # Per credit-note batch one GET /Invoices for the amounts due, and one PUT
-    # .../Allocations per credit note (Xero allocates one credit note per call).
-    n = mix["credit_notes"]
-    return math.ceil(n / 50) + n, "credit-note allocation calls"
-
-
-def _qbo_extra(mix: dict[str, int]) -> tuple[int, str]:
-    # QBO applies a credit memo to its invoice with a (zero) Payment: 10 per batch.
-    return math.ceil(mix["credit_notes"] / 10), "credit-memo apply batches"
-
-
+# Every registered package, each describing itself in connectors/<key>/bench.py.
 PACKAGES = {
-    "xero": Package("xero", "Xero", ("/sandbox/xero/api.xro/", "/sandbox/xero/connections"),
-                    "/sandbox/xero/identity/", 50, 60, 5000, 5, _xero_extra),
-    "quickbooks_online": Package(
-        "quickbooks_online", "QuickBooks Online", ("/sandbox/quickbooks_online/v3/",),
-        "/sandbox/quickbooks_online/oauth2/", 10, 40, None, 10, _qbo_extra),
+    key: Package(key, connector_class(key).title, package_module(key, "bench").BENCH)
+    for key in package_keys()
 }
 
 
@@ -276,16 +288,6 @@ def transfer_states(app: Any, connection_id: int) -> str:
 
 
 # ---------------------------------------------------------------------------- figures
-def _endpoint(path: str) -> str:
-    """/sandbox/xero/api.xro/2.0/CreditNotes/<id>/Allocations -> CreditNotes/*/Allocations;
-    /sandbox/quickbooks_online/v3/company/<realm>/batch -> batch"""
-    if "/v3/company/" in path:
-        parts = path.split("/v3/company/", 1)[-1].split("/")[1:]
-        return "/".join("*" if i == 1 else part for i, part in enumerate(parts))
-    parts = path.split("/api.xro/2.0/", 1)[-1].split("/")
-    return "/".join("*" if i == 1 else part for i, part in enumerate(parts))
-
-
 def batch_floor(package: Package, mix: dict[str, int]) -> tuple[int, int, str]:
     """(create calls, the extra calls the package needs to link credits, what those are): one
     create request per `package.batch` records of each kind."""
@@ -321,15 +323,13 @@ def figures(args: argparse.Namespace, mix: dict[str, int], m: Measured) -> list[
     ideal = simulate(starts, m.push_s, p.per_minute, per_day)
     wall_phase = time.time() - (time.monotonic() - m.run_start)
     # Our engine: 95% of the connector's budget, rolling minute (app/sync/ratelimit.py).
-    from connectors import connector_class
-
     limits = connector_class(p.key).limits
     budget = (max(1, int(limits.calls_per_minute * 0.95)),
               int((limits.calls_per_day or 10**9) * 0.95))
     engine = simulate(starts, m.push_s, p.per_minute, per_day, budget=budget, phase=wall_phase,
                       resume_cost=1.0)
     per_record = len(m.calls) / records if records else 0.0
-    by_kind = Counter(f"{meth} {_endpoint(path)}" for _, meth, path in m.calls)
+    by_kind = Counter(f"{meth} {p.endpoint(path)}" for _, meth, path in m.calls)
     limit_words = f"{p.per_minute} calls/min rolling" + (
         f", {p.per_day:,}/day" if p.per_day else "")
     if args.real_limits:
@@ -399,16 +399,15 @@ def measure(args: argparse.Namespace, app: Any, recorder: CallRecorder, package:
             mix: dict[str, int], tmp: Path) -> Measured:
     """Connect a fresh sandbox company, post the mix, Send Data, read everything back."""
     from app.companies import create_company
-    from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+    from app.demo import connect_sandbox
     from app.demo_records import generate
     from app.extensions import db
 
     tag = uuid.uuid4().hex[:6]
-    connect = connect_sandbox_xero if package.key == "xero" else connect_sandbox_qbo
     with app.app_context():
         made = create_company(f"Bench {tag}", f"bench-{tag}@example.test", f"pw-{tag}-bench-pw")
         company_id, api_key = made.company.id, made.api_key
-        connection_id = connect(company_id, f"Bench Org {tag}").id
+        connection_id = connect_sandbox(package.key, company_id, f"Bench Org {tag}").id
         db.session.remove()
     payloads = generate(customers=mix["customers"], invoices=mix["invoices"],
                         payments=mix["payments"], credit_notes=mix["credit_notes"],

@@ -31,8 +31,8 @@ class Simulated:
 def simulate(
     starts: Sequence[float],
     end: float,
-    xero_per_minute: int = 60,
-    xero_per_day: int = 5000,
+    package_per_minute: int = 60,
+    package_per_day: int = 5000,
     budget: tuple[int, int] | None = None,
     phase: float = 0.0,
     resume_cost: float = 0.0,
@@ -67,10 +67,10 @@ def simulate(
                     continue
             # The rolling limits: the call n places back must be at least a window old.
             wait = 0.0
-            if len(sent) >= xero_per_minute:
-                wait = max(wait, sent[-xero_per_minute] + 60 - moment)
-            if len(sent) >= xero_per_day:
-                wait = max(wait, sent[-xero_per_day] + DAY - moment)
+            if len(sent) >= package_per_minute:
+                wait = max(wait, sent[-package_per_minute] + 60 - moment)
+            if len(sent) >= package_per_day:
+                wait = max(wait, sent[-package_per_day] + DAY - moment)
             if wait <= 0:
                 break
             if budget is None:

@@ -1,11 +1,17 @@
 """Registry of accounting packages: key -> connector class.
 
 Adding a package means adding its folder and one line here; the sync engine never changes.
+Besides its connector class a package's folder declares, in modules found here by name:
+settings.py (SETTINGS: its environment variables), demo.py (DEMO: its sandbox demo set-up) and
+readback.py (read_books: its books read back through its own API, for tests).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import import_module
+from types import ModuleType
+from typing import Any
 
 from connectors.base import Connector
 
@@ -25,3 +31,28 @@ def connector_class(key: str) -> type[Connector]:
 
 def package_keys() -> list[str]:
     return list(_REGISTRY)
+
+
+def package_module(key: str, part: str) -> ModuleType:
+    """connectors/<key>/<part>.py of a registered package, e.g. its settings or demo."""
+    package = _REGISTRY[key].split(":")[0]
+    return import_module(f"{package}.{part}")
+
+
+def package_settings(env: Mapping[str, str], sandbox: bool, base_url: str) -> dict[str, Any]:
+    """Every package's settings from the environment; in sandbox mode the defaults point at
+    each package's simulator under {base_url}/sandbox/<key>."""
+    from connectors.settings import resolve
+
+    values: dict[str, Any] = {}
+    for key in _REGISTRY:
+        try:
+            declared = package_module(key, "settings").SETTINGS
+        except ModuleNotFoundError as exc:
+            # A variant registered by a test lives outside connectors/ and reads the settings
+            # of the package it extends; a real package missing its settings still fails.
+            if not exc.name or exc.name.startswith("connectors."):
+                raise
+            continue
+        values.update(resolve(declared, env, sandbox, f"{base_url}/sandbox/{key}"))
+    return values

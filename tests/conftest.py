@@ -24,8 +24,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-XERO_SPEC = SHARED / "specs" / "xero" / "xero_accounting.yaml"
-QBO_XSD = SHARED / "specs" / "quickbooks-online" / "Finance.xsd"
 
 _TMP = Path(tempfile.mkdtemp(prefix="ledgerlink-tests-"))
 atexit.register(shutil.rmtree, _TMP, True)
@@ -69,10 +67,15 @@ def _setup_environment() -> None:
     # HTTP timeout, so a slow call is never taken for a dead worker.
     env["LEASE_SECONDS"] = "15"
     env["RUN_LOCK_SECONDS"] = "15"
-    if XERO_SPEC.exists():
-        env["XERO_SANDBOX_SPEC"] = str(XERO_SPEC)
-    if QBO_XSD.exists():
-        env["QBO_SANDBOX_XSD"] = str(QBO_XSD)
+    # Each sandbox checks every request against its package's official spec, when present.
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from connectors import package_keys, package_module
+
+    for key in package_keys():
+        for name, relative in package_module(key, "settings").SANDBOX_SPECS.items():
+            if (SHARED / relative).exists():
+                env[name] = str(SHARED / relative)
 
 
 _setup_environment()

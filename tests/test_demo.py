@@ -89,13 +89,14 @@ def test_two_demo_runs_at_once_make_one_demo(app, live_url) -> None:  # type: ig
 
 def test_rerun_after_a_second_organisation_of_each_package_is_connected(
         app, live_url) -> None:  # type: ignore[no-untyped-def]
-    from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+    from app.demo import connect_sandbox
 
     first = _demo_in_process(app)
     company_id = first["company_id"]
     with app.test_request_context():
-        other_xero = connect_sandbox_xero(company_id, "Acme's other Xero organisation").id
-        other_qbo = connect_sandbox_qbo(company_id, "Acme's other QuickBooks company").id
+        other_xero = connect_sandbox("xero", company_id, "Acme's other Xero organisation").id
+        other_qbo = connect_sandbox("quickbooks_online", company_id,
+                                    "Acme's other QuickBooks company").id
         from app.extensions import db
 
         db.session.remove()

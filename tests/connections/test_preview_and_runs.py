@@ -35,11 +35,11 @@ def new_connection(app, live_url, make_company, client):  # type: ignore[no-unty
 
     made = make_company()
     with app.app_context():
-        from app.demo import connect_sandbox_xero
+        from app.demo import connect_sandbox
         from app.extensions import db
         from app.models import Account, AccountMapping
 
-        connection = connect_sandbox_xero(made.company_id, f"Org {uuid.uuid4().hex[:8]}")
+        connection = connect_sandbox("xero", made.company_id, f"Org {uuid.uuid4().hex[:8]}")
         connection.schedule = "automatic"
         connection.sending_started = False
         connection.cutoff_date = date(2026, 10, 10)

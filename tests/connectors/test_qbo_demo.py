@@ -15,7 +15,9 @@ def _demo(app) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_demo_connects_and_maps_quickbooks_online(app, live_url) -> None:  # type: ignore[no-untyped-def]
-    from app.demo import DEMO_QBO_COMPANY, QBO_ACCOUNTS, QBO_TAX_RATES
+    from connectors.quickbooks_online.demo import DEMO
+
+    DEMO_QBO_COMPANY, QBO_ACCOUNTS, QBO_TAX_RATES = DEMO.tenant_name, DEMO.accounts, DEMO.tax_rates
 
     first = _demo(app)
     assert set(first["connections"]) == {"xero", "quickbooks_online"}

@@ -62,7 +62,7 @@ def test_draft_or_approved_reaches_xero(app, client, connected_books, worker_pro
     run = books.wait_for_run(books.send()["id"])
     assert run["status"] == "finished" and run["sent"] == 1, run
 
-    statuses = {i["InvoiceNumber"]: i["Status"] for i in books.xero_all("Invoices")}
+    statuses = {i["InvoiceNumber"]: i["Status"] for i in books.package_list("Invoices")}
     assert statuses == {f"{p}INV-1": "DRAFT", f"{p}INV-2": "AUTHORISED"}
 
 

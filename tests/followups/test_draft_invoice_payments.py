@@ -36,7 +36,7 @@ def _drafts(books: Books) -> None:
 
 
 def _xero_invoice(books: Books, number: str) -> dict:
-    return next(i for i in books.xero_all("Invoices") if i["InvoiceNumber"] == number)
+    return next(i for i in books.package_list("Invoices") if i["InvoiceNumber"] == number)
 
 
 def test_schedule_step_says_payments_wait_for_the_draft_to_be_approved(
@@ -56,9 +56,9 @@ def test_xero_sandbox_refuses_a_payment_against_a_draft_as_xero_does(
 ) -> None:
     books, _client, _made = signed_in_books
     p = f"DS{books.company_id}-"
-    answer = books.xero("PUT", "Contacts", json={"Contacts": [{"Name": f"Draft Co {p}"}]})
+    answer = books.package_api("PUT", "Contacts", json={"Contacts": [{"Name": f"Draft Co {p}"}]})
     contact_id = answer.json()["Contacts"][0]["ContactID"]
-    answer = books.xero("PUT", "Invoices", json={"Invoices": [{
+    answer = books.package_api("PUT", "Invoices", json={"Invoices": [{
         "Type": "ACCREC", "Contact": {"ContactID": contact_id}, "InvoiceNumber": f"{p}INV-1",
         "Status": "DRAFT", "Date": "2026-10-15", "DueDate": "2026-11-14",
         "LineItems": [{"Description": "Boiler", "Quantity": 1, "UnitAmount": 100,
@@ -68,18 +68,18 @@ def test_xero_sandbox_refuses_a_payment_against_a_draft_as_xero_does(
     payment = {"Payments": [{"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"},
                              "Amount": 10, "Date": "2026-10-20", "Reference": "Card"}]}
 
-    whole = books.xero("PUT", "Payments", json=payment)
+    whole = books.package_api("PUT", "Payments", json=payment)
     assert whole.status_code == 400
     body = whole.json()
     assert (body["ErrorNumber"], body["Type"]) == (10, "ValidationException")
     assert body["Elements"][0]["ValidationErrors"] == [{"Message": REFUSAL}]
 
-    each = books.xero("PUT", "Payments", json=payment, params={"summarizeErrors": "false"})
+    each = books.package_api("PUT", "Payments", json=payment, params={"summarizeErrors": "false"})
     assert each.status_code == 200
     element = each.json()["Payments"][0]
     assert element["StatusAttributeString"] == "ERROR"
     assert element["ValidationErrors"] == [{"Message": REFUSAL}]
-    assert not [x for x in books.xero_all("Payments") if x.get("Reference") == "Card"]
+    assert not [x for x in books.package_list("Payments") if x.get("Reference") == "Card"]
 
 
 def test_a_payment_against_a_draft_says_to_approve_it_in_xero_then_retry(
@@ -106,7 +106,7 @@ def test_a_payment_against_a_draft_says_to_approve_it_in_xero_then_retry(
 
     # The bookkeeper approves the invoice in Xero, then presses Retry: the payment goes.
     invoice_id = _xero_invoice(books, f"{p}INV-12")["InvoiceID"]
-    approved = books.xero("POST", f"Invoices/{invoice_id}",
+    approved = books.package_api("POST", f"Invoices/{invoice_id}",
                           json={"Invoices": [{"InvoiceID": invoice_id, "Status": "AUTHORISED"}]})
     assert approved.status_code == 200, approved.text
     answer = client.post(f"/records/{payment.id}/retry", headers=HX,
@@ -122,8 +122,8 @@ def test_a_payment_against_a_draft_says_to_approve_it_in_xero_then_retry(
     books.post_all([_invoice(f"{p}I2", f"{p}INV-13", f"{p}C1")])
     _send_and_wait(books)
     second_id = _xero_invoice(books, f"{p}INV-13")["InvoiceID"]
-    books.xero("POST", f"Invoices/{second_id}", json={"Status": "AUTHORISED"})
-    by_hand = books.xero("PUT", "Payments", json={"Payments": [{
+    books.package_api("POST", f"Invoices/{second_id}", json={"Status": "AUTHORISED"})
+    by_hand = books.package_api("PUT", "Payments", json={"Payments": [{
         "Invoice": {"InvoiceID": second_id}, "Account": {"Code": "090"}, "Amount": 120,
         "Date": "2026-10-20", "Reference": "By hand"}]})
     assert by_hand.status_code == 200, by_hand.text
@@ -146,7 +146,7 @@ def test_a_receipt_partly_against_a_draft_is_not_offered_as_a_retry(
     worker_process()
     _send_and_wait(books)
     first = _xero_invoice(books, f"{p}INV-21")["InvoiceID"]
-    assert books.xero("POST", f"Invoices/{first}", json={"Status": "AUTHORISED"}).ok
+    assert books.package_api("POST", f"Invoices/{first}", json={"Status": "AUTHORISED"}).ok
     books.post_all([("payments", {
         "source_id": f"{p}P1", "customer_source_id": f"{p}C1", "date": "2026-10-25",
         "amount": 240.00, "bank_account": "bank", "reference": f"Card {p}P1",

@@ -25,7 +25,7 @@ def _link(client, tid: int) -> str:  # type: ignore[no-untyped-def]
 
 
 def _short_code(books: Books) -> str:
-    answer = books.xero("GET", "Organisation")
+    answer = books.package_api("GET", "Organisation")
     assert answer.status_code == 200, answer.text
     return answer.json()["Organisations"][0]["ShortCode"]
 
@@ -74,14 +74,14 @@ def _forget_short_code(app, connection_id: int) -> None:  # type: ignore[no-unty
 def test_open_in_xero_names_the_organisation_the_record_went_to(
     app, client, live_url, make_company, worker_process
 ) -> None:
-    from app.demo import connect_sandbox_xero
+    from app.demo import connect_sandbox
     from app.extensions import db
 
     made = make_company()
     tag = uuid.uuid4().hex[:6]
     with app.app_context():
-        plumbing = connect_sandbox_xero(made.company_id, f"Plumbing {tag}")
-        heating = connect_sandbox_xero(made.company_id, f"Heating {tag}")
+        plumbing = connect_sandbox("xero", made.company_id, f"Plumbing {tag}")
+        heating = connect_sandbox("xero", made.company_id, f"Heating {tag}")
         for connection in (plumbing, heating):
             connection.schedule = "manual"
         db.session.commit()

@@ -43,7 +43,7 @@ def test_retry_of_an_old_penny_refusal_links_the_invoice_already_in_xero(
                     _invoice(f"{p}I1", f"{p}INV-12", f"{p}C1")])
     worker_process()
     assert _send_and_wait(books)["status"] == "finished"
-    in_xero = [i for i in books.xero_all("Invoices") if i["InvoiceNumber"] == f"{p}INV-12"]
+    in_xero = [i for i in books.package_list("Invoices") if i["InvoiceNumber"] == f"{p}INV-12"]
     assert len(in_xero) == 1
     # As the earlier release left it: failed, no id, though Xero has the invoice.
     _update_transfer(books, "invoice", f"{p}I1", **OLD_REFUSAL)
@@ -89,7 +89,7 @@ def test_retry_links_an_invoice_xero_holds_a_penny_off_and_shows_both_figures(
     contact_id = _transfer(books, "customer", f"{p}C1").external_id
     # What Xero made of it before this release: the same £100.00, but VAT rounded per line
     # (3 x £6.67), a penny more than ours.
-    made = books.xero("PUT", "Invoices", json={"Invoices": [{
+    made = books.package_api("PUT", "Invoices", json={"Invoices": [{
         "Type": "ACCREC", "Contact": {"ContactID": contact_id}, "InvoiceNumber": f"{p}INV-15",
         "Status": "AUTHORISED", "Date": "2026-10-15", "DueDate": "2026-11-30",
         "LineAmountTypes": "Exclusive",

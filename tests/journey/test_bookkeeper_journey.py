@@ -283,11 +283,11 @@ def test_bookkeeper_journey(app, live_url, make_company, worker_process) -> None
     assert progress_polls, "the dashboard never polled the run's progress by itself"
 
     # ---- Xero itself: the linked customer once, every invoice once, the payment in
-    contacts = books.xero_all("Contacts")
+    contacts = books.package_list("Contacts")
     assert [c["ContactID"] for c in contacts if c["Name"].startswith("Marsh Lane")] == \
         [marsh_id]
     assert sum(c["Name"] == "Priya Shah" for c in contacts) == 1
-    invoices = [i for i in books.xero_all("Invoices") if i["InvoiceNumber"].startswith("INV-5")]
+    invoices = [i for i in books.package_list("Invoices") if i["InvoiceNumber"].startswith("INV-5")]
     assert sorted(i["InvoiceNumber"] for i in invoices) == ["INV-5001", "INV-5002", "INV-5003"]
     by_number = {i["InvoiceNumber"]: i for i in invoices}
     assert by_number["INV-5001"]["Contact"]["ContactID"] == marsh_id
@@ -298,16 +298,17 @@ def test_bookkeeper_journey(app, live_url, make_company, worker_process) -> None
     # ---- the same company on QuickBooks Online too: Send Data there, then count each
     # package's contacts through its own API: one for each of our customers, in both.
     with app.app_context():
-        from app.demo import connect_sandbox_qbo
+        from app.demo import connect_sandbox
 
-        qbo_id = connect_sandbox_qbo(made.company_id, org_name("Marsh Heating QBO")).id
+        qbo_id = connect_sandbox("quickbooks_online", made.company_id,
+                                 org_name("Marsh Heating QBO")).id
         db.session.remove()
     on_qbo = Books(app, live_url, made.company_id, made.api_key, qbo_id, "quickbooks_online")
     run = on_qbo.wait_for_run(on_qbo.send()["id"])
     assert (run["status"], run["failed"], run["blocked"]) == ("finished", 0, 0), run
     ours = ["Marsh Lane Plumbing", "Priya Shah", "Hillside Lettings", "Dale Property Services"]
     assert Counter(QboBooks(app, qbo_id).names("Customer")) == Counter(ours)
-    in_xero = Counter(c["Name"] for c in books.xero_all("Contacts"))
+    in_xero = Counter(c["Name"] for c in books.package_list("Contacts"))
     assert in_xero == Counter(["Marsh Lane Plumbing Ltd", *ours[1:]])
     assert {t.state for t in on_qbo.transfers()} == {"sent"}
 

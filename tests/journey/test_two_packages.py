@@ -61,10 +61,10 @@ class QboBooks:
 def _connect_both(app: Any, live_url: str, make_company: Any) -> tuple[Books, Books]:
     made = make_company()
     with app.app_context():
-        from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+        from app.demo import connect_sandbox
 
-        xero = connect_sandbox_xero(made.company_id, f"Org {uuid.uuid4().hex[:8]}")
-        qbo = connect_sandbox_qbo(made.company_id, f"Co {uuid.uuid4().hex[:8]}")
+        xero = connect_sandbox("xero", made.company_id, f"Org {uuid.uuid4().hex[:8]}")
+        qbo = connect_sandbox("quickbooks_online", made.company_id, f"Co {uuid.uuid4().hex[:8]}")
         xero.schedule = qbo.schedule = "manual"
         db.session.commit()
         ids = xero.id, qbo.id
@@ -130,7 +130,7 @@ def test_import_on_one_send_to_both_no_two_contacts_for_one_customer(
     assert (run["status"], run["failed"]) == ("finished", 0), run
 
     # ---- each package, counted through its own API
-    xero_names = [c["Name"] for c in on_xero.xero_all("Contacts")]
+    xero_names = [c["Name"] for c in on_xero.package_list("Contacts")]
     assert Counter(xero_names) == Counter(["Jane Patel", "Greenfield Boilers Ltd",
                                            "Hillside Lettings", "Screwfix Direct", "P. Shah"])
     _no_two_alike(xero_names)

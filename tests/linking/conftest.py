@@ -29,7 +29,7 @@ def add_member(app: Any, company_id: int, role: str) -> tuple[str, str]:
 
 def make_xero_contacts(books: Any, contacts: list[dict]) -> dict[str, str]:
     """Create contacts in the sandbox organisation through Xero's API; name -> ContactID."""
-    answer = books.xero("PUT", "Contacts", json={"Contacts": contacts})
+    answer = books.package_api("PUT", "Contacts", json={"Contacts": contacts})
     assert answer.status_code == 200, answer.text
     return {c["Name"]: c["ContactID"] for c in answer.json()["Contacts"]}
 

@@ -127,5 +127,5 @@ def test_a_possible_duplicate_in_the_browser(app, live_url, connected_books, wor
             browser.close()
     assert books.wait_for_run(books.send()["id"])["status"] == "finished"
     assert {t.state for t in books.transfers()} == {"sent"}
-    names = sorted(c["Name"] for c in books.xero_all("Contacts"))
+    names = sorted(c["Name"] for c in books.package_list("Contacts"))
     assert names == ["Hall & Co", "Hall and Co Ltd", "Jane Patel"]

@@ -41,7 +41,7 @@ def test_suggest_link_bulk_unlink_and_send_without_duplicates(app, linker, worke
         {"Name": "Archived Carpentry"},
         {"Name": "Quite Unrelated Ltd"},
     ])
-    archived = books.xero("POST", f"Contacts/{theirs['Archived Carpentry']}",
+    archived = books.package_api("POST", f"Contacts/{theirs['Archived Carpentry']}",
                           json={"Contacts": [{"ContactStatus": "ARCHIVED"}]})
     assert archived.status_code == 200, archived.text
     books.post_all([
@@ -153,7 +153,7 @@ def test_suggest_link_bulk_unlink_and_send_without_duplicates(app, linker, worke
     worker_process()
     run = books.wait_for_run(books.send()["id"])
     assert run["status"] == "finished", run
-    everyone = books.xero("GET", "Contacts", params={"includeArchived": "true"}).json()
+    everyone = books.package_api("GET", "Contacts", params={"includeArchived": "true"}).json()
     names = sorted((c["Name"], c["ContactStatus"]) for c in everyone["Contacts"])
     assert names == sorted([
         ("Bob's Plumbing", "ACTIVE"), ("Hannah Jones Heating", "ACTIVE"),
@@ -161,7 +161,8 @@ def test_suggest_link_bulk_unlink_and_send_without_duplicates(app, linker, worke
         ("Archived Carpentry", "ARCHIVED"),  # never offered for linking ...
         ("Archived Carpentry", "ACTIVE"),  # ... so ours was created as new
         ("Zed Newcomer", "ACTIVE")])
-    invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"] for i in books.xero_all("Invoices")}
+    invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"]
+                for i in books.package_list("Invoices")}
     assert invoices["INV-1"] == theirs["Bob's Plumbing"]
     assert invoices["INV-3"] == theirs["Hannah Jones Heating"]
     assert invoices["INV-5"] not in theirs.values()

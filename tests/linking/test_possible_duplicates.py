@@ -71,7 +71,7 @@ def test_look_before_creating_links_holds_and_asks(app, linker, worker_process) 
     assert "Open the Linking page →" in record
     # A long unrelated name that merely contains ours is not a twin: Oakwood was created.
     assert page.transfer("C3").state == "sent"
-    names = Counter(c["Name"] for c in books.xero_all("Contacts"))
+    names = Counter(c["Name"] for c in books.package_list("Contacts"))
     assert names == Counter(["Jane Patel", "Greenfield Boilers Ltd", "Hall and Co Ltd",
                              "Oakwood", next(n for n in theirs if n.startswith("Northern"))])
 
@@ -108,11 +108,12 @@ def test_look_before_creating_links_holds_and_asks(app, linker, worker_process) 
     assert run["status"] == "finished", run
 
     assert {t.state for t in books.transfers()} == {"sent"}
-    names = Counter(c["Name"] for c in books.xero_all("Contacts"))
+    names = Counter(c["Name"] for c in books.package_list("Contacts"))
     assert names["Jane Patel"] == 1 and names["J. Patel"] == 0
     assert names["Hall & Co"] == 1 and names["Hall and Co Ltd"] == 1
     assert names["Aardvark Heating"] == 1
-    invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"] for i in books.xero_all("Invoices")}
+    invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"]
+                for i in books.package_list("Invoices")}
     assert invoices["INV-1"] == theirs["Jane Patel"]
     assert invoices["INV-2"] == theirs["Greenfield Boilers Ltd"]
     assert invoices["INV-4"] == page.transfer("C4").external_id != theirs["Hall and Co Ltd"]
@@ -144,9 +145,10 @@ def test_xero_busy_while_looking_parks_the_run_and_creates_nothing_blind(
     assert {t.state for t in books.transfers()} == {"pending"}
     run = books.wait_for_run(run_id, timeout=60)
     assert run["status"] == "finished", run
-    names = Counter(c["Name"] for c in books.xero_all("Contacts"))
+    names = Counter(c["Name"] for c in books.package_list("Contacts"))
     assert names == Counter(["Busy Bee Heating Ltd", "Quiet Newcomer"])
-    invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"] for i in books.xero_all("Invoices")}
+    invoices = {i["InvoiceNumber"]: i["Contact"]["ContactID"]
+                for i in books.package_list("Invoices")}
     assert invoices == {"INV-1": theirs["Busy Bee Heating Ltd"]}
 
 
@@ -173,14 +175,14 @@ def test_a_held_contact_is_looked_at_again_and_one_business_is_one_xero_contact(
     assert customer.state == supplier.state == "sent"
     assert customer.external_id == supplier.external_id  # one Xero contact for both
 
-    archived = books.xero("POST", f"Contacts/{theirs['Hall and Co Ltd']}",
+    archived = books.package_api("POST", f"Contacts/{theirs['Hall and Co Ltd']}",
                           json={"Contacts": [{"ContactStatus": "ARCHIVED"}]})
     assert archived.status_code == 200, archived.text
     assert books.wait_for_run(books.send()["id"])["status"] == "finished"
     assert {t.state for t in books.transfers()} == {"sent"}
     assert any(n.startswith("no longer looks like a contact already in Xero")
                for n in _notes(app, hall.id))
-    active = Counter(c["Name"] for c in books.xero_all("Contacts")
+    active = Counter(c["Name"] for c in books.package_list("Contacts")
                      if c["ContactStatus"] == "ACTIVE")
     assert active == Counter(["Hall & Co", "Dual Trading"])
 
@@ -211,5 +213,5 @@ def test_a_contact_found_before_creating_is_shown_and_can_be_unlinked(
     assert books.wait_for_run(books.send()["id"])["status"] == "finished"
     created = page.transfer("C1")
     assert created.state == "sent" and created.external_id != theirs["Oak Tree Dental Ltd"]
-    names = sorted(c["Name"] for c in books.xero_all("Contacts"))
+    names = sorted(c["Name"] for c in books.package_list("Contacts"))
     assert names == ["Oak Tree Dental", "Oak Tree Dental Ltd"]

@@ -48,9 +48,9 @@ def test_open_a_failed_record_read_why_and_retry(app, connected_books, worker_pr
     books.post_all([_customer(f"{p}C1", "Archie Vale Heating")])
     worker_process()
     assert _send(books)["status"] == "finished"
-    contact = next(c for c in books.xero_all("Contacts") if c["ContactNumber"] == f"{p}C1")
+    contact = next(c for c in books.package_list("Contacts") if c["ContactNumber"] == f"{p}C1")
     contact_url = f"Contacts/{contact['ContactID']}"
-    archived = books.xero("POST", contact_url, json={"Contacts": [
+    archived = books.package_api("POST", contact_url, json={"Contacts": [
         {"ContactID": contact["ContactID"], "ContactStatus": "ARCHIVED"}]})
     assert archived.status_code == 200, archived.text
     books.post_all([_invoice(f"{p}I1", "INV-3381", f"{p}C1")])
@@ -85,7 +85,7 @@ def test_open_a_failed_record_read_why_and_retry(app, connected_books, worker_pr
             page.screenshot(path=str(ARTIFACTS / "failed-record.png"), full_page=True)
 
             # The bookkeeper does what it says: restores the contact in Xero, then Retry.
-            restored = books.xero("POST", contact_url, json={"Contacts": [
+            restored = books.package_api("POST", contact_url, json={"Contacts": [
                 {"ContactID": contact["ContactID"], "ContactStatus": "ACTIVE"}]})
             assert restored.status_code == 200, restored.text
             page.get_by_role("button", name="Retry").click()
@@ -104,7 +104,7 @@ def test_open_a_failed_record_read_why_and_retry(app, connected_books, worker_pr
         finally:
             browser.close()
     assert problems == []
-    invoices = [i for i in books.xero_all("Invoices") if i["InvoiceNumber"] == "INV-3381"]
+    invoices = [i for i in books.package_list("Invoices") if i["InvoiceNumber"] == "INV-3381"]
     assert len(invoices) == 1
 
 

@@ -128,6 +128,6 @@ def test_bulk_retry_sends_the_failed_records_once_with_one_run(app, connected_bo
     while {t.state for t in books.transfers()} != {"sent"} and time.monotonic() < deadline:
         time.sleep(0.5)
     assert {t.state for t in books.transfers()} == {"sent"}
-    numbers = sorted(i["InvoiceNumber"] for i in books.xero_all("Invoices")
+    numbers = sorted(i["InvoiceNumber"] for i in books.package_list("Invoices")
                      if i["InvoiceNumber"].startswith(p))
     assert numbers == [f"{p}INV-1", f"{p}INV-2"]  # each exactly once

@@ -20,11 +20,11 @@ HX = {"HX-Request": "true"}
 def test_send_data_answers_503_while_redis_is_away_and_intake_goes_on(  # type: ignore[no-untyped-def]
     app, live_url, client, make_company, spare_redis
 ) -> None:
-    from app.demo import connect_sandbox_xero
+    from app.demo import connect_sandbox
 
     made = make_company(name="Redis Away Ltd")
     with app.app_context():
-        connection_id = connect_sandbox_xero(made.company_id, "Redis Away (sandbox)").id
+        connection_id = connect_sandbox("xero", made.company_id, "Redis Away (sandbox)").id
     sign_in(client, made.email, made.password)
     token = csrf_from(client.get("/").get_data(as_text=True))
     api = requests.Session()

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import requests
 
-PACKAGES = ("xero", "quickbooks_online")
+from connectors import package_keys, package_module
+
+PACKAGES = tuple(package_keys())
 
 
 @dataclass
@@ -25,7 +27,7 @@ class Books:
     company_id: int
     api_key: str
     connection_id: int
-    package: str = "xero"
+    package: str = ""  # informational; read-back uses the connection's own package
 
     # ---- the job system's side
     def post(self, path: str, body: dict) -> requests.Response:
@@ -64,33 +66,28 @@ class Books:
             time.sleep(0.5)
         raise AssertionError(f"run {run_id} did not finish: {run}")
 
-    # ---- the package's side, read through Xero's own API
-    def xero(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    # ---- the package's side, read through its own API (connectors/<key>/readback.py)
+    def _readback(self) -> tuple[Any, dict[str, Any], Any]:
         with self.app.app_context():
             from app.extensions import db
             from app.models import Connection
             from app.sync.tokens import fresh_credentials
 
-            creds = fresh_credentials(db.session.get(Connection, self.connection_id))
+            connection = db.session.get(Connection, self.connection_id)
+            package, creds = connection.package, fresh_credentials(connection)
+            config = dict(self.app.config)
             db.session.remove()
-        return requests.request(
-            method, f"{self.base_url}/sandbox/xero/api.xro/2.0/{path}", timeout=30,
-            headers={"Authorization": f"Bearer {creds.access_token}",
-                     "xero-tenant-id": creds.tenant_id, "Accept": "application/json"},
-            **kwargs,
-        )
+        return package_module(package, "readback"), config, creds
 
-    def xero_all(self, collection: str) -> list[dict]:
-        items: list[dict] = []
-        page = 1
-        while True:
-            answer = self.xero("GET", collection, params={"page": page})
-            assert answer.status_code == 200, answer.text
-            batch = answer.json()[collection]
-            items += batch
-            if len(batch) < 100:
-                return items
-            page += 1
+    def package_api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call to the package's own API in its sandbox, as any client of it would make."""
+        readback, config, creds = self._readback()
+        return readback.api_request(config, creds, method, path, **kwargs)
+
+    def package_list(self, collection: str) -> list[dict]:
+        """Every item of one of the package's collections, read through its own API."""
+        readback, config, creds = self._readback()
+        return readback.list_all(config, creds, collection)
 
     def package_books(self, names: dict[str, str] | None = None) -> Any:
         """Everything in the package, read through its own API (readback.PackageBooks);
@@ -114,19 +111,14 @@ class Books:
 
 @pytest.fixture
 def connected_books(app, live_url, make_company) -> Callable[..., Books]:  # type: ignore[no-untyped-def]
-    def _make(schedule: str = "manual", package: str = "xero") -> Books:
+    def _make(schedule: str = "manual", package: str = PACKAGES[0]) -> Books:
         made = make_company()
         with app.app_context():
-            from app.demo import connect_sandbox_qbo, connect_sandbox_xero
+            from app.demo import connect_sandbox
             from app.extensions import db
 
             name = f"Org {uuid.uuid4().hex[:8]}"
-            if package == "xero":
-                connection = connect_sandbox_xero(made.company_id, name)
-            elif package == "quickbooks_online":
-                connection = connect_sandbox_qbo(made.company_id, name)
-            else:
-                raise ValueError(f"no sandbox connection for {package}")
+            connection = connect_sandbox(package, made.company_id, name)
             connection.schedule = schedule
             db.session.commit()
             connection_id = connection.id

@@ -108,7 +108,7 @@ def _create_anyway(books: Books, kind: str, sid: str) -> None:
 
 
 def _invoice_numbers(books: Books) -> Counter:
-    return Counter(i["InvoiceNumber"] for i in books.xero_all("Invoices"))
+    return Counter(i["InvoiceNumber"] for i in books.package_list("Invoices"))
 
 
 def _run_row(books: Books, run_id: int) -> Any:
@@ -192,8 +192,8 @@ def test_archived_contact_fails_only_its_documents_and_children_follow_the_fix(
     assert _send_and_wait(books)["status"] == "finished"
     before = {(t.record_type, t.record_id): (t.external_id, t.sent_at) for t in books.transfers()}
 
-    contact = next(c for c in books.xero_all("Contacts") if c["ContactNumber"] == f"{p}C1")
-    archived = books.xero("POST", f"Contacts/{contact['ContactID']}", json={"Contacts": [
+    contact = next(c for c in books.package_list("Contacts") if c["ContactNumber"] == f"{p}C1")
+    archived = books.package_api("POST", f"Contacts/{contact['ContactID']}", json={"Contacts": [
         {"ContactID": contact["ContactID"], "ContactStatus": "ARCHIVED"}]})
     assert archived.status_code == 200, archived.text
 
@@ -223,7 +223,7 @@ def test_archived_contact_fails_only_its_documents_and_children_follow_the_fix(
     assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-3": 1}
 
     # The fix: restore the contact in Xero, then correct the invoice in the job system.
-    restored = books.xero("POST", f"Contacts/{contact['ContactID']}", json={"Contacts": [
+    restored = books.package_api("POST", f"Contacts/{contact['ContactID']}", json={"Contacts": [
         {"ContactID": contact["ContactID"], "ContactStatus": "ACTIVE"}]})
     assert restored.status_code == 200, restored.text
     books.post_all([_invoice(f"{p}I2", f"{p}INV-2", f"{p}C1", price=50.0, reference="Job 2")])
@@ -232,7 +232,7 @@ def test_archived_contact_fails_only_its_documents_and_children_follow_the_fix(
     assert run["status"] == "finished" and run["sent"] == 2, run
     assert _public(books, "payment", f"{p}P2")["state"] == "sent"
     assert _invoice_numbers(books) == {f"{p}INV-1": 1, f"{p}INV-2": 1, f"{p}INV-3": 1}
-    payments = books.xero_all("Payments")
+    payments = books.package_list("Payments")
     assert [x["Invoice"]["InvoiceNumber"] for x in payments] == [f"{p}INV-2"]
 
 
@@ -244,7 +244,7 @@ def test_invoice_of_a_rejected_customer_is_blocked_until_the_customer_goes(
 ) -> None:
     books = connected_books()
     p = f"B{books.company_id}-"
-    taken = books.xero("PUT", "Contacts", json={"Contacts": [{"Name": f"Cal Dupe {p}"}]})
+    taken = books.package_api("PUT", "Contacts", json={"Contacts": [{"Name": f"Cal Dupe {p}"}]})
     assert taken.status_code == 200, taken.text
     books.post_all([
         _customer(f"{p}C1", f"Cal Dupe {p}"), _invoice(f"{p}I1", f"{p}INV-1", f"{p}C1"),
@@ -593,7 +593,7 @@ def test_change_after_send_needs_a_manual_update_and_is_not_resent(
     run = _send_and_wait(books)
     assert run["status"] == "finished" and run["sent"] == 0, run
     assert _public(books, "invoice", f"{p}I1")["state"] == "needs_manual_update"
-    invoices = books.xero_all("Invoices")
+    invoices = books.package_list("Invoices")
     assert [(i["InvoiceNumber"], i["Total"]) for i in invoices] == [(f"{p}INV-1", 120.0)]
 
 
@@ -708,7 +708,7 @@ def test_records_before_the_cutoff_date_are_never_sent(connected_books, worker_p
     assert payment["state"] == "blocked" and "already in your books" in payment["explanation"]
     assert "after all" not in payment["explanation"]
     assert _invoice_numbers(books) == {f"{p}INV-2": 1}
-    assert books.xero_all("Payments") == []
+    assert books.package_list("Payments") == []
 
 
 # ---------------------------------------------------------------------------- 10 one run at once

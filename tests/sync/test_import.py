@@ -19,14 +19,14 @@ def _xero_contact(name: str, number: str = "", archived: bool = False) -> dict:
 
 def test_import_creates_linked_contacts_once(app, connected_books, worker_process) -> None:
     books = connected_books()
-    made = books.xero("PUT", "Contacts", json={"Contacts": [
+    made = books.package_api("PUT", "Contacts", json={"Contacts": [
         _xero_contact("Existing Plumbing Ltd", "EX-1"),
         _xero_contact("Boiler Parts Wholesale"),
         _xero_contact("Gone Away Ltd", "EX-3"),
     ]})
     assert made.status_code == 200, made.text
     ids = {c["Name"]: c["ContactID"] for c in made.json()["Contacts"]}
-    gone = books.xero("POST", f"Contacts/{ids['Gone Away Ltd']}",
+    gone = books.package_api("POST", f"Contacts/{ids['Gone Away Ltd']}",
                       json={"Contacts": [{"ContactID": ids["Gone Away Ltd"],
                                           "ContactStatus": "ARCHIVED"}]})
     assert gone.status_code == 200, gone.text
@@ -59,9 +59,9 @@ def test_import_creates_linked_contacts_once(app, connected_books, worker_proces
     worker_process()
     run = books.wait_for_run(books.send()["id"])
     assert run["status"] == "finished" and run["sent"] == 1, run
-    invoices = books.xero_all("Invoices")
+    invoices = books.package_list("Invoices")
     assert [i["Contact"]["ContactID"] for i in invoices] == [ids["Existing Plumbing Ltd"]]
-    names = [c["Name"] for c in books.xero_all("Contacts")]
+    names = [c["Name"] for c in books.package_list("Contacts")]
     assert sorted(names) == ["Boiler Parts Wholesale", "Existing Plumbing Ltd"]  # no duplicate
 
 
@@ -105,7 +105,7 @@ def test_import_after_linking_and_sending_adds_only_what_is_new(
                  {"Name": "Greenfield Boilers Ltd"},
                  {"Name": "Hillside Lettings", "EmailAddress": "accounts@hillside.test"},
                  {"Name": "Meadow Farm"}):
-        made = books.xero("PUT", "Contacts", json={"Contacts": [body]})
+        made = books.package_api("PUT", "Contacts", json={"Contacts": [body]})
         assert made.status_code == 200, made.text
         theirs[body["Name"]] = made.json()["Contacts"][0]["ContactID"]
     books.post_all([
@@ -140,7 +140,7 @@ def test_import_after_linking_and_sending_adds_only_what_is_new(
     assert again == {"customers": 0, "suppliers": 0, "linked_existing": 0,
                      "skipped_archived": 0, "already_linked": 6}
     assert len(_our_contacts(app, books.company_id)) == 6
-    names = sorted(c["Name"] for c in books.xero_all("Contacts"))
+    names = sorted(c["Name"] for c in books.package_list("Contacts"))
     assert names == ["Greenfield Boilers Ltd", "Hillside Lettings", "Jane Patel", "Meadow Farm",
                      "Screwfix Direct", "Zed Newcomer"]
 
@@ -150,7 +150,7 @@ def test_a_supplier_without_documents_comes_back_as_a_supplier(app, connected_bo
     one of our suppliers is that supplier, not a new customer."""
     books = connected_books()
     books.post_all([("suppliers", {"source_id": "SUP-9", "name": "Plumb Centre"})])
-    made = books.xero("PUT", "Contacts", json={"Contacts": [
+    made = books.package_api("PUT", "Contacts", json={"Contacts": [
         {"Name": "Plumb Centre Wakefield", "ContactNumber": "SUP-9"}]})
     assert made.status_code == 200, made.text
     result = _import(app, books.connection_id)

@@ -35,10 +35,10 @@ def signed_in_books(app, live_url, make_company, client):  # type: ignore[no-unt
     """A company connected to its own Xero sandbox organisation, its admin signed in."""
     made = make_company()
     with app.app_context():
-        from app.demo import connect_sandbox_xero
+        from app.demo import connect_sandbox
         from app.extensions import db
 
-        connection = connect_sandbox_xero(made.company_id, f"Org {uuid.uuid4().hex[:8]}")
+        connection = connect_sandbox("xero", made.company_id, f"Org {uuid.uuid4().hex[:8]}")
         connection.schedule = "manual"
         db.session.commit()
         connection_id = connection.id
@@ -67,7 +67,7 @@ def _latest_run(books: Books) -> Any:
 
 
 def _contact_names(books: Books) -> set[str]:
-    return {c["Name"] for c in books.xero_all("Contacts")}
+    return {c["Name"] for c in books.package_list("Contacts")}
 
 
 def test_retry_sends_the_record_and_only_the_customer_it_needs(
@@ -143,7 +143,7 @@ def test_payment_after_the_cutoff_goes_against_the_invoice_found_in_the_package(
     assert "already in your books" in invoice.explanation
     assert _public(books, "payment", f"{p}P1")["state"] == "sent"
     assert _invoice_numbers(books) == {f"{p}INV-1": 1}  # never sent a second time
-    payments = books.xero_all("Payments")
+    payments = books.package_list("Payments")
     assert [pay["Invoice"]["InvoiceID"] for pay in payments] == [xero_id]
 
 
@@ -206,7 +206,7 @@ def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
     invoice_page = client.get(f"/records/{invoice_tid}").get_data(as_text=True)
     assert "Find and link by number" in invoice_page and "Undo: send it after all" not in (
         invoice_page)
-    assert books.xero_all("Invoices") == []
+    assert books.package_list("Invoices") == []
 
     # In Xero the bookkeeper keyed it in long ago under another number.
     with _session(books) as s:
@@ -241,7 +241,7 @@ def test_invoice_before_the_cutoff_missing_from_the_package_is_linked_by_hand(
     assert run["sent"] == 1, run
     assert _public(books, "payment", f"{p}P1")["state"] == "sent"
     assert _invoice_numbers(books) == {f"{p}OLD-1": 1}
-    assert [pay["Invoice"]["InvoiceID"] for pay in books.xero_all("Payments")] == [xero_id]
+    assert [pay["Invoice"]["InvoiceID"] for pay in books.package_list("Payments")] == [xero_id]
 
 
 def test_recovery_of_an_interrupted_claim_sends_nothing_else(connected_books, worker_process,

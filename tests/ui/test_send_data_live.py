@@ -16,11 +16,11 @@ HX = {"HX-Request": "true"}
 def test_send_data_from_the_dashboard_reaches_the_sandbox(
     app, live_url, client, make_company, worker_process
 ):
-    from app.demo import connect_sandbox_xero
+    from app.demo import connect_sandbox
 
     made = make_company(name="Live Send Ltd")
     with app.app_context():
-        connection_id = connect_sandbox_xero(made.company_id, "Live Send Ltd (sandbox)").id
+        connection_id = connect_sandbox("xero", made.company_id, "Live Send Ltd (sandbox)").id
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {made.api_key}"
     customer = {"source_id": "cust-1", "name": "Boiler Co Live", "email": "b@example.test"}

@@ -1,0 +1,23 @@
+"""What the push bench (bench/push_throughput.py) needs to know about a package's sandbox and
+its real limits; each package declares one in connectors/<key>/bench.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BenchProfile:
+    # Request paths under /sandbox/<key>/ that are API calls, and that are OAuth token calls.
+    api_paths: tuple[str, ...]
+    oauth_path: str
+    batch: int  # records per create request, as the connector sends them
+    # The package's own limits (not our budget under them).
+    per_minute: int  # calls per rolling minute
+    per_day: int | None
+    concurrency: int
+    # (calls, what they are): the calls beyond one create per batch that linking credits needs.
+    extra_floor: Callable[[dict[str, int]], tuple[int, str]]
+    # A recorded request path under /sandbox/<key>/ -> its endpoint with ids starred.
+    endpoint: Callable[[str], str]
