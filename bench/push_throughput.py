@@ -7,7 +7,7 @@ API (Xero's REST lists, QuickBooks Online's query endpoint).
 
 Prints, never asserts: records/s, API calls per record against the batch floor, and the time the
 same push would take under the package's real limits (Xero: 60 calls/min, 5 concurrent,
-5,000/day; QuickBooks Online: 40 batch calls/min, 500 calls/min, 10 concurrent), computed by
+5,000/day; QuickBooks Online: 500 calls/min of which 40 batch calls, 10 concurrent), computed by
 replaying the recorded call times on a simulated clock (bench/ratesim.py).
 
     python bench/push_throughput.py [--package xero|quickbooks_online|both] [--scale 2]
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
-from ratesim import simulate  # noqa: E402
+from ratesim import Rule, simulate  # noqa: E402
 from readback import verify  # noqa: E402
 
 MIX = {"customers": 50, "invoices": 200, "payments": 100, "credit_notes": 20}
@@ -55,10 +55,11 @@ class Package:
     api_prefixes: tuple[str, ...]  # request paths that are API calls
     token_prefix: str  # request paths that are OAuth token calls
     batch: int  # records per create request, as the connector sends them
-    per_minute: int  # the package's own calls per rolling minute
-    per_day: int | None
+    windows: tuple[Rule, ...]  # the package's own rolling windows
+    limit_words: str  # the same, in words
     concurrency: int
     extra_floor: Callable[[dict[str, int]], tuple[int, str]]  # (calls, what they are)
+    batch_path: str = ""  # request paths ending so are batch calls ("" : none)
 
 
 def _xero_extra(mix: dict[str, int]) -> tuple[int, str]:
@@ -75,11 +76,24 @@ def _qbo_extra(mix: dict[str, int]) -> tuple[int, str]:
 
 PACKAGES = {
     "xero": Package("xero", "Xero", ("/sandbox/xero/api.xro/", "/sandbox/xero/connections"),
-                    "/sandbox/xero/identity/", 50, 60, 5000, 5, _xero_extra),
+                    "/sandbox/xero/identity/", 50, (Rule(60, 60), Rule(5000, 86400)),
+                    "60 calls/min, 5,000/day, rolling", 5, _xero_extra),
     "quickbooks_online": Package(
         "quickbooks_online", "QuickBooks Online", ("/sandbox/quickbooks_online/v3/",),
-        "/sandbox/quickbooks_online/oauth2/", 10, 40, None, 10, _qbo_extra),
+        "/sandbox/quickbooks_online/oauth2/", 10,
+        (Rule(500, 60), Rule(40, 60, batch_only=True)),
+        "500 calls/min, of them 40 batch calls/min, rolling", 10, _qbo_extra, "/batch"),
 }
+
+
+def engine_budget(key: str) -> tuple[Rule, ...]:
+    """Our engine's own windows for the package: what its connector declares
+    (connectors.base.Limits), each held MARGIN_SECONDS longer (app/sync/ratelimit.py)."""
+    from app.sync.ratelimit import MARGIN_SECONDS
+    from connectors import connector_class
+
+    return tuple(Rule(w.calls, w.seconds + MARGIN_SECONDS, w.batch_only)
+                 for w in connector_class(key).limits.windows())
 
 
 # ---------------------------------------------------------------------------- environment
@@ -315,23 +329,18 @@ def figures(args: argparse.Namespace, mix: dict[str, int], m: Measured) -> list[
     p = m.package
     records = sum(mix.values())
     starts = [t - m.run_start for t, _, _ in m.calls]
+    batches = [bool(p.batch_path) and path.endswith(p.batch_path) for _, _, path in m.calls]
     creates, extra, extra_what = batch_floor(p, mix)
     floor = creates + extra
-    per_day = p.per_day or 10**9
-    ideal = simulate(starts, m.push_s, p.per_minute, per_day)
-    wall_phase = time.time() - (time.monotonic() - m.run_start)
-    # Our engine: 95% of the connector's budget, rolling minute (app/sync/ratelimit.py).
-    from connectors import connector_class
-
-    limits = connector_class(p.key).limits
-    budget = (max(1, int(limits.calls_per_minute * 0.95)),
-              int((limits.calls_per_day or 10**9) * 0.95))
-    engine = simulate(starts, m.push_s, p.per_minute, per_day, budget=budget, phase=wall_phase,
+    ideal = simulate(starts, m.push_s, p.windows, batches=batches)
+    budget = engine_budget(p.key)
+    engine = simulate(starts, m.push_s, p.windows, budget=budget, batches=batches,
                       resume_cost=1.0)
+    budget_words = ", ".join(f"{r.calls}{' batch' if r.batch_only else ''}/{r.seconds:g}s"
+                             for r in budget)
     per_record = len(m.calls) / records if records else 0.0
     by_kind = Counter(f"{meth} {_endpoint(path)}" for _, meth, path in m.calls)
-    limit_words = f"{p.per_minute} calls/min rolling" + (
-        f", {p.per_day:,}/day" if p.per_day else "")
+    limit_words = p.limit_words
     if args.real_limits:
         simulated = [("with the package's limits", "measured: see push (limits on)")]
     else:
@@ -341,7 +350,7 @@ def figures(args: argparse.Namespace, mix: dict[str, int], m: Measured) -> list[
                                           f"({limit_words}; simulated)"),
             ("  ... our engine", f"{engine.seconds:.1f} s = {records / engine.seconds:.1f} "
                                  f"rec/s: parked {engine.parked}x, 429 {engine.refused}x "
-                                 f"(budget {budget[0]}/min; simulated)"),
+                                 f"(budget {budget_words}; simulated)"),
         ]
     ratio = (len(m.calls) / floor) if floor else 0.0
     run = m.run
