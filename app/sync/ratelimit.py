@@ -5,8 +5,9 @@ budget for batch requests, calls in flight) is a rolling window, as the packages
 sorted set of call start times per window. Fixed clock windows would let a burst of nearly
 twice the limit through across a window's edge, and the package would answer with 429s.
 
-The whole of a package's limit is used (no calls kept spare): the windows count exactly what
-the package counts. Instead each window is held a little longer than the package's, so a call
+The whole of a package's limit is used (no calls kept spare): Xero and QuickBooks Online count
+per app and per organisation, so no other app shares it, and the windows count exactly what the
+package counts. Instead each window is held a little longer than the package's, so a call
 that reaches the package sooner after us than an earlier one did is still inside its limit.
 
 When a window is full the caller is told how long until its oldest call leaves it; the engine
