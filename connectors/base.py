@@ -357,7 +357,7 @@ class Connector(ABC):
     ) -> None:
         self.settings = settings
         self.credentials = credentials
-        self.throttle = throttle or (lambda: None)
+        self.throttle = throttle or (lambda batch=False: None)
         self.session = session or requests.Session()
 
     @property
