@@ -7,7 +7,7 @@ API (Xero's REST lists, QuickBooks Online's query endpoint).
 
 Prints, never asserts: records/s, API calls per record against the batch floor, and the time the
 same push would take under the package's real limits (Xero: 60 calls/min, 5 concurrent,
-5,000/day; QuickBooks Online: 40 batch calls/min, 500 calls/min, 10 concurrent), computed by
+5,000/day; QuickBooks Online: 500 calls/min of which 40 batch calls, 10 concurrent), computed by
 replaying the recorded call times on a simulated clock (bench/ratesim.py).
 
     python bench/push_throughput.py [--package xero|quickbooks_online|both] [--scale 2]
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
-from ratesim import simulate  # noqa: E402
+from ratesim import Rule, simulate  # noqa: E402
 from readback import verify  # noqa: E402
 
 from connectors import connector_class, package_keys, package_module  # noqa: E402
@@ -69,12 +69,17 @@ class Package:
         return self.profile.batch
 
     @property
-    def per_minute(self) -> int:
-        return self.profile.per_minute
+    def windows(self) -> tuple[Rule, ...]:  # the package's own rolling windows
+        return tuple(Rule(calls, seconds, batch_only)
+                     for calls, seconds, batch_only in self.profile.windows)
 
     @property
-    def per_day(self) -> int | None:
-        return self.profile.per_day
+    def limit_words(self) -> str:
+        return self.profile.limit_words
+
+    @property
+    def batch_path(self) -> str:  # request paths ending so are batch calls ("": none)
+        return self.profile.batch_path
 
     @property
     def concurrency(self) -> int:
@@ -92,6 +97,16 @@ PACKAGES = {
     key: Package(key, connector_class(key).title, package_module(key, "bench").BENCH)
     for key in package_keys()
 }
+
+
+def engine_budget(key: str) -> tuple[Rule, ...]:
+    """Our engine's own windows for the package: what its connector declares
+    (connectors.base.Limits), each held MARGIN_SECONDS longer (app/sync/ratelimit.py)."""
+    from app.sync.ratelimit import MARGIN_SECONDS
+    from connectors import connector_class
+
+    return tuple(Rule(w.calls, w.seconds + MARGIN_SECONDS, w.batch_only)
+                 for w in connector_class(key).limits.windows())
 
 
 # ---------------------------------------------------------------------------- environment
@@ -317,21 +332,18 @@ def figures(args: argparse.Namespace, mix: dict[str, int], m: Measured) -> list[
     p = m.package
     records = sum(mix.values())
     starts = [t - m.run_start for t, _, _ in m.calls]
+    batches = [bool(p.batch_path) and path.endswith(p.batch_path) for _, _, path in m.calls]
     creates, extra, extra_what = batch_floor(p, mix)
     floor = creates + extra
-    per_day = p.per_day or 10**9
-    ideal = simulate(starts, m.push_s, p.per_minute, per_day)
-    wall_phase = time.time() - (time.monotonic() - m.run_start)
-    # Our engine: 95% of the connector's budget, rolling minute (app/sync/ratelimit.py).
-    limits = connector_class(p.key).limits
-    budget = (max(1, int(limits.calls_per_minute * 0.95)),
-              int((limits.calls_per_day or 10**9) * 0.95))
-    engine = simulate(starts, m.push_s, p.per_minute, per_day, budget=budget, phase=wall_phase,
+    ideal = simulate(starts, m.push_s, p.windows, batches=batches)
+    budget = engine_budget(p.key)
+    engine = simulate(starts, m.push_s, p.windows, budget=budget, batches=batches,
                       resume_cost=1.0)
+    budget_words = ", ".join(f"{r.calls}{' batch' if r.batch_only else ''}/{r.seconds:g}s"
+                             for r in budget)
     per_record = len(m.calls) / records if records else 0.0
     by_kind = Counter(f"{meth} {p.endpoint(path)}" for _, meth, path in m.calls)
-    limit_words = f"{p.per_minute} calls/min rolling" + (
-        f", {p.per_day:,}/day" if p.per_day else "")
+    limit_words = p.limit_words
     if args.real_limits:
         simulated = [("with the package's limits", "measured: see push (limits on)")]
     else:
@@ -341,7 +353,7 @@ def figures(args: argparse.Namespace, mix: dict[str, int], m: Measured) -> list[
                                           f"({limit_words}; simulated)"),
             ("  ... our engine", f"{engine.seconds:.1f} s = {records / engine.seconds:.1f} "
                                  f"rec/s: parked {engine.parked}x, 429 {engine.refused}x "
-                                 f"(budget {budget[0]}/min; simulated)"),
+                                 f"(budget {budget_words}; simulated)"),
         ]
     ratio = (len(m.calls) / floor) if floor else 0.0
     run = m.run

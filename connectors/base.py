@@ -252,11 +252,36 @@ class BadReplyError(ConnectorError):
 
 # --------------------------------------------------------------------------- configuration
 @dataclass(frozen=True)
+class Window:
+    """At most `calls` started in any rolling `seconds`; `batch_only` windows count only batch
+    calls (QuickBooks Online's 40 batch calls a minute, on top of its 500 calls a minute)."""
+
+    name: str  # in the run's note: "minute", "hour", "day", "batch minute"
+    calls: int
+    seconds: int
+    batch_only: bool = False
+
+
+@dataclass(frozen=True)
 class Limits:
+    """The package's own limits per connection, as it counts them; the engine enforces every
+    one of them across workers (app/sync/ratelimit.py)."""
+
     calls_per_minute: int
     calls_per_day: int | None
-    concurrency: int
+    concurrency: int  # calls in flight at once
     batch_size: Mapping[str, int]  # per record kind; 1 where the package has no batch
+    calls_per_hour: int | None = None
+    batch_calls_per_minute: int | None = None  # batch requests only, besides calls_per_minute
+
+    def windows(self) -> tuple[Window, ...]:
+        found = [
+            Window("minute", self.calls_per_minute, 60),
+            Window("hour", self.calls_per_hour or 0, 3600),
+            Window("day", self.calls_per_day or 0, 86400),
+            Window("batch minute", self.batch_calls_per_minute or 0, 60, batch_only=True),
+        ]
+        return tuple(w for w in found if w.calls > 0)
 
 
 @dataclass(frozen=True)
@@ -294,9 +319,10 @@ class OAuthSettings:
     scopes: tuple[str, ...]
 
 
-Throttle = Callable[[], None]
-"""Called before every HTTP request to the package; raises RateLimitedError when the
-connection's shared budget (kept in Redis by the engine) is spent."""
+Throttle = Callable[..., Callable[[], None] | None]
+"""Called before every HTTP request to the package, with `batch=True` for a batch request;
+raises RateLimitedError when the connection's shared budget (kept in Redis by the engine) is
+spent. It may return a function to call once the request is over (frees a concurrency slot)."""
 
 
 def batch_idempotency_key(records: Sequence[Record]) -> str:
@@ -347,7 +373,7 @@ class Connector(ABC):
     ) -> None:
         self.settings = settings
         self.credentials = credentials
-        self.throttle = throttle or (lambda: None)
+        self.throttle = throttle or (lambda batch=False: None)
         self.session = session or requests.Session()
 
     @property

@@ -13,11 +13,13 @@ class BenchProfile:
     api_paths: tuple[str, ...]
     oauth_path: str
     batch: int  # records per create request, as the connector sends them
-    # The package's own limits (not our budget under them).
-    per_minute: int  # calls per rolling minute
-    per_day: int | None
+    # The package's own limits (not our budget under them): rolling windows of
+    # (calls, seconds, batch calls only), and the same in words.
+    windows: tuple[tuple[int, float, bool], ...]
+    limit_words: str
     concurrency: int
     # (calls, what they are): the calls beyond one create per batch that linking credits needs.
     extra_floor: Callable[[dict[str, int]], tuple[int, str]]
     # A recorded request path under /sandbox/<key>/ -> its endpoint with ids starred.
     endpoint: Callable[[str], str]
+    batch_path: str = ""  # request paths ending so are batch calls ("": none)

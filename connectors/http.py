@@ -158,6 +158,7 @@ class JsonApiClient:
         body: Any = None,
         expected: type = dict,
         what: str = "object",
+        batch: bool = False,
     ) -> Any:
         """One call to a full `url` (query included); its JSON when that is an `expected`
         (a JSON `what`, in the message otherwise), after the package's raise_for_status."""
@@ -170,7 +171,8 @@ class JsonApiClient:
         if body is not None:
             sent["Content-Type"] = "application/json"
             data = self.dumps(body).encode()
-        self.throttle()  # may raise RateLimitedError: nothing sent yet
+        # May raise RateLimitedError: nothing sent yet. Plain throttles take no `batch`.
+        done = self.throttle(batch=True) if batch else self.throttle()
         self.calls += 1
         try:
             resp = self.session.request(
@@ -178,6 +180,9 @@ class JsonApiClient:
             )
         except requests.RequestException as exc:
             raise network_error(exc, self.package, self.unavailable) from exc
+        finally:
+            if done is not None:
+                done()
         parsed = json_or_none(resp)
         self.raise_for_status(resp.status_code, resp.headers, parsed, resp.text)
         if not isinstance(parsed, expected):

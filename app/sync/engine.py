@@ -90,7 +90,7 @@ def build_connector(connection: Connection, run: Run | None, log: ExchangeLog) -
     cls = connector_class(connection.package)
     creds = fresh_credentials(connection)
 
-    def count_call() -> None:
+    def count_call(batch: bool = False) -> None:
         if run is not None:
             run.calls += 1
 

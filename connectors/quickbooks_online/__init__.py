@@ -82,10 +82,10 @@ class QuickBooksOnlineConnector(
     title: ClassVar[str] = "QuickBooks Online"
     codes_are_shown: ClassVar[bool] = False  # Ids ("2") appear nowhere in QuickBooks' screens
     limits: ClassVar[Limits] = Limits(
-        # QBO allows 500 calls/min per company but only 40 batch calls/min, and nearly every
-        # call of a run is a batch: the tighter limit is the one that must never be hit (a 429
-        # costs a 60 s pause). The budget also covers queries, which is harmless.
-        calls_per_minute=40,
+        # QBO's limits per company: 500 calls a minute, of which at most 40 batch requests,
+        # and 10 at once. Queries do not touch the batch budget.
+        calls_per_minute=500,
+        batch_calls_per_minute=40,
         calls_per_day=None,
         concurrency=10,
         batch_size={

@@ -19,5 +19,7 @@ def _endpoint(path: str) -> str:
     return "/".join("*" if i == 1 else part for i, part in enumerate(parts))
 
 
-BENCH = BenchProfile(api_paths=("v3/",), oauth_path="oauth2/", batch=10, per_minute=40,
-                     per_day=None, concurrency=10, extra_floor=_extra, endpoint=_endpoint)
+BENCH = BenchProfile(api_paths=("v3/",), oauth_path="oauth2/", batch=10,
+                     windows=((500, 60, False), (40, 60, True)),
+                     limit_words="500 calls/min, of them 40 batch calls/min, rolling",
+                     concurrency=10, extra_floor=_extra, endpoint=_endpoint, batch_path="/batch")

@@ -21,5 +21,6 @@ def _endpoint(path: str) -> str:
 
 
 BENCH = BenchProfile(api_paths=("api.xro/", "connections"), oauth_path="identity/", batch=50,
-                     per_minute=60, per_day=5000, concurrency=5, extra_floor=_extra,
-                     endpoint=_endpoint)
+                     windows=((60, 60, False), (5000, 86400, False)),
+                     limit_words="60 calls/min, 5,000/day, rolling", concurrency=5,
+                     extra_floor=_extra, endpoint=_endpoint)

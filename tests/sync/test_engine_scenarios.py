@@ -340,18 +340,20 @@ def _worker_ready(app: Any, timeout: float = 60) -> None:
 
 
 def _budget_spent(app: Any, connection_id: int, free_in: float) -> tuple[str, datetime]:
-    """Other workers have made the connection's whole minute of calls (57: 95% of Xero's 60),
-    the oldest of them leaving the sliding window in `free_in` seconds. Returns the key and
-    when the budget frees up."""
+    """Other workers have made the connection's whole minute of calls (Xero's 60), the oldest
+    of them leaving the sliding window (held 1 s longer than Xero's) in `free_in` seconds.
+    Returns the key and when the budget frees up."""
     from app.redis_conn import get_redis
+    from app.sync.ratelimit import MARGIN_SECONDS
 
     key = f"ledgerlink:rl:{connection_id}:minute"
+    length = int((60 + MARGIN_SECONDS) * 1000)
     with app.app_context():
         now_ms = int(time.time() * 1000)
-        oldest = now_ms - 60_000 + int(free_in * 1000)
-        get_redis().zadd(key, {f"other-{i}": oldest + i for i in range(57)})
-        get_redis().pexpire(key, 60_000)
-    frees_at = datetime.fromtimestamp((oldest + 60_000) / 1000, UTC).replace(tzinfo=None)
+        oldest = now_ms - length + int(free_in * 1000)
+        get_redis().zadd(key, {f"other-{i}": oldest + i for i in range(60)})
+        get_redis().pexpire(key, length)
+    frees_at = datetime.fromtimestamp((oldest + length) / 1000, UTC).replace(tzinfo=None)
     return key, frees_at
 
 
