@@ -54,3 +54,21 @@ def test_nothing_but_the_job_layer_imports_app_jobs_to_enqueue() -> None:
                     isinstance(node, ast.Import) and any(a.name == "app.jobs" for a in node.names)):
                 importers.append(str(path.relative_to(ROOT)))
     assert sorted(set(importers)) == ["app/cron.py"]
+
+
+def test_every_job_path_names_a_job() -> None:
+    """Queued by path, a misspelt job would only fail in the worker: every "app.jobs.<name>"
+    written in app/ must be a function in app.jobs."""
+    import app.jobs
+
+    paths = {
+        node.value
+        for path in (ROOT / "app").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and node.value.startswith("app.jobs.")
+    }
+    assert {"app.jobs.send_data", "app.jobs.import_contacts",
+            "app.jobs.send_password_reset"} <= paths
+    missing = sorted(p for p in paths if not callable(getattr(app.jobs, p.rsplit(".", 1)[1], None)))
+    assert missing == []
