@@ -19,13 +19,15 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 run: $(BIN)/.installed
 	$(BIN)/python -m app.launch
 
-## Set up and run the whole test suite (lint first).
+## Set up and run the whole test suite (lint and the import layers first).
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py

@@ -7,12 +7,32 @@ connector and sandbox uses too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from connectors.money import PENNY, to_pennies
 
-__all__ = ["PENNY", "LineAmounts", "Totals", "document_totals", "line_amounts", "to_pennies"]
+__all__ = ["PENNY", "LineAmounts", "Totals", "UnknownTaxRate", "document_totals", "line_amounts",
+           "rate_for", "to_pennies"]
+
+
+class UnknownTaxRate(ValueError):
+    """A line names a tax rate the company does not have. Both totals paths (what we report,
+    app/records/totals.py, and what we send, app/sync/canonical.py) raise this rather than
+    guess: a line taken at 0% would send the wrong VAT to the books."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"the tax rate '{key}' is not one of the company's tax rates")
+
+
+def rate_for(rates: Mapping[str, Decimal], key: str) -> Decimal:
+    """The percentage for the tax rate `key`; UnknownTaxRate if there is none."""
+    try:
+        return rates[key]
+    except KeyError:
+        raise UnknownTaxRate(key) from None
 
 
 @dataclass(frozen=True)

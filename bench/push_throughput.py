@@ -240,7 +240,8 @@ def run_push(app: Any, connection_id: int, in_process: bool, tmp: Path,
     """Start Send Data and execute it; returns (the finished Run, seconds)."""
     from app.extensions import db
     from app.models import Connection, Run
-    from app.sync.runs import get_queue, start_run
+    from app.queue import get_queue
+    from app.sync.runs import start_run
 
     worker = None
     with app.app_context():

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from connectors import wire
 from connectors.base import (
     AuthLost,
     AuthLostError,
@@ -92,8 +93,9 @@ def network_error(
 
 
 def json_or_none(resp: requests.Response) -> Any:
+    """The reply's JSON with amounts as Decimal (connectors/wire.py); None if it is not JSON."""
     try:
-        return resp.json()
+        return wire.loads(resp.content)
     except ValueError:
         return None
 

@@ -159,11 +159,10 @@ def send_reset_mail(email: str) -> bool:
 
 def request_reset(email: str) -> None:
     """Queue the reset mail; the caller answers the same way whatever happens here."""
-    from app.jobs import send_password_reset
-    from app.sync.runs import get_queue
+    from app.queue import enqueue
 
     try:
-        get_queue().enqueue(send_password_reset, email.strip().lower(), job_timeout=120)
+        enqueue("app.jobs.send_password_reset", email.strip().lower(), job_timeout=120)
     except Exception:  # noqa: BLE001 - no Redis: send now rather than drop the request
         log.warning("could not queue the reset mail; sending it now", exc_info=True)
         try:

@@ -12,12 +12,13 @@ from rq.job import Job
 from app.extensions import db
 from app.models import Connection
 from app.models.connection import DISCONNECTED
+from app.queue import enqueue
 from app.redis_conn import get_redis
-from app.sync.runs import get_queue
 from connectors import connector_class
 from connectors.capabilities import OAuth2Auth
 
 IMPORT_JOB_SECONDS = 24 * 3600  # how long a connection remembers its import job
+IMPORT_JOB = "app.jobs.import_contacts"  # enqueued by path: nothing here imports app.jobs
 
 
 class ImportNotOffered(Exception):
@@ -37,15 +38,13 @@ def start_import(connection: Connection) -> str:
     """Queue the one-time import; a second click (or a second admin) joins the queued job."""
     if connection.imported_at is not None:
         raise ImportNotOffered(connection.id)
-    from app.jobs import import_contacts
-
     existing = import_job_id(connection)
     if existing:
         status = _job_status(existing)
         if status in ("queued", "started", "scheduled", "deferred"):
             return existing
-    job = get_queue().enqueue(import_contacts, connection.id, job_timeout=3600,
-                              result_ttl=IMPORT_JOB_SECONDS, failure_ttl=IMPORT_JOB_SECONDS)
+    job = enqueue(IMPORT_JOB, connection.id, job_timeout=3600,
+                  result_ttl=IMPORT_JOB_SECONDS, failure_ttl=IMPORT_JOB_SECONDS)
     get_redis().set(_import_key(connection.id), job.id, ex=IMPORT_JOB_SECONDS)
     return job.id
 
@@ -75,7 +74,7 @@ def import_progress(connection: Connection, job_id: str) -> ImportProgress | Non
         job = Job.fetch(job_id, connection=get_redis())
     except NoSuchJobError:
         return None
-    if job.func_name != "app.jobs.import_contacts" or tuple(job.args) != (connection.id,):
+    if job.func_name != IMPORT_JOB or tuple(job.args) != (connection.id,):
         return None
     status = job.get_status(refresh=True)
     seen = int(job.get_meta(refresh=True).get("seen", 0) or 0)

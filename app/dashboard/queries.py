@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -16,36 +15,24 @@ from app.extensions import db
 from app.mapping import waiting
 from app.models import (
     Connection,
-    Contact,
     Run,
     Transfer,
 )
 from app.models.transfer import BLOCKED, FAILED, NEEDS_MANUAL_UPDATE, STATES
-from app.money import to_pennies
-from app.records.loading import load_records, missing_title
+from app.records.labels import (  # noqa: F401 - re-exported for the pages that use them
+    RecordLabel,
+    connection_name,
+    money,
+    package_title,
+    record_labels,
+    unknown_label,
+)
 
 ATTENTION_STATES = (FAILED, NEEDS_MANUAL_UPDATE, BLOCKED)
 WAITING_STATES = waiting.WAITING_STATES  # defined with the mapping-gap counting it serves
 ATTENTION_LIMIT = 50
 FINISHED = ("finished", "failed")
 ACTIVE = ("queued", "running", "waiting")
-
-
-def package_title(key: str) -> str:
-    """The package's own name ("Xero"); the key, tidied, if its connector cannot be loaded."""
-    try:
-        from connectors import connector_class
-
-        return connector_class(key).title
-    except Exception:  # noqa: BLE001 - a broken package must not take the dashboard down
-        return key.replace("_", " ").title()
-
-
-def connection_name(connection: Connection) -> str:
-    """The package and the organisation ("Xero · Acme Heating Ltd"): two connections to one
-    package must never read the same on the dashboard, in its rows or in the digest."""
-    title = package_title(connection.package)
-    return f"{title} · {connection.tenant_name}" if connection.tenant_name else title
 
 
 @dataclass
@@ -159,12 +146,6 @@ def _mapping_gap(company_id: int, connection_id: int, title: str, kind: str) -> 
 # --- Needs your attention -----------------------------------------------------------------
 
 @dataclass
-class RecordLabel:
-    title: str  # "Invoice INV-3381"
-    detail: str = ""  # "A. Smith · £240.00"
-
-
-@dataclass
 class AttentionItem:
     transfer: Transfer
     connection_title: str
@@ -213,37 +194,12 @@ def attention(company_id: int, limit: int = ATTENTION_LIMIT) -> Attention:
         items.append(AttentionItem(
             transfer=t,
             connection_title=titles.get(t.connection_id, ""),
-            record=labels.get((t.record_type, t.record_id), _unknown(t.record_type, t.record_id)),
+            record=(labels.get((t.record_type, t.record_id))
+                    or unknown_label(t.record_type, t.record_id)),
             blocked_by=labels.get((parent.record_type, parent.record_id)) if parent else None,
             connection_name=names.get(t.connection_id, ""),
         ))
     return Attention(items=items, total=total)
-
-
-def _unknown(record_type: str, record_id: int) -> RecordLabel:
-    return RecordLabel(missing_title(record_type, record_id), "record not found")
-
-
-def money(amount: Decimal | None) -> str:
-    if amount is None:
-        return ""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}£{to_pennies(abs(amount)):,}"
-
-
-def record_labels(
-    company_id: int, keys: set[tuple[str, int]]
-) -> dict[tuple[str, int], RecordLabel]:
-    """(record type, id) -> a label a bookkeeper recognises: number, customer and amount."""
-    labels: dict[tuple[str, int], RecordLabel] = {}
-    for key, r in load_records(company_id, keys).items():
-        if isinstance(r.record, Contact):
-            c = r.record
-            detail = " · ".join(x for x in (c.email, (c.address or {}).get("postcode", "")) if x)
-        else:
-            detail = f"{r.customer} · {money(r.amount)}"
-        labels[key] = RecordLabel(r.title, detail)
-    return labels
 
 
 # --- Who hears about failures -------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from app.extensions import db
 from app.models import TaxRate
-from app.money import LineAmounts, line_amounts
+from app.money import LineAmounts, line_amounts, rate_for
 from app.money import document_totals as _totals
 
 
@@ -31,10 +31,11 @@ class DocumentTotals:
 def document_totals(
     lines: Iterable[LineLike], amounts_are: str, rates: Mapping[str, Decimal]
 ) -> DocumentTotals:
-    """Totals of lines whose tax_rate_key is in `rates` (percent by key)."""
+    """Totals of lines whose tax_rate_key is in `rates` (percent by key); UnknownTaxRate
+    (app/money.py) if a line's is not."""
     inclusive = amounts_are == "inclusive"
     per_line = tuple(
-        line_amounts(Decimal(ln.quantity), Decimal(ln.unit_price), rates[ln.tax_rate_key],
+        line_amounts(Decimal(ln.quantity), Decimal(ln.unit_price), rate_for(rates, ln.tax_rate_key),
                      inclusive)
         for ln in lines
     )

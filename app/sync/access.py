@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from app.models import Connection
+from app.models.connection import RECONNECT_NEEDED
 from app.sync.audit import ExchangeLog
 from app.sync.engine import build_connector
-from app.sync.tokens import fresh_credentials, mark_reconnect_needed
+from app.sync.tokens import OneForcedRefresh, mark_reconnect_needed
 from connectors import connector_class
 from connectors.base import AuthLostError, Connector
 
@@ -22,14 +23,11 @@ def with_package(connection: Connection, action: Callable[[Connector], Any]) -> 
     """
     connector = build_connector(connection, None, ExchangeLog())
     try:
-        return action(connector)
-    except AuthLostError:
-        connector.credentials = fresh_credentials(connection, force=True)
-        try:
-            return action(connector)
-        except AuthLostError as exc:
+        return OneForcedRefresh(connection).call(connector, lambda: action(connector))
+    except AuthLostError as exc:
+        if connection.status != RECONNECT_NEEDED:  # not already marked by a failed refresh
             title = connector_class(connection.package).title
             mark_reconnect_needed(
                 connection, f"{title} no longer accepts Ledgerlink's access: {exc}"
             )
-            raise
+        raise

@@ -18,7 +18,7 @@ from app.models import (
     TaxRate,
     Transfer,
 )
-from app.money import document_totals, line_amounts
+from app.money import UnknownTaxRate, document_totals, line_amounts, rate_for
 from app.sync.records import Row
 from connectors.base import (
     Address,
@@ -80,11 +80,13 @@ class Problem:
 def document_figures(
     doc: Document, chart: Chart
 ) -> tuple[list[DocumentLine], Decimal, Decimal, Decimal]:
+    """Lines and totals as sent; UnknownTaxRate if a line's tax rate is not the company's
+    (the same rule as app/records/totals.py, so what we report is what we send)."""
     inclusive = doc.amounts_are == "inclusive"
     lines: list[DocumentLine] = []
     amounts = []
     for ln in doc.lines:
-        rate = chart.tax_rates.get(ln.tax_rate_key, Decimal(0))
+        rate = rate_for(chart.tax_rates, ln.tax_rate_key)
         figures = line_amounts(Decimal(ln.quantity), Decimal(ln.unit_price), rate, inclusive)
         amounts.append(figures)
         lines.append(
@@ -134,7 +136,11 @@ def preflight(kind: str, row: Row, chart: Chart) -> Problem | None:
                 {"amount": f"{row.amount:.2f}", "allocated": f"{allocated:.2f}"},
             )
         for a in row.allocations:
-            _, _, _, total = document_figures(a.invoice, chart)
+            try:
+                _, _, _, total = document_figures(a.invoice, chart)
+            except UnknownTaxRate as exc:
+                name = chart.tax_names.get(exc.key, exc.key)
+                return Problem("unmapped_tax_rate", {"name": name, "key": exc.key})
             if Decimal(a.amount) > total:
                 return Problem(
                     "allocation_exceeds_invoice",

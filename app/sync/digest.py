@@ -126,7 +126,7 @@ def new_failures(company_id: int, after_event_id: int) -> list[tuple[Transfer, i
 def build_digest(company: Company, after_event_id: int, since: datetime | None = None
                  ) -> Digest | None:
     """The digest of failures new since the watermark; None when there are none."""
-    from app.dashboard.queries import _unknown, connection_name, package_title, record_labels
+    from app.records.labels import connection_name, package_title, record_labels, unknown_label
 
     failures = new_failures(company.id, after_event_id)
     if not failures:
@@ -142,7 +142,8 @@ def build_digest(company: Company, after_event_id: int, since: datetime | None =
 
     by_reason: dict[str, list[tuple[Transfer, DigestItem]]] = {}
     for t, _ in failures:
-        label = labels.get((t.record_type, t.record_id)) or _unknown(t.record_type, t.record_id)
+        key = (t.record_type, t.record_id)
+        label = labels.get(key) or unknown_label(*key)
         item = DigestItem(t.id, label.title, label.detail, names.get(t.connection_id, ""),
                           t.explanation, f"{base_url}/records/{t.id}",
                           packages.get(t.connection_id, ""))

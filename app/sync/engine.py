@@ -28,7 +28,7 @@ from app.sync.ratelimit import CallBudget
 from app.sync.reconcile import reconcile
 from app.sync.records import KIND_ORDER, label, load_rows
 from app.sync.runs import enqueue_run
-from app.sync.tokens import fresh_credentials, mark_reconnect_needed
+from app.sync.tokens import OneForcedRefresh, fresh_credentials, mark_reconnect_needed
 from connectors import connector_class
 from connectors.base import AuthLostError, Connector, RateLimitedError
 
@@ -115,7 +115,7 @@ class RunExecutor:
             timeout=self.config.get("RUN_LOCK_SECONDS", 60),
         )
         self.log = ExchangeLog()
-        self.refreshed = False
+        self.refresh = OneForcedRefresh(self.connection)
         self.package_contacts: dict = {}  # read at most once per run, before creating any
 
     def heartbeat(self) -> None:
@@ -195,11 +195,8 @@ class RunExecutor:
             self._push_kind(connector, kind, chart)
 
     def _link_before_cutoff(self, connector: Connector) -> None:
-        try:
-            link_before_cutoff(self.connection, connector, self.run.scope)
-        except AuthLostError as exc:
-            self._refresh_once(connector, str(exc))
-            link_before_cutoff(self.connection, connector, self.run.scope)
+        self.refresh.call(
+            connector, lambda: link_before_cutoff(self.connection, connector, self.run.scope))
 
     def _scope_still_ready(self) -> bool:
         return bool(db.session.execute(_in_scope(
@@ -210,31 +207,16 @@ class RunExecutor:
             ), self.run.scope)
         ).scalar_one())
 
-    def _refresh_once(self, connector: Connector, detail: str) -> None:
-        """One forced refresh per run (an access token can die before its stated expiry); if
-        the package still refuses after that, access really is gone."""
-        if self.refreshed:
-            raise AuthLostError(detail)
-        self.refreshed = True
-        db.session.commit()  # release our row lock: the refresh may need the database
-        connector.credentials = fresh_credentials(self.connection, force=True)
-
     def _reconcile(self, connector: Connector, chart: Chart) -> None:
-        try:
-            self.run.sent += reconcile(self.connection, connector, chart)
-        except AuthLostError as exc:
-            self._refresh_once(connector, str(exc))
-            self.run.sent += reconcile(self.connection, connector, chart)
+        sent = self.refresh.call(connector, lambda: reconcile(self.connection, connector, chart))
+        self.run.sent += sent
 
     def _look_before_creating(self, connector: Connector, kind: str) -> None:
         """Contacts already in the package are linked, likely twins held (precreate.py)."""
         args = (self.connection, connector, kind, self.cls.title, self.package_contacts)
         try:
-            try:
-                self.run.sent += look_before_creating(*args)
-            except AuthLostError as exc:
-                self._refresh_once(connector, str(exc))
-                self.run.sent += look_before_creating(*args)
+            sent = self.refresh.call(connector, lambda: look_before_creating(*args))
+            self.run.sent += sent
         except ContactLookupFailed as exc:
             raise RunPaused(exc.after, exc.problem) from exc
 
@@ -252,7 +234,7 @@ class RunExecutor:
             self.run.failed += result.failed
             self.heartbeat()
             if result.auth_lost:
-                self._refresh_once(connector, result.auth_lost)
+                self.refresh.after_refusal(connector, result.auth_lost)
                 continue
             if result.pause_for is not None:
                 raise RunPaused(

@@ -5,20 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from flask import current_app
-from rq import Queue
-
 from app.extensions import db
 from app.models import Connection, Run, utcnow
+from app.queue import enqueue
 from app.redis_conn import REDIS_DOWN, QueueUnavailable, get_redis
 
-__all__ = ["ACTIVE", "QueueUnavailable", "active_run", "enqueue_run", "get_queue", "start_run"]
+__all__ = ["ACTIVE", "SEND_DATA", "QueueUnavailable", "active_run", "enqueue_run", "start_run"]
 
 ACTIVE = ("queued", "running", "waiting")
-
-
-def get_queue() -> Queue:
-    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis())
+SEND_DATA = "app.jobs.send_data"
 
 
 def active_run(connection_id: int) -> Run | None:
@@ -93,12 +88,4 @@ def _queue_errors() -> Iterator[None]:
 def enqueue_run(run_id: int, delay_seconds: float = 0) -> None:
     """Hand the run to a worker now, or after the delay a package asked for (never by sleeping
     in a worker: the RQ scheduler holds the job until then)."""
-    from datetime import timedelta
-
-    from app.jobs import send_data
-
-    queue = get_queue()
-    if delay_seconds > 0:
-        queue.enqueue_in(timedelta(seconds=delay_seconds), send_data, run_id, job_timeout=3600)
-    else:
-        queue.enqueue(send_data, run_id, job_timeout=3600)
+    enqueue(SEND_DATA, run_id, delay_seconds=delay_seconds, job_timeout=3600)

@@ -7,6 +7,9 @@ stored credentials, and the rotated pair is committed before it is used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import current_app
 
 from app.extensions import db
@@ -14,10 +17,12 @@ from app.models import Connection
 from app.models.connection import RECONNECT_NEEDED
 from app.redis_conn import get_redis
 from connectors import connector_class
-from connectors.base import AuthLostError, Credentials
+from connectors.base import AuthLostError, Connector, Credentials
 from connectors.capabilities import OAuth2Auth
 
 REFRESH_MARGIN_SECONDS = 120
+
+T = TypeVar("T")
 
 
 def mark_reconnect_needed(connection: Connection, detail: str) -> None:
@@ -60,3 +65,30 @@ def fresh_credentials(connection: Connection, force: bool = False) -> Credential
         connection.credentials = new
         db.session.commit()
         return new
+
+
+class OneForcedRefresh:
+    """The token-refresh rule, the same for a run (engine.py) and a call outside one
+    (access.py): an access token can die before its stated expiry, so the package's first
+    refusal earns one forced refresh; a refusal after that means access really is gone."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.used = False
+
+    def after_refusal(self, connector: Connector, detail: str) -> None:
+        """Give the connector refreshed credentials, or raise AuthLostError(detail) if this
+        unit of work has had its refresh already."""
+        if self.used:
+            raise AuthLostError(detail)
+        self.used = True
+        db.session.commit()  # release our row locks: the refresh may need the database
+        connector.credentials = fresh_credentials(self.connection, force=True)
+
+    def call(self, connector: Connector, action: Callable[[], T]) -> T:
+        """`action()`, once more after a refresh if the package refused the access token."""
+        try:
+            return action()
+        except AuthLostError as exc:
+            self.after_refusal(connector, str(exc))
+            return action()

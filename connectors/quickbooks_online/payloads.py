@@ -23,7 +23,7 @@ from typing import Any
 
 from connectors.base import ContactRecord, DocumentLine, DocumentRecord, PaymentRecord
 from connectors.money import round_money, to_pennies
-from connectors.xero.payloads import dumps as dumps  # exact Decimal digits on the wire
+from connectors.wire import dumps as dumps  # exact Decimal digits on the wire
 
 DOC_NUMBER_MAX = 21  # Invoice/CreditMemo DocNumber (QBO error 2050 beyond it)
 PAYMENT_REF_MAX = 21

@@ -64,7 +64,7 @@ def money(value: Any) -> Decimal | None:
 
 
 def _text(value: Any) -> str:
-    return str(value) if isinstance(value, str | int | float) else ""
+    return str(value) if isinstance(value, str | int | float | Decimal) else ""
 
 
 def _sub(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:

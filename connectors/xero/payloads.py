@@ -1,18 +1,18 @@
 """Canonical records -> Xero Accounting API JSON bodies.
 
 Pure functions, no HTTP: the tests validate every body built here against Xero's official
-OpenAPI document. Money stays Decimal until `dumps`, which writes it as a JSON number literal
-with exactly the digits we computed (never through float).
+OpenAPI document. Money stays Decimal until `dumps` (connectors/wire.py), which writes it as a
+JSON number literal with exactly the digits we computed (never through float).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from connectors import wire
 from connectors.base import (
     Allocation,
     ContactRecord,
@@ -35,54 +35,7 @@ class PayloadError(ValueError):
 
 
 # --------------------------------------------------------------------------- JSON boundary
-class _DecimalNumber(float):
-    """A float subclass whose repr is the Decimal's own digits.
-
-    json's C encoder cannot be taught new number types, but the pure-Python encoder writes
-    floats with float.__repr__; overriding it lets "12.30" go out as 12.30, not 12.3 or
-    12.300000000000001.
-    """
-
-    def __new__(cls, value: Decimal) -> _DecimalNumber:
-        obj = super().__new__(cls, value)
-        obj._text = format(value, "f")  # type: ignore[attr-defined]
-        return obj
-
-    def __repr__(self) -> str:
-        return self._text  # type: ignore[attr-defined]
-
-
-def _prepare(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return _DecimalNumber(value)
-    if isinstance(value, dict):
-        return {k: _prepare(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_prepare(v) for v in value]
-    return value
-
-
-class _Encoder(json.JSONEncoder):
-    def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
-        # Force the pure-Python path (c_make_encoder would format floats with float.__repr__
-        # of the base class, losing our exact digits).
-        return json.encoder._make_iterencode(  # type: ignore[attr-defined]
-            {} if self.check_circular else None,
-            self.default,
-            json.encoder.py_encode_basestring_ascii,  # type: ignore[attr-defined]
-            self.indent,
-            lambda f: repr(f),
-            self.key_separator,
-            self.item_separator,
-            self.sort_keys,
-            self.skipkeys,
-            _one_shot,
-        )(o, 0)
-
-
-def dumps(body: Any) -> str:
-    """JSON text for a request body, with Decimal amounts written digit for digit."""
-    return json.dumps(_prepare(body), cls=_Encoder, separators=(",", ":"))
+dumps = wire.dumps  # exact Decimal digits on the wire (connectors/wire.py)
 
 
 def money(value: Decimal) -> Decimal:

@@ -143,7 +143,7 @@ def test_frequency_decides_when_the_hourly_check_sends(app, ctx, inbox, make_com
 
 def test_the_cron_job_sends_from_a_real_worker(app, ctx, inbox, make_company, worker_process):
     from app.jobs import send_digests
-    from app.sync.runs import get_queue
+    from app.queue import get_queue
 
     made = make_company("Worker Heating Ltd")
     conn = connection_for(made.company_id)

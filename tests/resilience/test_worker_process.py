@@ -28,7 +28,7 @@ def _group_gone(pgid: int) -> bool:
 
 def _wait_registered(app, count: int = 1) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        from app.sync.runs import get_queue
+        from app.queue import get_queue
 
         deadline = time.monotonic() + 60
         while len(Worker.all(queue=get_queue())) < count:

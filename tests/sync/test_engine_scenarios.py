@@ -644,6 +644,30 @@ def test_expired_access_token_is_refreshed_once_and_the_rotation_kept(
     assert _invoice_numbers(books) == {f"{p}INV-1": 1}
 
 
+def test_a_call_outside_a_run_follows_the_same_refresh_rule(connected_books, app) -> None:
+    """with_package (mapping lists, linking) and the engine share tokens.OneForcedRefresh: a
+    token that dies before its stated expiry earns one refresh, and the call goes through."""
+    from app.extensions import db
+    from app.models import Connection
+    from app.sync.access import with_package
+
+    books = connected_books()
+    old = _connection(books).credentials
+    assert old.expires_at > time.time() + 600  # we believe the token good for a while yet
+    _expire_sandbox_access_token(books, old.access_token)
+    with _refresh_calls(app) as calls, app.app_context():
+        try:
+            connection = db.session.get(Connection, books.connection_id)
+            contacts = with_package(connection, lambda c: list(c.contacts()))
+        finally:
+            db.session.remove()
+    new = _connection(books)
+    assert calls == [old.refresh_token]
+    assert isinstance(contacts, list)
+    assert new.status == "connected"
+    assert new.credentials.access_token != old.access_token
+
+
 def test_concurrent_refreshes_of_one_connection_make_one_call(connected_books, app) -> None:
     from app.extensions import db
     from app.models import Connection
