@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors import batching
 from connectors.base import (
     Address,
     AuthLost,
@@ -23,7 +24,6 @@ from connectors.base import (
     Outcome,
     PaymentRecord,
     Record,
-    Rejected,
     RetryLater,
     Sent,
     TotalsDiffer,
@@ -106,25 +106,30 @@ class Pusher:
         self, kind: str, records: Sequence[Record], build: Callable[[Any], dict[str, Any]]
     ) -> list[Pair]:
         """Build each body (a record QBO must refuse is Rejected here), send in batches of 10."""
-        results: list[Pair | None] = [None] * len(records)
-        todo: list[tuple[int, dict[str, Any]]] = []
-        for i, record in enumerate(records):
-            try:
-                todo.append((i, build(record)))
-            except payloads.PayloadError as exc:
-                results[i] = (Rejected("validation", str(exc), exc.field,
-                                       {"reference": record.reference}), None)
-        for start in range(0, len(todo), payloads.BATCH_MAX):
-            chunk = todo[start:start + payloads.BATCH_MAX]
-            sent = [records[i] for i, _ in chunk]
-            key = batch_idempotency_key(sent)
-            answers = self.send_batch(ENTITY[kind], sent, [b for _, b in chunk], request_id(key))
-            for (i, _), answer in zip(chunk, answers, strict=True):
-                results[i] = answer
-        return [r if r is not None else (Uncertain("internal: no outcome"), None)
-                for r in results]
+        entity = ENTITY[kind]
+
+        def send(sent: Sequence[Record], bodies: Sequence[dict[str, Any]]) -> list[Pair]:
+            return self._post_batch(entity, sent, bodies,
+                                    request_id(batch_idempotency_key(sent)))
+
+        return batching.create(records, send, build=build, build_error=payloads.PayloadError,
+                               batch_max=payloads.BATCH_MAX, failed=batch_outcome)
 
     def send_batch(
+        self,
+        entity: str,
+        records: Sequence[Record],
+        bodies: Sequence[dict[str, Any]],
+        requestid: str,
+    ) -> list[Pair]:
+        """One `POST batch` under this requestid, one (outcome, answer) per record."""
+
+        def send(sent: Sequence[Record], sent_bodies: Sequence[dict[str, Any]]) -> list[Pair]:
+            return self._post_batch(entity, sent, sent_bodies, requestid)
+
+        return batching.send_batch(records, bodies, send, failed=batch_outcome)
+
+    def _post_batch(
         self,
         entity: str,
         records: Sequence[Record],
@@ -134,10 +139,10 @@ class Pusher:
         try:
             reply = self.client.post("batch", payloads.batch_body(entity, bodies), requestid)
         except QboRequestError as exc:
-            # The batch as a whole was refused (a Fault for the request): nothing was created.
-            return [(classify(exc.errors, record), None) for record in records]
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
-            return [(batch_outcome(exc), None)] * len(records)
+            # The batch as a whole was refused (a Fault for the request): nothing was created,
+            # and QBO's fault is the answer for every record in it.
+            raise batching.Refused([classify(exc.errors, record) for record in records]
+                                   ) from exc
         items = reply.get("BatchItemResponse")
         if not isinstance(items, list):
             return [(Uncertain("QuickBooks Online's batch reply has no BatchItemResponse"),

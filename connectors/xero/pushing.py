@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors import batching
 from connectors.base import (
     Address,
-    AuthLost,
     Contact,
     ContactRecord,
     DocumentRecord,
@@ -22,7 +22,6 @@ from connectors.base import (
     PaymentRecord,
     Record,
     Rejected,
-    RetryLater,
     Sent,
     TotalsDiffer,
     Uncertain,
@@ -118,21 +117,13 @@ class Pusher:
         number_key: str | None,
     ) -> list[tuple[Outcome, dict[str, Any] | None]]:
         """Build, send, and pair each record with (outcome, Xero's element for it)."""
-        results: list[tuple[Outcome, dict[str, Any] | None] | None] = [None] * len(records)
-        bodies, sent_at = [], []
-        for i, record in enumerate(records):
-            try:
-                bodies.append(build(record))
-                sent_at.append(i)
-            except payloads.PayloadError as exc:
-                results[i] = (Rejected("validation", str(exc), exc.field,
-                                       {"reference": record.reference}), None)
-        if bodies:
-            sent = [records[i] for i in sent_at]
-            answers = self._send(sent, bodies, path, collection, id_key, number_key)
-            for i, answer in zip(sent_at, answers, strict=True):
-                results[i] = answer
-        return [r for r in results if r is not None]
+
+        def send(sent: Sequence[Record], bodies: Sequence[dict[str, Any]]
+                 ) -> list[tuple[Outcome, dict[str, Any] | None]]:
+            return self._send(sent, bodies, path, collection, id_key, number_key)
+
+        return batching.create(records, send, build=build, build_error=payloads.PayloadError,
+                               failed=batch_outcome)
 
     def _send(
         self,
@@ -143,49 +134,17 @@ class Pusher:
         id_key: str,
         number_key: str | None,
     ) -> list[tuple[Outcome, dict[str, Any] | None]]:
+        """One PUT for these records; a refusal as a whole is raised as batching.Refused."""
         key = batch_idempotency_key(records)
         try:
             reply = self.client.put(path, payloads.wrap(collection, bodies), key, SUMMARIZE)
-            items = check_items(reply, collection, len(records))
         except XeroRequestError as exc:
-            return self._refused(exc, records, bodies, path, collection, id_key, number_key)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
-            return [(batch_outcome(exc), None)] * len(records)
+            raise _refusal(exc, records) from exc
+        items = check_items(reply, collection, len(records))
         return [
             (self._item_outcome(item, record, id_key, number_key), item)
             for item, record in zip(items, records, strict=True)
         ]
-
-    def _refused(
-        self,
-        exc: XeroRequestError,
-        records: Sequence[Record],
-        bodies: Sequence[dict[str, Any]],
-        path: str,
-        collection: str,
-        id_key: str,
-        number_key: str | None,
-    ) -> list[tuple[Outcome, dict[str, Any] | None]]:
-        """A 4xx for the whole request. Xero refuses such a request atomically."""
-        elements = elements_of(exc.body)
-        if elements is not None and len(elements) == len(records):
-            return [
-                (classify(validation_messages(el), rec), None) if item_failed(el)
-                # Refused as a whole, yet no error of its own: let reconciliation decide.
-                else (Uncertain("Xero refused the batch without naming this record"), None)
-                for el, rec in zip(elements, records, strict=True)
-            ]
-        if len(records) == 1:
-            messages = [m for el in elements or [] for m in validation_messages(el)]
-            return [(classify(messages or [message_of(exc.body) or str(exc)], records[0]), None)]
-        # Cannot tell which record Xero objected to: send each alone (nothing was created).
-        out: list[tuple[Outcome, dict[str, Any] | None]] = []
-        for record, body in zip(records, bodies, strict=True):
-            if out and isinstance(out[-1][0], RetryLater | AuthLost):
-                out.append(out[-1])  # the budget or the access is gone for the rest too
-                continue
-            out.extend(self._send([record], [body], path, collection, id_key, number_key))
-        return out
 
     @staticmethod
     def _item_outcome(
@@ -434,6 +393,26 @@ class Pusher:
         found = [by_invoice[a.invoice_external_id] for a in record.allocations
                  if a.invoice_external_id in by_invoice]
         return ",".join(found) if found else None
+
+
+def _refusal(exc: XeroRequestError, records: Sequence[Record]) -> batching.Refused:
+    """A 4xx for the whole request. Xero refuses such a request atomically: nothing was made.
+
+    The outcome of each record where Xero's elements say which it objected to; none (so each
+    record is sent alone) when they cannot tell."""
+    elements = elements_of(exc.body)
+    if elements is not None and len(elements) == len(records):
+        return batching.Refused([
+            classify(validation_messages(el), rec) if item_failed(el)
+            # Refused as a whole, yet no error of its own: let reconciliation decide.
+            else Uncertain("Xero refused the batch without naming this record")
+            for el, rec in zip(elements, records, strict=True)
+        ])
+    if len(records) == 1:
+        messages = [m for el in elements or [] for m in validation_messages(el)]
+        return batching.Refused([classify(messages or [message_of(exc.body) or str(exc)],
+                                          records[0])])
+    return batching.Refused(None, str(exc))
 
 
 def _base_refs(record: PaymentRecord, rejected: Rejected) -> dict[str, str]:
