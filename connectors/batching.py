@@ -56,12 +56,15 @@ def create(
     build_error: type[Exception] | tuple[type[Exception], ...] = BuildRefused,
     batch_max: int | None = None,
     failed: Callable[[Exception], Outcome] = _whole_request,
+    stop_when_spent: bool = False,
 ) -> list[Pair]:
     """Build each record's body, send them in batches of `batch_max` (None: all in one), and
     return one (outcome, answer) per record, in the records' order.
 
     `failed` turns an exception from `send` (network, rate limit, access) into the outcome of
-    every record of that request. Without `build` the record itself is the body."""
+    every record of that request. Without `build` the record itself is the body. With
+    `stop_when_spent`, once a batch ends with the budget or the access gone, the batches left
+    get that outcome without a call."""
     results: list[Pair | None] = [None] * len(records)
     todo: list[tuple[int, Any]] = []
     for i, record in enumerate(records):
@@ -71,12 +74,19 @@ def create(
             results[i] = (Rejected("validation", str(exc), getattr(exc, "field", None),
                                    {"reference": getattr(record, "reference", "")}), None)
     size = batch_max or max(len(todo), 1)
+    spent: Pair | None = None
     for start in range(0, len(todo), size):
         chunk = todo[start:start + size]
+        if stop_when_spent and spent is not None:
+            for i, _ in chunk:
+                results[i] = spent
+            continue
         answers = send_batch([records[i] for i, _ in chunk], [b for _, b in chunk], send,
                              failed=failed)
         for (i, _), answer in zip(chunk, answers, strict=True):
             results[i] = answer
+        if answers and isinstance(answers[-1][0], RetryLater | AuthLost):
+            spent = answers[-1]
     return [r if r is not None else (Uncertain("internal: no outcome"), None) for r in results]
 
 
@@ -142,5 +152,5 @@ def create_each(
 ) -> list[Outcome]:
     """Outcomes for a package that creates one record per call: all it writes is create_one."""
     pairs = create(records, one_at_a_time(create_one), build=build, build_error=build_error,
-                   batch_max=1, failed=failed)
+                   batch_max=1, failed=failed, stop_when_spent=True)
     return [outcome for outcome, _ in pairs]
