@@ -93,8 +93,10 @@ def keep_fresh(connection: Connection, connector: Connector) -> None:
 
     Cheap when nothing is due (no database, no lock). When due, the session is committed
     first, as before a forced refresh: our pending writes would hold the database while the
-    renewal needs it (a sandbox package shares it; so do the other workers)."""
-    cls = connector_class(connection.package)
+    renewal needs it (a sandbox package shares it; so do the other workers). Nothing of the
+    connection row is read unless renewal is due: reading it opens a transaction that would
+    hold the database during the call."""
+    cls = type(connector)
     if not _renewable(cls) or not _due(cls, connector.credentials):
         return
     db.session.commit()
