@@ -389,6 +389,13 @@ class Connector(ABC):
         if client is not None and hasattr(client, "credentials"):
             client.credentials = value
 
+    def before_each_call(self, hook: Callable[[], None]) -> None:
+        """`hook()` runs before every request to the package, where the engine makes sure the
+        credentials are still good (a 5-minute token can die in the middle of a run)."""
+        client = getattr(self, "client", None)
+        if client is not None and hasattr(client, "before_send"):
+            client.before_send = hook
+
     def tenants(self) -> list[Tenant]:
         """Organisations the credentials can reach (one is chosen per connection)."""
         return []

@@ -88,6 +88,13 @@ class CredentialsLogin(ABC):
     def login(cls, settings: Mapping[str, Any], fields: Mapping[str, str]) -> Credentials:
         """Credentials for the filled-in form; ConnectorError when the package refuses them."""
 
+    @classmethod
+    @abstractmethod
+    def renew(cls, settings: Mapping[str, Any], credentials: Credentials) -> Credentials:
+        """Fresh credentials from the stored ones, without the bookkeeper: a session-token
+        package logs in again with the kept username and password; a package whose key never
+        expires returns `credentials` as they are. AuthLostError when the package refuses."""
+
 
 class SetupPage(ABC):
     """Packages set up on a page of ours (e.g. the Web Connector's .qwc download)."""

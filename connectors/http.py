@@ -151,6 +151,9 @@ class JsonApiClient:
         self.throttle = throttle
         self.session = session
         self.calls = 0  # requests actually sent, for the tests and benchmarks
+        # Run before each request, after the throttle: the engine swaps in credentials that
+        # are good for the call (connectors.base.Connector.before_each_call).
+        self.before_send: Callable[[], None] | None = None
 
     def send(
         self,
@@ -164,17 +167,25 @@ class JsonApiClient:
     ) -> Any:
         """One call to a full `url` (query included); its JSON when that is an `expected`
         (a JSON `what`, in the message otherwise), after the package's raise_for_status."""
+        data = None
+        if body is not None:
+            data = self.dumps(body).encode()
+        # May raise RateLimitedError: nothing sent yet. Plain throttles take no `batch`.
+        done = self.throttle(batch=True) if batch else self.throttle()
+        if self.before_send is not None:
+            try:
+                self.before_send()  # may refresh the token: read it only afterwards
+            except BaseException:
+                if done is not None:
+                    done()
+                raise
         sent = {
             "Authorization": f"Bearer {self.credentials.access_token}",
             "Accept": "application/json",
             **headers,
         }
-        data = None
-        if body is not None:
+        if data is not None:
             sent["Content-Type"] = "application/json"
-            data = self.dumps(body).encode()
-        # May raise RateLimitedError: nothing sent yet. Plain throttles take no `batch`.
-        done = self.throttle(batch=True) if batch else self.throttle()
         self.calls += 1
         try:
             resp = self.session.request(

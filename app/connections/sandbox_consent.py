@@ -36,9 +36,11 @@ def consent(authorize_url: str, organisation: str | None = None, timeout: float 
 
 
 def consent_callback(
-    authorize_url: str, organisation: str | None = None, timeout: float = 30
+    authorize_url: str, organisation: str | None = None, timeout: float = 30,
+    tenant_id: str | None = None,
 ) -> dict[str, str]:
-    """Approve the request; return every parameter the package sends to our redirect URI."""
+    """Approve the request; return every parameter the package sends to our redirect URI.
+    `organisation` creates a fresh one; `tenant_id` chooses one already there."""
     session = requests.Session()
     page = session.get(authorize_url, timeout=timeout)
     if page.status_code != 200:
@@ -51,6 +53,8 @@ def consent_callback(
     data["decision"] = "allow"
     if organisation:
         data["new_organisation"] = organisation
+    if tenant_id:
+        data["tenant_id"] = tenant_id
     answer = session.post(
         urljoin(authorize_url, form.action) if form.action else authorize_url,
         data=data,

@@ -28,7 +28,12 @@ from app.sync.ratelimit import CallBudget
 from app.sync.reconcile import reconcile
 from app.sync.records import KIND_ORDER, label, load_rows
 from app.sync.runs import enqueue_run
-from app.sync.tokens import OneForcedRefresh, fresh_credentials, mark_reconnect_needed
+from app.sync.tokens import (
+    OneForcedRefresh,
+    fresh_credentials,
+    keep_fresh,
+    mark_reconnect_needed,
+)
 from connectors import connector_class
 from connectors.base import AuthLostError, Connector, RateLimitedError
 
@@ -101,7 +106,10 @@ def build_connector(connection: Connection, run: Run | None, log: ExchangeLog) -
     )
     session = requests.Session()
     log.install(session)
-    return cls(current_app.config, creds, throttle=throttle, session=session)
+    connector = cls(current_app.config, creds, throttle=throttle, session=session)
+    # Not only at the start: a short-lived token (Sage's five minutes) dies mid-run.
+    connector.before_each_call(lambda: keep_fresh(connection, connector))
+    return connector
 
 
 class RunExecutor:

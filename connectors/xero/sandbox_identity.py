@@ -108,14 +108,24 @@ def _oauth_error(error: str, status: int = 400, description: str = "") -> tuple[
     return jsonify(body), status
 
 
+def _access_seconds() -> int:
+    """Xero's 30 minutes, or XERO_SANDBOX_ACCESS_SECONDS: tests issue short-lived tokens (like
+    Sage Accounting's 5 minutes) to prove a token that dies mid-run is renewed, not lost."""
+    try:
+        return int(current_app.config.get("XERO_SANDBOX_ACCESS_SECONDS") or ACCESS_SECONDS)
+    except (TypeError, ValueError):
+        return ACCESS_SECONDS
+
+
 def _issue(grant_id: str, grant: dict[str, Any]) -> dict[str, Any]:
     """A new access token (and refresh token when offline_access was granted)."""
     access = secrets.token_urlsafe(48)
+    lifetime = _access_seconds()
     store.put(store.GLOBAL, "access_tokens", common.token_key(access), {
-        "grant_id": grant_id, "expires": store.now() + ACCESS_SECONDS,
+        "grant_id": grant_id, "expires": store.now() + lifetime,
     })
     answer: dict[str, Any] = {
-        "access_token": access, "expires_in": ACCESS_SECONDS, "token_type": "Bearer",
+        "access_token": access, "expires_in": lifetime, "token_type": "Bearer",
         "scope": grant["scope"],
     }
     if "offline_access" in grant["scope"].split():

@@ -14,6 +14,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("XERO_API_URL", "https://api.xero.com", "{sandbox}", url=True),
     # The official OpenAPI spec the sandbox checks every request against (set by the tests).
     Setting("XERO_SANDBOX_SPEC"),
+    # How long the sandbox's access tokens live (seconds; unset: Xero's 30 minutes).
+    Setting("XERO_SANDBOX_ACCESS_SECONDS"),
 )
 
 # The official spec the tests point XERO_SANDBOX_SPEC at, relative to the shared folder.

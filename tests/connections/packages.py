@@ -35,6 +35,22 @@ class LoginXero(CredentialsLogin, XeroConnector):
         return creds.with_tokens(extra={**creds.extra, "username": fields["username"],
                                         "password": fields["password"]})
 
+    @classmethod
+    def renew(cls, settings: Mapping[str, Any], credentials: Credentials) -> Credentials:
+        """Log in again with the kept username and password, as a session-token package does
+        when its session ends; `renewals` counts them for the tests."""
+        redirect = f"{settings['BASE_URL']}/connections/oauth/callback"
+        url = cls.authorization_url(settings, redirect, "login-state")
+        # The same organisation as the first sign-in (the username names it).
+        answer = consent_callback(url, tenant_id=credentials.tenant_id)
+        fresh = cls.exchange_code(settings, answer["code"], redirect)
+        return fresh.with_tokens(tenant_id=credentials.tenant_id,
+                                 tenant_name=credentials.tenant_name,
+                                 extra={**fresh.extra,
+                                        "username": credentials.extra["username"],
+                                        "password": credentials.extra["password"],
+                                        "renewals": int(credentials.extra.get("renewals", 0)) + 1})
+
 
 class NoSignInXero(XeroConnector):
     """Says it signs in with a form but declares no CredentialsLogin: not offered."""
