@@ -133,6 +133,24 @@ def ctx(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def data(app):  # type: ignore[no-untyped-def]
+    """Runs a function in an app context of its own, as a job would, and returns its result.
+
+    Requests must not share the test's app context: Flask would then share `g` (where Flask-WTF
+    caches the CSRF token) between requests, which a real server never does."""
+    from app.extensions import db
+
+    def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with app.app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return _run
+
+
+@pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
 

@@ -15,18 +15,6 @@ from tests.ui import add_connection, page_token, sign_in
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def data(app):  # type: ignore[no-untyped-def]
-    """Runs a function in an app context of its own (requests must not share the test's)."""
-    def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        with app.app_context():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                db.session.remove()
-    return _run
-
-
 class Books:
     """A signed-in company with one Xero connection, fed through the inbound API."""
 

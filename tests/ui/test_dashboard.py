@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.extensions import db
 from app.models import (
     utcnow,
 )
@@ -26,21 +25,6 @@ from tests.ui import (
 )
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def data(app):
-    """Runs a function in an app context of its own, as a job would, and returns its result.
-
-    Requests must not share the test's app context: Flask would then share `g` (where Flask-WTF
-    caches the CSRF token) between requests, which a real server never does."""
-    def _run(fn, *args, **kwargs):
-        with app.app_context():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                db.session.remove()
-    return _run
 
 
 @pytest.fixture

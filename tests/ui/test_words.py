@@ -23,17 +23,6 @@ def _text(html: str) -> str:
 
 
 @pytest.fixture
-def data(app):
-    def _run(fn, *args, **kwargs):
-        with app.app_context():
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                db.session.remove()
-    return _run
-
-
-@pytest.fixture
 def signed_in(client, make_company):
     made = make_company(name="Acme Group")
     sign_in(client, made.email, made.password)
