@@ -91,7 +91,7 @@ def _register_sandboxes(app: Flask) -> None:
     from connectors import package_keys
 
     for key in package_keys():
-        name = f"connectors.{key}.sandbox"
+        name = f"sandboxes.{key}"
         try:
             module = import_module(name)
         except ModuleNotFoundError as exc:

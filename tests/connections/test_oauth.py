@@ -104,7 +104,7 @@ def test_replayed_code_is_refused(app, admin) -> None:
 
 
 def test_several_organisations_ask_which(app, admin) -> None:
-    from connectors.xero import sandbox_store as store
+    from sandboxes.xero import store as store
 
     made, client = admin
     names = [org_name("North"), org_name("South")]

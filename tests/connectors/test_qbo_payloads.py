@@ -1,7 +1,7 @@
 """QuickBooks Online request bodies against Intuit's Finance.xsd, and QBO's faults -> outcomes.
 
 No HTTP here. Every entity we send is checked, as it goes on the wire, with the XSD reader in
-connectors/quickbooks_online/sandbox_schema.py (element names of each type, required elements);
+sandboxes/quickbooks_online/schema.py (element names of each type, required elements);
 skipped only where ../shared/specs is absent.
 """
 
@@ -49,7 +49,7 @@ XSD = Path(__file__).resolve().parents[3] / "shared" / "specs" / "quickbooks-onl
 def violations(entity: str, body: dict) -> list[str]:
     if not XSD.exists():
         pytest.skip(f"Intuit's XSD {XSD} is absent: cannot check against it")
-    from connectors.quickbooks_online.sandbox_schema import violations as xsd_violations
+    from sandboxes.quickbooks_online.schema import violations as xsd_violations
 
     return xsd_violations(str(XSD), entity, wire(body))
 

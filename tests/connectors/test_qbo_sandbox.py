@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from connectors.quickbooks_online import sandbox_limits, sandbox_store
+from sandboxes.quickbooks_online import limits as sandbox_limits
+from sandboxes.quickbooks_online import store as sandbox_store
 
 # The app's own callback, the only one the sandbox accepts; never followed here: the code is
 # read from Location.

@@ -15,10 +15,10 @@ from app.records import snapshot
 from connectors import money
 from connectors.quickbooks_online import payloads as qbo_payloads
 from connectors.quickbooks_online import pushing as qbo_pushing
-from connectors.quickbooks_online import sandbox_rules as qbo_sandbox
 from connectors.xero import payloads as xero_payloads
 from connectors.xero import pushing as xero_pushing
-from connectors.xero import sandbox_rules as xero_sandbox
+from sandboxes.quickbooks_online import rules as qbo_sandbox
+from sandboxes.xero import rules as xero_sandbox
 
 TIES = [("0.125", "0.13"), ("0.135", "0.14"), ("2.005", "2.01"), ("-0.125", "-0.13"),
         ("0.124", "0.12"), ("10", "10.00")]

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from connectors.xero import sandbox_store
+from sandboxes.xero import store as sandbox_store
 
 # The app's own callback, the only one the sandbox accepts; never followed here: the code is
 # read from Location.
@@ -467,7 +467,7 @@ def test_batch_payment_pays_several_invoices_or_none(xero, org) -> None:  # type
 
 
 def test_concurrent_and_day_limits(ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from connectors.xero import sandbox_limits
+    from sandboxes.xero import limits as sandbox_limits
 
     tenant = f"limits-{uuid.uuid4()}"
     held = [sandbox_limits.RateLimit(tenant).acquire() for _ in range(5)]

@@ -603,8 +603,8 @@ def test_change_after_send_needs_a_manual_update_and_is_not_resent(
 
 
 def _expire_sandbox_access_token(books: Books, access_token: str) -> None:
-    from connectors.sandbox_common import token_key
-    from connectors.xero import sandbox_store as store
+    from sandboxes.kit.common import token_key
+    from sandboxes.xero import store as store
 
     with _session(books) as s:
         data = store.get_data(store.GLOBAL, "access_tokens", token_key(access_token))
@@ -616,8 +616,8 @@ def _expire_sandbox_access_token(books: Books, access_token: str) -> None:
 def test_expired_access_token_is_refreshed_once_and_the_rotation_kept(
     connected_books, worker_process, app
 ) -> None:
-    from connectors.sandbox_common import token_key
-    from connectors.xero import sandbox_store as store
+    from sandboxes.kit.common import token_key
+    from sandboxes.xero import store as store
 
     books = connected_books()
     p = f"T{books.company_id}-"

@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import current_app
 
-from connectors.quickbooks_online import sandbox_query as query_language
-from connectors.quickbooks_online import sandbox_store as store
-from connectors.quickbooks_online.sandbox_documents import build_payment, build_sales_document
-from connectors.quickbooks_online.sandbox_rules import (
+from sandboxes.quickbooks_online import query as query_language
+from sandboxes.quickbooks_online import store as store
+from sandboxes.quickbooks_online.documents import build_payment, build_sales_document
+from sandboxes.quickbooks_online.rules import (
     Books,
     Fault,
     build_item,
@@ -48,7 +48,7 @@ def check_xsd(entity: str, body: Any, where: str = "") -> None:
     if not path:
         return
     # Imported here: lxml is only needed when the check is switched on.
-    from connectors.quickbooks_online.sandbox_schema import violations
+    from sandboxes.quickbooks_online.schema import violations
 
     problems = violations(path, entity, body, where or entity)
     if problems:

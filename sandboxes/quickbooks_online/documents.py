@@ -27,8 +27,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from connectors.quickbooks_online import sandbox_store as store
-from connectors.quickbooks_online.sandbox_rules import (
+from sandboxes.quickbooks_online import store as store
+from sandboxes.quickbooks_online.rules import (
     Books,
     Fault,
     active_ref,

@@ -17,10 +17,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.extensions import db
-from connectors.sandbox_common import loads_json
-from connectors.xero import sandbox_api as api
-from connectors.xero import sandbox_identity as identity
-from connectors.xero import sandbox_limits as limits
+from sandboxes.kit.common import loads_json
+from sandboxes.xero import api as api
+from sandboxes.xero import identity as identity
+from sandboxes.xero import limits as limits
 
 bp = Blueprint("xero_sandbox", __name__, url_prefix="/sandbox/xero")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from connectors.xero import sandbox_store as store
-from connectors.xero.sandbox_rules import ZERO, Invalid, dec, num, round2
+from sandboxes.xero import store as store
+from sandboxes.xero.rules import ZERO, Invalid, dec, num, round2
 
 OVERPAID = "Payment amount exceeds the amount outstanding on this document."
 

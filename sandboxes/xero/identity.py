@@ -19,8 +19,8 @@ from flask import Response, current_app, jsonify, redirect, request
 
 from app.crypto import decrypt, encrypt
 from app.extensions import db
-from connectors import sandbox_common as common
-from connectors.xero import sandbox_store as store
+from sandboxes.kit import common
+from sandboxes.xero import store as store
 
 CODE_SECONDS = 5 * 60
 ACCESS_SECONDS = 30 * 60

@@ -17,7 +17,7 @@ from flask import Response, jsonify
 
 from app.extensions import db
 from app.redis_conn import get_redis
-from connectors.xero import sandbox_store as store
+from sandboxes.xero import store as store
 
 MINUTE_LIMIT = 60
 DAY_LIMIT = 5000

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.sandbox import SandboxObject
 from connectors.money import to_pennies
-from connectors.sandbox_common import GUEST, owned_tenants, set_owner
+from sandboxes.kit.common import GUEST, owned_tenants, set_owner
 
 PACKAGE = "xero"
 GLOBAL = ""  # the tenant of objects that belong to no organisation (grants, tokens, orgs)

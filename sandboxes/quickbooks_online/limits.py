@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from connectors import sandbox_common as common
-from connectors.quickbooks_online import sandbox_store as store
+from sandboxes.kit import common
+from sandboxes.quickbooks_online import store as store
 
 MINUTE_LIMIT = 500
 CONCURRENT_LIMIT = 10

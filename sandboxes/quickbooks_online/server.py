@@ -20,12 +20,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.extensions import db
 from app.redis_conn import get_redis
-from connectors.quickbooks_online import sandbox_api as api
-from connectors.quickbooks_online import sandbox_identity as identity
-from connectors.quickbooks_online import sandbox_limits as limits
-from connectors.quickbooks_online import sandbox_store as store
-from connectors.quickbooks_online.sandbox_rules import Books, Fault, unsupported
-from connectors.sandbox_common import loads_json
+from sandboxes.kit.common import loads_json
+from sandboxes.quickbooks_online import api as api
+from sandboxes.quickbooks_online import identity as identity
+from sandboxes.quickbooks_online import limits as limits
+from sandboxes.quickbooks_online import store as store
+from sandboxes.quickbooks_online.rules import Books, Fault, unsupported
 
 bp = Blueprint("quickbooks_online_sandbox", __name__, url_prefix="/sandbox/quickbooks_online")
 

@@ -10,11 +10,11 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from app.extensions import db
-from connectors.xero import sandbox_store as store
-from connectors.xero.sandbox_identity import problem
-from connectors.xero.sandbox_payments import build_allocation, build_batch_payment, build_payment
-from connectors.xero.sandbox_query import QueryError, order_objects, where_filter
-from connectors.xero.sandbox_rules import Invalid, build_contact, build_document
+from sandboxes.xero import store as store
+from sandboxes.xero.identity import problem
+from sandboxes.xero.payments import build_allocation, build_batch_payment, build_payment
+from sandboxes.xero.query import QueryError, order_objects, where_filter
+from sandboxes.xero.rules import Invalid, build_contact, build_document
 
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

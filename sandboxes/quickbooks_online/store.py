@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.extensions import db
-from connectors.sandbox_common import GLOBAL, GUEST, ObjectStore, owned_tenants, set_owner
+from sandboxes.kit.common import GLOBAL, GUEST, ObjectStore, owned_tenants, set_owner
 
 PACKAGE = "quickbooks_online"
 store = ObjectStore(PACKAGE)

@@ -1,5 +1,5 @@
 """Element and attribute names of the entities the sandbox creates, generated from Intuit's
-Finance.xsd (connectors/quickbooks_online/sandbox_schema.py) so that unknown properties are refused
+Finance.xsd (sandboxes/quickbooks_online/schema.py) so that unknown properties are refused
 (code 2010) even when the XSD file itself is not configured."""
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 from flask import Response, current_app, jsonify, redirect, request
 
 from app.extensions import db
-from connectors import sandbox_common as common
-from connectors.quickbooks_online import sandbox_store as store
+from sandboxes.kit import common
+from sandboxes.quickbooks_online import store as store
 
 CODE_SECONDS = 5 * 60
 ACCESS_SECONDS = 3600

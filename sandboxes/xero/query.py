@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.xero.sandbox_store import parse_date
+from sandboxes.xero.store import parse_date
 
 
 class QueryError(ValueError):

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.money import to_pennies
-from connectors.xero import sandbox_store as store
+from sandboxes.xero import store as store
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")

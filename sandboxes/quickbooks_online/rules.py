@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.money import to_pennies
-from connectors.quickbooks_online import sandbox_store as store
-from connectors.quickbooks_online.sandbox_fields import FIELDS
+from sandboxes.quickbooks_online import store as store
+from sandboxes.quickbooks_online.fields import FIELDS
 
 TWO = Decimal("0.01")
 
