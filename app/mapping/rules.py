@@ -25,12 +25,23 @@ KIND_PHRASES = {
 }
 
 
+# Why a code was refused (or warned about), for callers that act on it rather than read it:
+# the inbound API names each refused entry with one of these beside the words.
+BLANK = "blank"
+NOT_A_CODE = "not_a_code"
+UNKNOWN = "unknown"
+INACTIVE = "inactive"
+WRONG_KIND = "wrong_kind"  # a bank account for a sales account; a purchases rate for sales
+DIFFERENT_RATE = "different_rate"  # a warning only: saved, but said plainly
+
+
 @dataclass
 class Verdict:
     code: str = ""
     entry: Entry | None = None
     error: str = ""
     warning: str = ""
+    reason: str = ""  # one of the names above, for the error (or else the warning)
 
     @property
     def ok(self) -> bool:
@@ -92,10 +103,11 @@ def find(entries: Sequence[Entry], code: str) -> Entry | None:
 def _clean(code: str | None, what: str, ours: str) -> Verdict:
     code = (code or "").strip()
     if not code:
-        return Verdict(error=f"Choose the {what} for \u201c{ours}\u201d first.")
+        return Verdict(error=f"Choose the {what} for \u201c{ours}\u201d first.", reason=BLANK)
     if len(code) > MAX_CODE or any(not ch.isprintable() for ch in code):
-        return Verdict(code=code, error=f"\u201c{code[:40]}\u201d is not a code the package "
-                                        "could have: codes are short, on one line.")
+        return Verdict(code=code, reason=NOT_A_CODE,
+                       error=f"\u201c{code[:40]}\u201d is not a code the package could "
+                             "have: codes are short, on one line.")
     return Verdict(code=code)
 
 
@@ -114,6 +126,7 @@ def check_account(
     entry = (find([e for e in entries if e.get("kind") == account.kind], verdict.code)
              or find(entries, verdict.code))
     if entry is None:
+        verdict.reason = UNKNOWN
         verdict.error = (
             f"{title} has no {what} with the code \u201c{verdict.code}\u201d. If you added it "
             f"in {title} just now, press Refresh lists and choose it again.")
@@ -121,6 +134,7 @@ def check_account(
     verdict.code, verdict.entry = str(entry["code"]), entry
     label = entry_label(entry)
     if not entry.get("active", True):
+        verdict.reason = INACTIVE
         verdict.error = (
             f"\u201c{label}\u201d is archived in {title}, so {title} would refuse every record "
             f"posted to it. Choose an active {what}, or restore it in {title} and press "
@@ -128,6 +142,7 @@ def check_account(
         return verdict
     theirs = str(entry.get("kind") or "other")
     if theirs != account.kind:
+        verdict.reason = WRONG_KIND
         ours = KIND_WORDS.get(account.kind, account.kind)
         verdict.error = (
             f"\u201c{label}\u201d is {KIND_PHRASES.get(theirs, 'another kind of account')} in "
@@ -146,23 +161,27 @@ def check_tax_rate(
         return verdict
     entry = find(entries, verdict.code)
     if entry is None:
+        verdict.reason = UNKNOWN
         verdict.error = (
             f"{title} has no tax rate with the code \u201c{verdict.code}\u201d. If you added "
             f"it in {title} just now, press Refresh lists and choose it again.")
         return verdict
     verdict.code, verdict.entry = str(entry["code"]), entry
     if not entry.get("active", True):
+        verdict.reason = INACTIVE
         verdict.error = (
             f"\u201c{tax_label(entry)}\u201d is archived in {title}. Choose an active tax "
             "rate.")
         return verdict
     if not is_sales_rate(entry):
+        verdict.reason = WRONG_KIND
         verdict.error = (
             f"\u201c{tax_label(entry)}\u201d is a purchases rate in {title}: it goes on "
             f"bills, and {title} refuses it on sales invoices and credit notes. Choose one "
             f"of {title}\u2019s sales rates.")
         return verdict
     if not same_rate(entry.get("rate"), rate.rate):
+        verdict.reason = DIFFERENT_RATE
         verdict.warning = (
             f"Check this: our \u201c{rate.name}\u201d is {percent(rate.rate)}, but "
             f"{title}\u2019s \u201c{entry.get('name') or entry['code']}\u201d is "
@@ -196,9 +215,11 @@ def check_income_account(code: str | None, entries: Sequence[Entry] | None, titl
         return verdict
     entry = find(entries, verdict.code)
     if entry is None or not is_income_account(entry):
+        verdict.reason = UNKNOWN
         verdict.error = (f"{title} has no income account with the code "
                          f"\u201c{verdict.code}\u201d. Choose one from the list.")
     elif not entry.get("active", True):
+        verdict.reason = INACTIVE
         verdict.error = f"\u201c{entry_label(entry)}\u201d is archived in {title}."
     else:
         verdict.code, verdict.entry = str(entry["code"]), entry

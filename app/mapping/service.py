@@ -9,7 +9,7 @@ raises NotImplementedError) gets free-text codes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -153,7 +153,7 @@ def our_tax_rate(connection: Connection, key: str) -> TaxRate | None:
         company_id=connection.company_id, key=key)).scalar_one_or_none()
 
 
-def _unavailable(lists: Lists, title: str) -> rules.Verdict | None:
+def unavailable(lists: Lists, title: str) -> rules.Verdict | None:
     if lists.loaded:
         return None
     why = lists.problem.text if lists.problem else ""
@@ -161,45 +161,70 @@ def _unavailable(lists: Lists, title: str) -> rules.Verdict | None:
                                f"nothing was saved. {why}".strip())
 
 
-def save_account(connection: Connection, account: Account, code: str | None) -> Saved:
+def check_entry(ours: Account | TaxRate, code: str | None, lists: Lists, title: str
+                ) -> rules.Verdict:
+    """The page's check of one code for one of our accounts or tax rates, against the
+    package's lists as read: it exists, is active and is of the right kind. The mapping page
+    and the inbound API both save only what passes it."""
+    if isinstance(ours, Account):
+        return rules.check_account(ours, code, lists.accounts, title)
+    return rules.check_tax_rate(ours, code, lists.tax_rates, title)
+
+
+def write_entries(connection: Connection, accounts: Mapping[str, str | None],
+                  tax_rates: Mapping[str, str | None]) -> None:
+    """Set our keys to checked codes, or clear them (None), in one commit: all or nothing."""
+    for model, mapping, column, wanted in (
+        (Account, AccountMapping, AccountMapping.account_id, accounts),
+        (TaxRate, TaxMapping, TaxMapping.tax_rate_id, tax_rates),
+    ):
+        cleared = [key for key, code in wanted.items() if code is None]
+        if cleared:
+            ids = db.select(model.id).where(model.company_id == connection.company_id,
+                                            model.key.in_(cleared))
+            db.session.execute(db.delete(mapping).where(
+                mapping.connection_id == connection.id, column.in_(ids)))
+    set_mapping(connection,  # commits the clears with the rest
+                accounts={k: c for k, c in accounts.items() if c is not None},
+                tax_rates={k: c for k, c in tax_rates.items() if c is not None})
+
+
+def _save(connection: Connection, ours: Account | TaxRate, code: str | None) -> Saved:
     title = title_of(connection)
     lists = lists_for(connection)
-    blocked = _unavailable(lists, title)
+    blocked = unavailable(lists, title)
     if blocked:
         return Saved(blocked)
-    verdict = rules.check_account(account, code, lists.accounts, title)
+    verdict = check_entry(ours, code, lists, title)
     if not verdict.ok:
         return Saved(verdict)
-    set_mapping(connection, accounts={account.key: verdict.code}, tax_rates={})
-    return _confirm(connection, "account", account.key, account.name, verdict, title)
+    entry: dict[str, str | None] = {ours.key: verdict.code}
+    if isinstance(ours, Account):
+        kind = "account"
+        write_entries(connection, accounts=entry, tax_rates={})
+    else:
+        kind = "tax_rate"
+        write_entries(connection, accounts={}, tax_rates=entry)
+    return _confirm(connection, kind, ours.key, ours.name, verdict, title)
+
+
+def save_account(connection: Connection, account: Account, code: str | None) -> Saved:
+    return _save(connection, account, code)
 
 
 def save_tax_rate(connection: Connection, rate: TaxRate, code: str | None) -> Saved:
-    title = title_of(connection)
-    lists = lists_for(connection)
-    blocked = _unavailable(lists, title)
-    if blocked:
-        return Saved(blocked)
-    verdict = rules.check_tax_rate(rate, code, lists.tax_rates, title)
-    if not verdict.ok:
-        return Saved(verdict)
-    set_mapping(connection, accounts={}, tax_rates={rate.key: verdict.code})
-    return _confirm(connection, "tax_rate", rate.key, rate.name, verdict, title)
+    return _save(connection, rate, code)
 
 
 def clear_account(connection: Connection, account: Account) -> Saved:
     """Forget the account's code on this connection: its records wait until it is mapped
     again (the pre-flight check blocks them), rather than going somewhere now wrong."""
-    db.session.execute(db.delete(AccountMapping).filter_by(
-        connection_id=connection.id, account_id=account.id))
-    db.session.commit()
+    write_entries(connection, accounts={account.key: None}, tax_rates={})
     return _cleared(connection, account.name)
 
 
 def clear_tax_rate(connection: Connection, rate: TaxRate) -> Saved:
-    db.session.execute(db.delete(TaxMapping).filter_by(
-        connection_id=connection.id, tax_rate_id=rate.id))
-    db.session.commit()
+    write_entries(connection, accounts={}, tax_rates={rate.key: None})
     return _cleared(connection, rate.name)
 
 
@@ -224,7 +249,7 @@ def create_item(
     title = title_of(connection)
     name = (name or "").strip() or account.name
     lists = lists_for(connection)
-    blocked = _unavailable(lists, title)
+    blocked = unavailable(lists, title)
     if blocked:
         return Saved(blocked)
     # Packages that sell through items number items and accounts separately (QuickBooks

@@ -107,10 +107,7 @@ def build(connection: Connection, lists: service.Lists) -> Page:
                                   .order_by(Account.id)).scalars().all()
     taxes = db.session.execute(db.select(TaxRate).filter_by(company_id=cid)
                                .order_by(TaxRate.id)).scalars().all()
-    waiting_accounts = waiting.records_using(
-        cid, connection.id, "account", waiting.unmapped(cid, connection.id, "account"))
-    waiting_taxes = waiting.records_using(
-        cid, connection.id, "tax_rate", waiting.unmapped(cid, connection.id, "tax_rate"))
+    waiting_accounts, waiting_taxes = waiting.waiting_on(cid, connection.id)
     held = set().union(*waiting_accounts.values(), *waiting_taxes.values())
     return Page(
         connection, title, lists,

@@ -91,15 +91,38 @@ def by_type(records: Iterable[RecordRef]) -> Counter:
     return Counter(t for t, _ in set(records))
 
 
+def waiting_on(company_id: int, connection_id: int
+               ) -> tuple[dict[str, set[RecordRef]], dict[str, set[RecordRef]]]:
+    """(account key -> records, tax-rate key -> records) for every key not mapped on this
+    connection: the records a missing mapping holds up."""
+    return (records_using(company_id, connection_id, "account",
+                          unmapped(company_id, connection_id, "account")),
+            records_using(company_id, connection_id, "tax_rate",
+                          unmapped(company_id, connection_id, "tax_rate")))
+
+
+def held(company_id: int, connection_id: int) -> Counter:
+    """Distinct records held up by any missing mapping, by record type."""
+    accounts, taxes = waiting_on(company_id, connection_id)
+    return by_type(set().union(*accounts.values(), *taxes.values()))
+
+
 def freed_by(company_id: int, connection_id: int, kind: str, key: str) -> Counter:
     """Records that wait on `key` (now mapped) and on nothing else still unmapped: the ones the
     next send will take. Record type -> count."""
-    using = records_using(company_id, connection_id, kind, [key], sendable_only=True).get(key)
+    return freed_by_keys(company_id, connection_id, {kind: [key]})
+
+
+def freed_by_keys(company_id: int, connection_id: int, keys: dict[str, list[str]]) -> Counter:
+    """freed_by for several keys just mapped at once ({"account": [...], "tax_rate": [...]}):
+    each record counted once, and only if nothing it names is still unmapped."""
+    using: set[RecordRef] = set()
+    for kind, named in keys.items():
+        for refs in records_using(company_id, connection_id, kind, named,
+                                  sendable_only=True).values():
+            using |= refs
     if not using:
         return Counter()
-    still: set[RecordRef] = set()
-    for other_kind in ("account", "tax_rate"):
-        gaps = unmapped(company_id, connection_id, other_kind)
-        for refs in records_using(company_id, connection_id, other_kind, gaps).values():
-            still |= refs
+    accounts, taxes = waiting_on(company_id, connection_id)
+    still = set().union(*accounts.values(), *taxes.values())
     return by_type(using - still)
