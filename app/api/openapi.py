@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from app.api.mapping_schemas import InvalidMapping, MappingIn, MappingOut, MappingSavedOut
 from app.api.schemas import (
     MAX_LINES,
     ContactIn,
@@ -25,9 +26,11 @@ from app.api.schemas import (
 from app.request_ints import MAX_ID
 
 REF = "#/components/schemas/{model}"
-_INPUTS: tuple[type[BaseModel], ...] = (ContactIn, InvoiceIn, CreditNoteIn, PaymentIn)
+_INPUTS: tuple[type[BaseModel], ...] = (ContactIn, InvoiceIn, CreditNoteIn, PaymentIn,
+                                         MappingIn)
 _OUTPUTS: tuple[type[BaseModel], ...] = (
-    ContactOut, DocumentOut, PaymentOut, RunOut, Error, InvalidRequest,
+    ContactOut, DocumentOut, PaymentOut, RunOut, Error, InvalidRequest, MappingOut,
+    MappingSavedOut, InvalidMapping,
 )
 # (path segment, record type in words, input model, output model)
 _RECORDS = (
@@ -100,6 +103,58 @@ def _get(segment: str, noun: str, out: type[BaseModel]) -> dict[str, Any]:
     }}
 
 
+_REFRESH = {"name": "refresh", "in": "query", "required": False, "schema": {"type": "boolean"},
+            "description": "true: read the package's lists again first (the mapping page's "
+                           "Refresh lists), e.g. after adding a code in the package"}
+
+
+def _mapping_paths() -> dict[str, Any]:
+    params = [_param("connection_id", "integer", "the connection's id"), _REFRESH]
+    bad_refresh = _json(Error, "refresh is neither true nor false, or the address holds a "
+                               "NUL character.")
+    return {
+        "get": {
+            "operationId": "get_mapping",
+            "summary": "Our chart, the package's lists, and the mapping between them",
+            "description": "The package's lists are those last read; they are read from the "
+                           "package first if they never were (as the mapping page does), or "
+                           "when refresh=true. A disconnected connection is never read.",
+            "tags": ["mapping"],
+            "parameters": params,
+            "responses": {"200": _json(MappingOut, "The mapping."), "400": bad_refresh,
+                          **_errors("401", "404")},
+        },
+        "put": {
+            "operationId": "set_mapping",
+            "summary": "Set or clear mapping entries (partial, all or nothing)",
+            "description": "Names only the entries to change: a code sets one, null clears "
+                           "one (its records then wait); entries not named stay as they are. "
+                           "Each code is checked as the mapping page checks it: it must be in "
+                           "the package's list, active, and of the right kind. One bad entry "
+                           "and nothing is saved. Records that waited on an entry now mapped "
+                           "go with the next send (see released); no send is started.",
+            "tags": ["mapping"],
+            "parameters": params,
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref(MappingIn)}}},
+            "responses": {
+                "200": _json(MappingSavedOut, "Saved: the mapping as it now stands."),
+                "409": _json(Error, "The package's lists could not be read to check the "
+                                    "codes against (never read and the package did not "
+                                    "answer, or refresh=true failed); nothing was saved. "
+                                    "error is lists_unavailable; message says why."),
+                "422": {"description": "Nothing was saved: the body does not fit "
+                                       "(invalid_request), or entries cannot be mapped as "
+                                       "sent (invalid_mapping, each entry named with its "
+                                       "reason).",
+                        "content": {"application/json": {"schema": {"anyOf": [
+                            _ref(InvalidRequest), _ref(InvalidMapping)]}}}},
+                **_errors("400", "401", "404", "413"),
+            },
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     _, defs = models_json_schema(
@@ -124,6 +179,7 @@ def openapi_document() -> dict[str, Any]:
             **_errors("401", "404"),
         },
     }}
+    paths["/connections/{connection_id}/mapping"] = _mapping_paths()
     paths["/runs/{run_id}"] = {"get": {
         "operationId": "get_run",
         "summary": "Progress of a Send Data run",
@@ -145,7 +201,8 @@ def openapi_document() -> dict[str, Any]:
             "title": "Ledgerlink inbound API",
             "version": "1.0.0",
             "description": "How the job system sends customers, suppliers, invoices, credit "
-                           "notes and payments to Ledgerlink, and starts sending them on to the "
+                           "notes and payments to Ledgerlink, sets the mapping of our chart to "
+                           "each package's codes, and starts sending them on to the "
                            "accounting packages. Authenticate with 'Authorization: Bearer <API "
                            "key>'.",
         },

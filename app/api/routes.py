@@ -11,6 +11,8 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from app.api.auth import Unauthorized, require_api_key, unauthorized_response
 from app.api.body import read_body_within_limit
+from app.api.mapping_present import present_mapping, present_refusal
+from app.api.mapping_schemas import MappingIn
 from app.api.openapi import openapi_document
 from app.api.present import present, present_run
 from app.api.schemas import (
@@ -25,6 +27,7 @@ from app.api.schemas import (
     parse_json_body,
 )
 from app.extensions import db
+from app.mapping import bulk, service
 from app.models import Connection, Run
 from app.models.connection import DISCONNECTED
 from app.records.lookup import find_record
@@ -171,16 +174,32 @@ def get_record(kind: str, source_id: str):  # type: ignore[no-untyped-def]
     return jsonify(present(record_type, row))
 
 
-@bp.post("/connections/<int:connection_id>/send")
-@require_api_key
-def send_connection(connection_id: int):  # type: ignore[no-untyped-def]
-    from app.sync.runs import start_run
-
+def _connection(connection_id: int) -> Connection:
+    """The request's company's connection; 404 for any other (never saying it exists)."""
     connection = db.session.execute(
         db.select(Connection).filter_by(id=connection_id, company_id=g.company_id)
     ).scalar_one_or_none()
     if connection is None:
         raise NotFound(f"no connection {connection_id}")
+    return connection
+
+
+def _refresh_asked() -> bool:
+    value = request.args.get("refresh")
+    if value is None or value in ("false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise ApiError(400, {"error": "bad_request", "message": "the query parameter refresh "
+                         f"must be true or false, not '{value[:40]}'"})
+
+
+@bp.post("/connections/<int:connection_id>/send")
+@require_api_key
+def send_connection(connection_id: int):  # type: ignore[no-untyped-def]
+    from app.sync.runs import start_run
+
+    connection = _connection(connection_id)
     if connection.status == DISCONNECTED:
         raise ApiError(409, {"error": "disconnected", "message": f"connection {connection_id} "
                              "is disconnected; reconnect it before sending"})
@@ -189,6 +208,30 @@ def send_connection(connection_id: int):  # type: ignore[no-untyped-def]
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_run", run_id=run.id)
     return response
+
+
+# One rule for both methods: with a rule per method werkzeug answers an id past MAX_ID (which
+# its converter refuses) 405 to the second method instead of 404.
+@bp.route("/connections/<int:connection_id>/mapping", methods=["GET", "PUT"])
+@require_api_key
+def mapping(connection_id: int):  # type: ignore[no-untyped-def]
+    connection = _connection(connection_id)
+    refresh = _refresh_asked()
+    if request.method == "GET":
+        return jsonify(present_mapping(connection, bulk.lists_of(connection, refresh)))
+    return _put_mapping(connection, refresh)
+
+
+def _put_mapping(connection: Connection, refresh: bool):  # type: ignore[no-untyped-def]
+    body = _body(MappingIn)
+    wanted = {section: getattr(body, section) for section in bulk.SECTIONS}
+    outcome = bulk.set_entries(connection, wanted, refresh)
+    if outcome.unavailable:
+        raise ApiError(409, {"error": "lists_unavailable", "message": outcome.unavailable})
+    if outcome.problems:
+        raise ApiError(422, present_refusal(outcome.problems))
+    return jsonify(present_mapping(connection, service.cached_lists(connection),
+                                   outcome.released))
 
 
 @bp.get("/runs/<int:run_id>")
