@@ -46,10 +46,9 @@ def _tax_rate(entry: Entry) -> PackageTaxRateOut:
                              active=bool(entry.get("active", True)))
 
 
-def lists_out(lists: service.Lists, unread: str) -> ListsOut:
-    problem = lists.problem.text if lists.problem else (unread if not lists.loaded else "")
+def lists_out(lists: service.Lists) -> ListsOut:
     return ListsOut(
-        read_at=lists.fetched_at, problem=problem or None,
+        read_at=lists.fetched_at, problem=lists.problem.text if lists.problem else None,
         accounts=None if lists.accounts is None else [_account(e) for e in lists.accounts],
         tax_rates=None if lists.tax_rates is None else [_tax_rate(e) for e in lists.tax_rates],
     )
@@ -79,7 +78,7 @@ def present_mapping(connection: Connection, lists: service.Lists,
     fields: dict[str, Any] = {
         "connection_id": connection.id, "package": connection.package,
         "package_title": service.title_of(connection), "chart": chart_out(chart),
-        "lists": lists_out(lists, bulk.can_read(connection)),
+        "lists": lists_out(lists),
         "mapping": Codes(**bulk.current_codes(connection, chart)),
         "problems": notes_out(problems), "warnings": notes_out(warnings),
         "records_waiting": dict(bulk.records_waiting(connection)),

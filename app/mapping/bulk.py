@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from app.extensions import db
 from app.mapping import service, waiting
 from app.models import Account, AccountMapping, Connection, TaxMapping, TaxRate
-from app.models.connection import DISCONNECTED
 
 SECTIONS = ("accounts", "bank_accounts", "tax_rates")
 # Why an entry was refused before its code was looked at (the codes' reasons are in rules).
@@ -84,22 +83,11 @@ def current_codes(connection: Connection, chart: Chart) -> dict[str, dict[str, s
                       for ours in chart.sections[section]} for section in SECTIONS}
 
 
-def can_read(connection: Connection) -> str:
-    """Why the package cannot be asked for its lists now ("" when it can). A disconnected
-    connection has no access left to use, and trying would mark it "reconnect needed"."""
-    if connection.status == DISCONNECTED:
-        return (f"This connection to {service.title_of(connection)} is disconnected, so its "
-                "lists cannot be read. Reconnect it first.")
-    return ""
-
-
 def lists_of(connection: Connection, refresh: bool = False) -> service.Lists:
     """The lists as last read; read from the package first when never read (as the page does
-    on opening) or when `refresh` asks (the page's Refresh lists)."""
-    lists = service.cached_lists(connection)
-    if (refresh or not lists.loaded) and not can_read(connection):
-        lists = service.fetch_lists(connection) if refresh else service.lists_for(connection)
-    return lists
+    on opening) or when `refresh` asks (the page's Refresh lists). A disconnected connection
+    is never read (service.fetch_lists says so in `problem`)."""
+    return service.fetch_lists(connection) if refresh else service.lists_for(connection)
 
 
 def review(connection: Connection, chart: Chart, lists: service.Lists
@@ -176,9 +164,8 @@ def set_entries(connection: Connection, wanted: Wanted, refresh: bool = False) -
     lists = service.Lists()
     if refresh or any(code is not None for _, code in placed):
         lists = lists_of(connection, refresh)
-        unread = can_read(connection) if refresh else ""
-        if not lists.loaded or (refresh and (lists.problem or unread)):
-            why = lists.problem.text if lists.problem else (unread or can_read(connection))
+        if not lists.loaded or (refresh and lists.problem):
+            why = lists.problem.text if lists.problem else ""
             return Outcome(unavailable=f"We could not read {service.title_of(connection)}\u2019s "
                                        f"lists to check the codes against, so nothing was "
                                        f"saved. {why}".strip())

@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from app.connections.service import set_mapping
+from app.dashboard.phrases import fix_url
 from app.extensions import db
 from app.mapping import rules, waiting
 from app.models import (
@@ -28,6 +29,7 @@ from app.models import (
     TaxRate,
     utcnow,
 )
+from app.models.connection import DISCONNECTED
 from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
 from connectors import connector_class
@@ -105,6 +107,16 @@ def problem_words(connection: Connection, exc: Exception) -> Problem:
 def fetch_lists(connection: Connection) -> Lists:
     """Fetch the lists from the package and cache them. On failure, the cached lists (if any)
     with the problem in words; nothing cached is lost."""
+    if connection.status == DISCONNECTED:
+        # No access is left to use, and a failed refresh would mark the connection
+        # "reconnect needed", as if someone had reconnected it half-way.
+        lists, title = cached_lists(connection), title_of(connection)
+        lists.problem = Problem(
+            f"This connection to {title} is disconnected, so its lists cannot be read. "
+            "Reconnect it first.", f"Reconnect {title}",
+            fix_url("connections.reconnect", connection_id=connection.id))
+        return lists
+
     def _all(connector: Connector) -> dict[str, dict]:
         return {"accounts": _fetch(connector.accounts, _account_entry),
                 "tax_rates": _fetch(connector.tax_rates, _tax_entry)}

@@ -127,3 +127,23 @@ def test_lists_cached_before_rates_said_their_kind_are_fetched_again(app, mapped
     assert 'hx-trigger="load"' in page  # not trusted: the lists load again
     body = mapped.client.get(mapped.url, headers=HX).get_data(as_text=True)
     assert 'value="INPUT2"' not in select_of(body, "map-tax-rate-standard")
+
+
+def test_a_disconnected_connection_is_not_read_and_stays_disconnected(app, mapped):
+    """Opening the page of a disconnected connection whose lists were never read used to call
+    the package with no access left, and the failed refresh marked it "reconnect needed"."""
+    from app.connections.lifecycle import disconnect
+    from app.extensions import db
+    from app.models import Connection
+
+    def _disconnect() -> None:
+        disconnect(db.session.get(Connection, mapped.books.connection_id))
+
+    run_in(app, _disconnect)
+    body = squash(mapped.client.get(mapped.url, headers=HX).get_data(as_text=True))
+    assert "This connection to Xero is disconnected, so its lists cannot be read. Reconnect " \
+           "it first." in body
+    refreshed = squash(mapped.post("/refresh").get_data(as_text=True))
+    assert "is disconnected, so its lists cannot be read" in refreshed
+    status = run_in(app, lambda: db.session.get(Connection, mapped.books.connection_id).status)
+    assert status == "disconnected"
