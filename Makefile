@@ -31,6 +31,7 @@ lint: $(BIN)/.installed-dev
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py
+	$(BIN)/python bench/money_property.py
 
 ## The full-size journeys of every package (browser journey, both packages, exactly once), then
 ## the push bench's figures for each package side by side.

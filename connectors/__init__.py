@@ -4,6 +4,19 @@ Adding a package means adding its folder and one line here; the sync engine neve
 Besides its connector class a package's folder declares, in modules found here by name:
 settings.py (SETTINGS: its environment variables), demo.py (DEMO: its sandbox demo set-up) and
 readback.py (read_books: its books read back through its own API, for tests).
+
+Two hooks serve the money property test (tests/connectors/test_money_property.py, which fails
+for a package that lacks either, saying what to add):
+- connectors/<key>/payloads.py `document_payload(kind, record, refs) -> PayloadRequest | None`:
+  the request the connector makes, short of HTTP, for an invoice or credit note (a
+  DocumentRecord), a credit note applied to its invoice ("credit_applied": refs carries the
+  package's id of the credit note and what the invoice still owes; None when nothing is sent)
+  and a payment (a PaymentRecord); connectors/money_hook.py has the types. It must be what the
+  pusher sends, query parameters included.
+- sandboxes/<key>/totals.py `document_totals(kind, request, rates) -> Totals` and
+  `amounts_left(documents, settlements, rates) -> {id: amount}`: what the package makes of
+  those requests (net, tax, total; what each invoice still owes and each credit note has left),
+  by the sandbox's own arithmetic on the bodies alone (sandboxes/kit/oracle.py).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ QuickBooks Online do with line amounts and VAT. Python's default, half-even (ban
 would turn 0.125 into 0.12 where the package writes 0.13, so a document would differ from the
 package by a penny. ROUND_HALF_UP rounds ties away from zero, so credits (-0.125 -> -0.13)
 mirror invoices.
+
+Also here: how much of a credit note a connector applies to its invoice (credit_to_apply).
 """
 
 from __future__ import annotations
@@ -22,3 +24,13 @@ def round_money(value: Decimal, places: Decimal = PENNY) -> Decimal:
 
 def to_pennies(value: Decimal) -> Decimal:
     return round_money(value, PENNY)
+
+
+def credit_to_apply(credit: Decimal, owed: Decimal | None) -> Decimal | None:
+    """How much of a new credit note goes against its invoice: up to what the invoice still
+    owes. None when there is nothing to apply (a credit note of 0, an invoice settled or not
+    readable): the packages refuse an allocation of 0."""
+    if owed is None:
+        return None
+    amount = min(credit, owed)
+    return amount if amount > 0 else None

@@ -22,7 +22,8 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.base import ContactRecord, DocumentLine, DocumentRecord, PaymentRecord
-from connectors.money import round_money, to_pennies
+from connectors.money import credit_to_apply, round_money, to_pennies
+from connectors.money_hook import MoneyKind, PackageRefs, PayloadRequest
 from connectors.wire import dumps as dumps  # exact Decimal digits on the wire
 
 DOC_NUMBER_MAX = 21  # Invoice/CreditMemo DocNumber (QBO error 2050 beyond it)
@@ -260,6 +261,28 @@ def batch_body(entity: str, bodies: Sequence[dict[str, Any]]) -> dict[str, Any]:
             {"bId": str(i), "operation": "create", entity: body} for i, body in enumerate(bodies)
         ]
     }
+
+
+# --------------------------------------------------------------------------- money hook
+def document_payload(kind: MoneyKind, record: Any, refs: PackageRefs
+                     ) -> PayloadRequest | None:
+    """What the connector sends for the money of `record` (connectors/money_hook.py), as
+    pushing.py sends it: each in a batch of its entity; a credit memo applied to its invoice
+    for what the invoice still owes (refs.invoice_due) with a zero Payment."""
+    if kind in ("invoice", "credit_note"):
+        build = invoice_payload if kind == "invoice" else credit_memo_payload
+        return PayloadRequest("POST", "batch", batch_body(ENTITY[kind], [build(record)]))
+    if kind == "credit_applied":
+        if refs.invoice_due is None or not refs.credit_note_id:
+            raise ValueError("credit_applied needs refs.credit_note_id and refs.invoice_due")
+        amount = credit_to_apply(record.total, refs.invoice_due)
+        if amount is None:
+            return None
+        body = apply_credit_payload(record, refs.credit_note_id, amount)
+        return PayloadRequest("POST", "batch", batch_body("Payment", [body]))
+    if kind == "payment":
+        return PayloadRequest("POST", "batch", batch_body("Payment", [payment_payload(record)]))
+    raise ValueError(f"unknown money kind {kind!r}")
 
 
 def quote(value: str) -> str:

@@ -30,7 +30,7 @@ from connectors.base import (
     Uncertain,
     batch_idempotency_key,
 )
-from connectors.money import to_pennies
+from connectors.money import credit_to_apply, to_pennies
 from connectors.quickbooks_online import payloads
 from connectors.quickbooks_online.client import QboClient
 from connectors.quickbooks_online.errors import (
@@ -211,9 +211,9 @@ class Pusher:
         apply: list[tuple[int, DocumentRecord, dict[str, Any]]] = []
         for i, rec, memo_id in todo:
             due = owed.get(rec.invoice_external_id or "")
-            if due is None or due <= 0:
+            amount = credit_to_apply(rec.total, due)
+            if due is None or amount is None:
                 continue
-            amount = min(rec.total, due)
             owed[rec.invoice_external_id or ""] = due - amount
             apply.append((i, rec, payloads.apply_credit_payload(rec, memo_id, amount)))
         if not apply:

@@ -19,11 +19,18 @@ from connectors.base import (
     DocumentRecord,
     PaymentRecord,
 )
-from connectors.money import to_pennies
+from connectors.money import credit_to_apply, to_pennies
+from connectors.money_hook import MoneyKind, PackageRefs, PayloadRequest
 
 CONTACT_NUMBER_MAX = 50  # Xero's ContactNumber limit (spec: maxLength 50)
 NAME_MAX = 255
 INVOICE_NUMBER_MAX = 255
+# Xero keeps a unit price to 2 dp unless the request asks for 4 ("By default, the API accepts
+# unit prices (UnitAmount) to two decimals places ... opt-in to 4 decimal places by adding the
+# querystring parameter unitdp=4", developer.xero.com, Rounding in Xero). Ours have 4, so a
+# price of 12.345 would become 12.35 and the line a penny more than ours.
+LINE_ITEM_PARAMS = {"unitdp": "4"}
+LINE_ITEM_COLLECTIONS = ("Invoices", "CreditNotes")
 
 
 class PayloadError(ValueError):
@@ -210,3 +217,35 @@ def _payment(record: PaymentRecord, allocation: Allocation) -> dict[str, Any]:
 def wrap(collection: str, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The envelope Xero expects for a batch create, e.g. {"Invoices": [...]}."""
     return {collection: list(items)}
+
+
+def params_for(collection: str) -> dict[str, str]:
+    """The query parameters a create of `collection` needs besides the batch ones."""
+    return dict(LINE_ITEM_PARAMS) if collection in LINE_ITEM_COLLECTIONS else {}
+
+
+# --------------------------------------------------------------------------- money hook
+def document_payload(kind: MoneyKind, record: Any, refs: PackageRefs
+                     ) -> PayloadRequest | None:
+    """What the connector sends for the money of `record` (connectors/money_hook.py), as
+    pushing.py sends it: documents in their batch envelope with unitdp=4, the credit note's
+    allocation for what the invoice still owes (refs.invoice_due), a receipt as its Payments."""
+    if kind == "invoice":
+        body = wrap("Invoices", [invoice_payload(record)])
+        return PayloadRequest("PUT", "/Invoices", body, params_for("Invoices"))
+    if kind == "credit_note":
+        body = wrap("CreditNotes", [credit_note_payload(record)])
+        return PayloadRequest("PUT", "/CreditNotes", body, params_for("CreditNotes"))
+    if kind == "credit_applied":
+        if refs.invoice_due is None or not refs.credit_note_id:
+            raise ValueError("credit_applied needs refs.credit_note_id and refs.invoice_due")
+        amount = credit_to_apply(record.total, refs.invoice_due)
+        if amount is None:
+            return None
+        return PayloadRequest(
+            "PUT", f"/CreditNotes/{refs.credit_note_id}/Allocations",
+            allocation_payload(record.invoice_external_id or "", amount, record.date),
+        )
+    if kind == "payment":
+        return PayloadRequest("PUT", "/Payments", wrap("Payments", payment_payloads(record)))
+    raise ValueError(f"unknown money kind {kind!r}")

@@ -27,7 +27,7 @@ from connectors.base import (
     Uncertain,
     batch_idempotency_key,
 )
-from connectors.money import to_pennies
+from connectors.money import credit_to_apply, to_pennies
 from connectors.xero import payloads
 from connectors.xero.client import XeroClient, check_items
 from connectors.xero.errors import (
@@ -137,7 +137,8 @@ class Pusher:
         """One PUT for these records; a refusal as a whole is raised as batching.Refused."""
         key = batch_idempotency_key(records)
         try:
-            reply = self.client.put(path, payloads.wrap(collection, bodies), key, SUMMARIZE)
+            reply = self.client.put(path, payloads.wrap(collection, bodies), key,
+                                    SUMMARIZE | payloads.params_for(collection))
         except XeroRequestError as exc:
             raise _refusal(exc, records) from exc
         items = check_items(reply, collection, len(records))
@@ -208,9 +209,9 @@ class Pusher:
             return
         for i, rec, credit_note_id in todo:
             owed = due.get(rec.invoice_external_id)
-            if owed is None or owed <= 0:
+            amount = credit_to_apply(rec.total, owed)
+            if owed is None or amount is None:
                 continue
-            amount = min(rec.total, owed)
             try:
                 self._put_allocation(rec, credit_note_id, amount)
             except XeroRequestError:

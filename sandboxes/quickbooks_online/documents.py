@@ -54,6 +54,62 @@ def _money(value: Decimal) -> float:
     return float(pennies(value))
 
 
+def line_net(line: dict[str, Any], detail: dict[str, Any], path: str
+             ) -> tuple[Decimal, Decimal, Decimal]:
+    """(Qty, UnitPrice, net Amount) of a sales line: Qty x UnitPrice to the penny, which a given
+    Amount must equal (6070)."""
+    qty = dec(detail.get("Qty", 1), f"{path}.SalesItemLineDetail.Qty")
+    given = dec(line["Amount"], f"{path}.Amount") if "Amount" in line else None
+    if "UnitPrice" in detail:
+        unit = dec(detail["UnitPrice"], f"{path}.SalesItemLineDetail.UnitPrice")
+    elif given is not None and qty:
+        unit = given / qty
+    else:
+        raise required(f"{path}.Amount")
+    net = pennies(qty * unit)
+    if given is not None and pennies(given) != net:
+        raise Fault("6070", "Amount is not equal to UnitPrice * Qty",
+                    f"Amount is not equal to UnitPrice * Qty. Supplied value:{given}", "Amount")
+    return qty, unit, net
+
+
+def line_tax(detail: dict[str, Any], path: str, index: int, net: Decimal, rate: Decimal,
+             inclusive: bool) -> tuple[Decimal, Decimal]:
+    """(VAT, gross) of line `index` (at `path`) of net amount `net` at `rate` percent, as the
+    module docstring says."""
+    gross_given = detail.get("TaxInclusiveAmt")
+    if inclusive and gross_given is not None:
+        gross = pennies(dec(gross_given, f"{path}.SalesItemLineDetail.TaxInclusiveAmt"))
+        tax = pennies(gross * rate / (100 + rate))
+        if gross - tax != net:
+            raise business(
+                f"Line {index + 1}: the amount {_money(net):.2f} is not the tax-inclusive amount "
+                f"{_money(gross):.2f} less its VAT of {_money(tax):.2f} at {rate}%.", "Amount")
+        return tax, gross
+    tax = pennies(net * rate / 100)
+    return tax, net + tax
+
+
+def document_tax(built: list[tuple[Decimal, Decimal, str, Decimal]], override: Decimal | None
+                 ) -> tuple[Decimal, Decimal, dict[str, list[Decimal]]]:
+    """(net total, tax total, [net, tax, rate] per tax rate id) of lines given as (net, tax,
+    rate id, rate), with a TotalTax override replacing the sum of the lines' VAT."""
+    net_total = sum((b[0] for b in built), Decimal(0))
+    tax_total = sum((b[1] for b in built), Decimal(0))
+    by_rate: dict[str, list[Decimal]] = {}
+    for net, tax, rate_id, rate in built:
+        totals = by_rate.setdefault(rate_id, [Decimal(0), Decimal(0), rate])
+        totals[0] += net
+        totals[1] += tax
+    if override is not None and by_rate:
+        # The difference lands on the rate with the most VAT (*unverified* how QBO spreads an
+        # override over several rates; its total is what it stores and reports).
+        biggest = max(by_rate.values(), key=lambda t: abs(t[1]))
+        biggest[1] += override - tax_total
+        tax_total = override
+    return net_total, tax_total, by_rate
+
+
 def _sales_line(books: Books, line: Any, index: int, inclusive: bool,
                 entity: str) -> tuple[dict[str, Any], Decimal, Decimal, str, Decimal]:
     """(line as stored, net, tax, tax rate id, rate) for one SalesItemLineDetail line."""
@@ -74,30 +130,9 @@ def _sales_line(books: Books, line: Any, index: int, inclusive: bool,
         raise business("Make sure all your transactions have a VAT rate before you save.",
                        "TaxCodeRef")
     code = active_ref(books, detail, "TaxCodeRef", "TaxCode")
-    qty = dec(detail.get("Qty", 1), f"{path}.SalesItemLineDetail.Qty")
-    given = dec(line["Amount"], f"{path}.Amount") if "Amount" in line else None
-    if "UnitPrice" in detail:
-        unit = dec(detail["UnitPrice"], f"{path}.SalesItemLineDetail.UnitPrice")
-    elif given is not None and qty:
-        unit = given / qty
-    else:
-        raise required(f"{path}.Amount")
-    net = pennies(qty * unit)
-    if given is not None and pennies(given) != net:
-        raise Fault("6070", "Amount is not equal to UnitPrice * Qty",
-                    f"Amount is not equal to UnitPrice * Qty. Supplied value:{given}", "Amount")
+    qty, unit, net = line_net(line, detail, path)
     rate_id, rate = store.sales_rate(books.realm, code)
-    gross_given = detail.get("TaxInclusiveAmt")
-    if inclusive and gross_given is not None:
-        gross = pennies(dec(gross_given, f"{path}.SalesItemLineDetail.TaxInclusiveAmt"))
-        tax = pennies(gross * rate / (100 + rate))
-        if gross - tax != net:
-            raise business(
-                f"Line {index + 1}: the amount {_money(net):.2f} is not the tax-inclusive amount "
-                f"{_money(gross):.2f} less its VAT of {_money(tax):.2f} at {rate}%.", "Amount")
-    else:
-        tax = pennies(net * rate / 100)
-        gross = net + tax
+    tax, gross = line_tax(detail, path, index, net, rate, inclusive)
     stored_detail = detail | {
         "ItemRef": {"value": item["Id"], "name": item["Name"]}, "Qty": float(qty),
         "UnitPrice": float(unit), "TaxCodeRef": {"value": code["Id"]},
@@ -112,7 +147,7 @@ def _sales_line(books: Books, line: Any, index: int, inclusive: bool,
     return stored, net, tax, rate_id, rate
 
 
-def _total_tax_override(body: dict[str, Any], entity: str) -> Decimal | None:
+def total_tax_override(body: dict[str, Any], entity: str) -> Decimal | None:
     """TxnTaxDetail.TotalTax as given: QBO's "total tax override" (Finance.xsd), which it
     stores instead of its own sum of the tax lines."""
     detail = body.get("TxnTaxDetail")
@@ -168,20 +203,8 @@ def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dic
     built = [_sales_line(books, line, i, mode == "TaxInclusive", entity)
              for i, line in enumerate(lines)]
     number = _doc_number(books, entity, body)
-    net_total = sum((b[1] for b in built), Decimal(0))
-    tax_total = sum((b[2] for b in built), Decimal(0))
-    by_rate: dict[str, list[Decimal]] = {}
-    for _line, net, tax, rate_id, rate in built:
-        totals = by_rate.setdefault(rate_id, [Decimal(0), Decimal(0), rate])
-        totals[0] += net
-        totals[1] += tax
-    override = _total_tax_override(body, entity)
-    if override is not None and by_rate:
-        # The difference lands on the rate with the most VAT (*unverified* how QBO spreads an
-        # override over several rates; its total is what it stores and reports).
-        biggest = max(by_rate.values(), key=lambda t: abs(t[1]))
-        biggest[1] += override - tax_total
-        tax_total = override
+    override = total_tax_override(body, entity)
+    net_total, tax_total, by_rate = document_tax([b[1:] for b in built], override)
     tax_lines = [{"Amount": _money(tax), "DetailType": "TaxLineDetail", "TaxLineDetail": {
         "TaxRateRef": {"value": rate_id}, "PercentBased": True, "TaxPercent": float(rate),
         "NetAmountTaxable": _money(net)}} for rate_id, (net, tax, rate) in by_rate.items()]
@@ -216,17 +239,57 @@ def _adjust_customer(books: Books, customer: dict[str, Any], delta: Decimal) -> 
               ref=" ".join(current["DisplayName"].split()).lower())
 
 
+def payment_total(body: dict[str, Any]) -> Decimal:
+    """A Payment's TotalAmt: the money received, never negative."""
+    if body.get("TotalAmt") is None:
+        raise required("TotalAmt")
+    total = pennies(dec(body["TotalAmt"], "Payment.TotalAmt"))
+    if total < 0:
+        raise business("The payment amount cannot be negative.", "TotalAmt")
+    return total
+
+
+def payment_line(line: Any, index: int) -> tuple[Decimal, str, str]:
+    """(Amount, TxnType, TxnId) of a Payment line linking one Invoice or CreditMemo."""
+    path = f"Payment.Line[{index}]"
+    if not isinstance(line, dict):
+        raise unsupported(path, "must be an object")
+    check_keys("Line", line, path)
+    amount = pennies(dec(line.get("Amount"), f"{path}.Amount")) \
+        if line.get("Amount") is not None else None
+    links = line.get("LinkedTxn")
+    if amount is None:
+        raise required(f"{path}.Amount")
+    if not isinstance(links, list) or len(links) != 1 or not isinstance(links[0], dict):
+        raise unsupported(f"{path}.LinkedTxn", "must link exactly one transaction")
+    link = links[0]
+    kind = link.get("TxnType")
+    if kind not in ("Invoice", "CreditMemo"):
+        raise unsupported(f"{path}.LinkedTxn.TxnType", "must be Invoice or CreditMemo")
+    return amount, kind, ref_id({"TxnId": {"value": link.get("TxnId")}}, "TxnId")
+
+
+def check_applied(kind: str, txn_id: str, amount: Decimal, balance: Decimal) -> None:
+    """A line may take at most what its Invoice still owes or its CreditMemo has left."""
+    if amount <= 0 or amount > balance:
+        raise business(f"The amount applied to {kind} {txn_id} must be more than 0 and at "
+                       f"most its balance of {_money(balance):.2f}.", "Amount")
+
+
+def check_payment_total(total: Decimal, applied: Decimal, credited: Decimal) -> None:
+    if applied - credited < 0 or applied - credited > total:
+        raise business(f"The payment total {_money(total):.2f} must cover the invoices paid "
+                       f"({_money(applied):.2f}) less the credits used ({_money(credited):.2f}).",
+                       "TotalAmt")
+
+
 def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
     """Receive a payment against invoices, using credit memos, as QBO's Payment entity does."""
     check_keys("Payment", body)
     if body.get("Id") is not None:
         raise unsupported("Payment.Id", "cannot be updated in the sandbox")
     customer = active_ref(books, body, "CustomerRef", "Customer")
-    if body.get("TotalAmt") is None:
-        raise required("TotalAmt")
-    total = pennies(dec(body["TotalAmt"], "Payment.TotalAmt"))
-    if total < 0:
-        raise business("The payment amount cannot be negative.", "TotalAmt")
+    total = payment_total(body)
     if "DepositToAccountRef" in body:
         account = active_ref(books, body, "DepositToAccountRef", "Account")
         if account["AccountType"] not in ("Bank", "Other Current Asset"):
@@ -240,22 +303,7 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
     effects: list[tuple[str, dict[str, Any], Decimal]] = []
     stored_lines: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
-        path = f"Payment.Line[{index}]"
-        if not isinstance(line, dict):
-            raise unsupported(path, "must be an object")
-        check_keys("Line", line, path)
-        amount = pennies(dec(line.get("Amount"), f"{path}.Amount")) \
-            if line.get("Amount") is not None else None
-        links = line.get("LinkedTxn")
-        if amount is None:
-            raise required(f"{path}.Amount")
-        if not isinstance(links, list) or len(links) != 1 or not isinstance(links[0], dict):
-            raise unsupported(f"{path}.LinkedTxn", "must link exactly one transaction")
-        link = links[0]
-        kind = link.get("TxnType")
-        if kind not in ("Invoice", "CreditMemo"):
-            raise unsupported(f"{path}.LinkedTxn.TxnType", "must be Invoice or CreditMemo")
-        txn_id = ref_id({"TxnId": {"value": link.get("TxnId")}}, "TxnId")
+        amount, kind, txn_id = payment_line(line, index)
         target = books.lookup(kind, txn_id)
         if target is None:
             raise invalid_reference("LinkedTxn", txn_id)
@@ -263,9 +311,7 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
             raise business(f"{kind} {txn_id} belongs to another customer.", "LinkedTxn")
         balance = Decimal(str(target["Balance"])) - sum(
             (a for k, t, a in effects if (k, t["Id"]) == (kind, txn_id)), Decimal(0))
-        if amount <= 0 or amount > balance:
-            raise business(f"The amount applied to {kind} {txn_id} must be more than 0 and at "
-                           f"most its balance of {_money(balance):.2f}.", "Amount")
+        check_applied(kind, txn_id, amount, balance)
         effects.append((kind, target, amount))
         if kind == "Invoice":
             applied += amount
@@ -273,10 +319,7 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
             credited += amount
         stored_lines.append({"Amount": _money(amount),
                              "LinkedTxn": [{"TxnId": txn_id, "TxnType": kind}]})
-    if applied - credited < 0 or applied - credited > total:
-        raise business(f"The payment total {_money(total):.2f} must cover the invoices paid "
-                       f"({_money(applied):.2f}) less the credits used ({_money(credited):.2f}).",
-                       "TotalAmt")
+    check_payment_total(total, applied, credited)
     keep = {k: v for k, v in body.items() if k not in _COMPUTED and k != "Line"}
     obj = keep | store.entity_base(store.next_id(books.realm, "Payment")) | {
         "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},

@@ -14,7 +14,7 @@ from sandboxes.xero import store as store
 from sandboxes.xero.identity import problem
 from sandboxes.xero.payments import build_allocation, build_batch_payment, build_payment
 from sandboxes.xero.query import QueryError, order_objects, where_filter
-from sandboxes.xero.rules import Invalid, build_contact, build_document
+from sandboxes.xero.rules import Invalid, build_contact, build_document, unit_decimals
 
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -181,10 +181,11 @@ def create_many(tenant: str, collection: str, body: Any, build: Builder,
 
 
 def create(tenant: str, collection: str, body: Any) -> tuple[Response, int]:
+    unit_dp = unit_decimals(request.args.get("unitdp"))
     builders: dict[str, Builder] = {
         "Contacts": build_contact,
-        "Invoices": lambda t, e: build_document(t, e, credit=False),
-        "CreditNotes": lambda t, e: build_document(t, e, credit=True),
+        "Invoices": lambda t, e: build_document(t, e, credit=False, unit_dp=unit_dp),
+        "CreditNotes": lambda t, e: build_document(t, e, credit=True, unit_dp=unit_dp),
         "Payments": build_payment,
         "BatchPayments": build_batch_payment,
     }

@@ -52,18 +52,64 @@ def _bank_account(tenant: str, given: Any) -> dict[str, Any]:
     return account
 
 
+def check_payment_amount(amount: Decimal) -> None:
+    if amount <= ZERO or amount != round2(amount):
+        raise Invalid("Payment amount must be greater than zero with at most 2 decimal places.")
+
+
+def check_payable(invoice: dict[str, Any], amount: Decimal, promised: Decimal = ZERO) -> None:
+    """A payment of `amount` (besides `promised` in the same batch) against `invoice`."""
+    if invoice["Status"] != "AUTHORISED":
+        raise Invalid("Payments can only be made against Authorised documents.")
+    if amount + promised > Decimal(str(invoice["AmountDue"])):
+        raise Invalid(OVERPAID)
+
+
+def check_allocation(note: dict[str, Any], invoice: dict[str, Any], amount: Decimal) -> None:
+    """`amount` of credit note `note` against `invoice`, as Xero allows it or refuses it."""
+    if note["Status"] != "AUTHORISED":
+        raise Invalid("Only authorised credit notes can be allocated.")
+    if invoice["Status"] != "AUTHORISED":
+        raise Invalid("Credit notes can only be allocated to authorised invoices.")
+    if invoice["Contact"]["ContactID"] != note["Contact"]["ContactID"]:
+        raise Invalid("The invoice and the credit note must be for the same contact.")
+    if amount <= ZERO or amount != round2(amount):
+        raise Invalid("Amount must be greater than zero with at most 2 decimal places.")
+    if amount > Decimal(str(note["RemainingCredit"])):
+        raise Invalid("The amount being allocated is more than the remaining credit on the "
+                      "credit note.")
+    if amount > Decimal(str(invoice["AmountDue"])):
+        raise Invalid("The amount being allocated is more than the amount due on the invoice.")
+
+
+def reduce_due(invoice: dict[str, Any], amount: Decimal) -> Decimal:
+    """The invoice's AmountDue less `amount`, written back; at zero the invoice is PAID."""
+    due = Decimal(str(invoice["AmountDue"])) - amount
+    invoice["AmountDue"] = num(due)
+    if due == ZERO:
+        invoice["Status"] = "PAID"
+    return due
+
+
+def reduce_credit(note: dict[str, Any], amount: Decimal) -> Decimal:
+    """The credit note's RemainingCredit less `amount`, written back; at zero it is PAID."""
+    remaining = Decimal(str(note["RemainingCredit"])) - amount
+    note["RemainingCredit"] = num(remaining)
+    if remaining == ZERO:
+        note["Status"] = "PAID"
+    return remaining
+
+
 def _settle(tenant: str, invoice: dict[str, Any], amount: Decimal, paid_on: Any,
             entry_key: str, entry: dict[str, Any]) -> None:
     """Reduce an invoice's AmountDue; at zero it is PAID."""
-    due = Decimal(str(invoice["AmountDue"])) - amount
-    invoice["AmountDue"] = num(due)
+    due = reduce_due(invoice, amount)
     if entry_key == "Payments":
         invoice["AmountPaid"] = num(Decimal(str(invoice["AmountPaid"])) + amount)
     else:
         invoice["AmountCredited"] = num(Decimal(str(invoice["AmountCredited"])) + amount)
     invoice[entry_key] = [*invoice.get(entry_key, []), entry]
     if due == ZERO:
-        invoice["Status"] = "PAID"
         invoice["FullyPaidOnDate"] = store.msdate(paid_on)
     invoice["UpdatedDateUTC"] = store.msdate_now()
     store.put(tenant, "Invoices", invoice["InvoiceID"], invoice, ref=invoice["InvoiceNumber"])
@@ -89,14 +135,10 @@ def build_payment(tenant: str, element: dict[str, Any], batch_id: str | None = N
     if "Amount" not in element:
         raise Invalid("Amount must be specified")
     amount = dec(element["Amount"], "Amount")
-    if amount <= ZERO or amount != round2(amount):
-        raise Invalid("Payment amount must be greater than zero with at most 2 decimal places.")
+    check_payment_amount(amount)
     paid_on = _date(element.get("Date") or defaults.get("Date"))
-    if invoice["Status"] != "AUTHORISED":
-        raise Invalid("Payments can only be made against Authorised documents.")
     promised = (pending or {}).get(invoice["InvoiceID"], ZERO)
-    if amount + promised > Decimal(str(invoice["AmountDue"])):
-        raise Invalid(OVERPAID)
+    check_payable(invoice, amount, promised)
     if pending is not None:
         pending[invoice["InvoiceID"]] = promised + amount
         return {}
@@ -167,28 +209,14 @@ def build_allocation(tenant: str, credit_note_id: str, element: dict[str, Any]) 
         raise Invalid("Amount must be specified")
     amount = dec(element["Amount"], "Amount")
     on = _date(element.get("Date"))
-    if note["Status"] != "AUTHORISED":
-        raise Invalid("Only authorised credit notes can be allocated.")
-    if invoice["Status"] != "AUTHORISED":
-        raise Invalid("Credit notes can only be allocated to authorised invoices.")
-    if invoice["Contact"]["ContactID"] != note["Contact"]["ContactID"]:
-        raise Invalid("The invoice and the credit note must be for the same contact.")
-    if amount <= ZERO or amount != round2(amount):
-        raise Invalid("Amount must be greater than zero with at most 2 decimal places.")
-    if amount > Decimal(str(note["RemainingCredit"])):
-        raise Invalid("The amount being allocated is more than the remaining credit on the "
-                      "credit note.")
-    if amount > Decimal(str(invoice["AmountDue"])):
-        raise Invalid("The amount being allocated is more than the amount due on the invoice.")
+    check_allocation(note, invoice, amount)
     allocation = {"AllocationID": store.new_id(), "Amount": num(amount),
                   "Date": store.msdate(on)}
-    remaining = Decimal(str(note["RemainingCredit"])) - amount
-    note["RemainingCredit"] = num(remaining)
+    remaining = reduce_credit(note, amount)
     note["AppliedAmount"] = num(Decimal(str(note.get("AppliedAmount", 0))) + amount)
     note["Allocations"] = [*note["Allocations"],
                            allocation | {"Invoice": _invoice_summary(invoice)}]
     if remaining == ZERO:
-        note["Status"] = "PAID"
         note["FullyPaidOnDate"] = store.msdate(on)
     note["UpdatedDateUTC"] = store.msdate_now()
     store.put(tenant, "CreditNotes", credit_note_id, note, ref=note.get("CreditNoteNumber", ""))

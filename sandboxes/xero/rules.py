@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.money import to_pennies
+from connectors.money import round_money, to_pennies
 from sandboxes.xero import store as store
 
 CENT = Decimal("0.01")
@@ -182,19 +182,54 @@ def _account(tenant: str, line: dict[str, Any], required: bool) -> dict[str, Any
     return account
 
 
-def _line(tenant: str, line: Any, amount_types: str, authorised: bool) -> dict[str, Any]:
-    if not isinstance(line, dict):
-        raise Invalid("Each line item must be an object")
+def unit_decimals(unitdp: str | None) -> int:
+    """Decimal places Xero keeps of a unit amount: 2 unless the request's query says unitdp=4
+    (developer.xero.com, Rounding in Xero: "By default, the API accepts unit prices
+    (UnitAmount) to two decimals places")."""
+    return 4 if (unitdp or "").strip() == "4" else 2
+
+
+def line_amount(line: dict[str, Any], unit_dp: int = 2) -> tuple[Decimal, Decimal, Decimal]:
+    """(quantity, unit amount, line amount) of one line as Xero works them out: the unit amount
+    kept to `unit_dp` places, times the quantity, less any discount, to the penny."""
     quantity = dec(line.get("Quantity", 1), "Quantity")
     unit = dec(line["UnitAmount"], "UnitAmount") if "UnitAmount" in line else None
     discount = dec(line.get("DiscountRate", 0), "DiscountRate")
     if unit is not None:
+        unit = round_money(unit, Decimal(1).scaleb(-unit_dp))
         amount = round2(quantity * unit * (Decimal(100) - discount) / Decimal(100))
     elif "LineAmount" in line:
         amount = round2(dec(line["LineAmount"], "LineAmount"))
         unit = amount / quantity if quantity else ZERO
     else:
         amount, unit = ZERO, ZERO
+    return quantity, unit, amount
+
+
+def line_tax(amount: Decimal, rate: Decimal, amount_types: str) -> Decimal:
+    """Tax is worked out per line and rounded there; the document sums the rounded lines."""
+    if amount_types == "NoTax":
+        return ZERO
+    if amount_types == "Inclusive":
+        return round2(amount * rate / (Decimal(100) + rate))
+    return round2(amount * rate / Decimal(100))
+
+
+def document_sums(lines: list[dict[str, Any]], amount_types: str
+                  ) -> tuple[Decimal, Decimal, Decimal]:
+    """(SubTotal, TotalTax, Total) of a document from its lines as stored."""
+    sub_total = sum((Decimal(str(x["LineAmount"])) for x in lines), ZERO)
+    total_tax = sum((Decimal(str(x["TaxAmount"])) for x in lines), ZERO)
+    if amount_types == "Inclusive":
+        sub_total -= total_tax
+    return sub_total, total_tax, sub_total + total_tax
+
+
+def _line(tenant: str, line: Any, amount_types: str, authorised: bool,
+          unit_dp: int) -> dict[str, Any]:
+    if not isinstance(line, dict):
+        raise Invalid("Each line item must be an object")
+    quantity, unit, amount = line_amount(line, unit_dp)
     account = _account(tenant, line, required=authorised)
     tax_type = line.get("TaxType") or (account or {}).get("TaxType") or "NONE"
     rate_row = store.tax_rate(tenant, str(tax_type))
@@ -204,13 +239,7 @@ def _line(tenant: str, line: Any, amount_types: str, authorised: bool) -> dict[s
             "transaction."
         )
     rate = Decimal(str(rate_row["EffectiveRate"]))
-    # Tax is worked out per line and rounded there; the document sums the rounded lines.
-    if amount_types == "NoTax":
-        tax = ZERO
-    elif amount_types == "Inclusive":
-        tax = round2(amount * rate / (Decimal(100) + rate))
-    else:
-        tax = round2(amount * rate / Decimal(100))
+    tax = line_tax(amount, rate, amount_types)
     out = {k: v for k, v in line.items() if k not in {"ValidationErrors"}}
     out.update(
         LineItemID=str(line.get("LineItemID") or store.new_id()),
@@ -230,7 +259,7 @@ def _next_number(tenant: str, collection: str, key: str, prefix: str) -> str:
     return f"{prefix}{n:04d}"
 
 
-def _amount_types(element: dict[str, Any]) -> str:
+def line_amount_types(element: dict[str, Any]) -> str:
     raw = str(element.get("LineAmountTypes") or "Exclusive")
     for known in ("Exclusive", "Inclusive", "NoTax"):
         if raw.lower() == known.lower():
@@ -238,8 +267,10 @@ def _amount_types(element: dict[str, Any]) -> str:
     raise Invalid("LineAmountTypes must be Exclusive, Inclusive or NoTax")
 
 
-def build_document(tenant: str, element: dict[str, Any], credit: bool) -> dict[str, Any]:
-    """An invoice (credit=False) or credit note, checked and totalled, then stored."""
+def build_document(tenant: str, element: dict[str, Any], credit: bool,
+                   unit_dp: int = 2) -> dict[str, Any]:
+    """An invoice (credit=False) or credit note, checked and totalled, then stored; unit amounts
+    kept to `unit_dp` places (unit_decimals)."""
     collection = "CreditNotes" if credit else "Invoices"
     types = ("ACCRECCREDIT", "ACCPAYCREDIT") if credit else ("ACCREC", "ACCPAY")
     doc_type = element.get("Type")
@@ -255,7 +286,7 @@ def build_document(tenant: str, element: dict[str, Any], credit: bool) -> dict[s
     currency = element.get("CurrencyCode") or "GBP"
     if currency != "GBP":
         raise Invalid(f"The currency {currency} is not enabled for this organisation.")
-    amount_types = _amount_types(element)
+    amount_types = line_amount_types(element)
     try:
         day = store.parse_date(element["Date"]) if element.get("Date") else store.utcnow().date()
         due = store.parse_date(element["DueDate"]) if element.get("DueDate") else None
@@ -270,7 +301,7 @@ def build_document(tenant: str, element: dict[str, Any], credit: bool) -> dict[s
     lines = []
     for raw in raw_lines:
         try:
-            lines.append(_line(tenant, raw, amount_types, status != "DRAFT"))
+            lines.append(_line(tenant, raw, amount_types, status != "DRAFT", unit_dp))
         except Invalid as exc:
             errors.extend(exc.messages)
     number_key = "CreditNoteNumber" if credit else "InvoiceNumber"
@@ -286,11 +317,7 @@ def build_document(tenant: str, element: dict[str, Any], credit: bool) -> dict[s
         raise Invalid(*errors)
     if "ContactID" not in contact:
         contact = build_contact(tenant, contact)
-    sub_total = sum((Decimal(str(x["LineAmount"])) for x in lines), ZERO)
-    total_tax = sum((Decimal(str(x["TaxAmount"])) for x in lines), ZERO)
-    if amount_types == "Inclusive":
-        sub_total -= total_tax
-    total = sub_total + total_tax
+    sub_total, total_tax, total = document_sums(lines, amount_types)
     id_key = "CreditNoteID" if credit else "InvoiceID"
     doc: dict[str, Any] = {
         "Type": doc_type, id_key: store.new_id(), number_key: number,

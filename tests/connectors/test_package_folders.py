@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from connectors import connector_class, package_keys, package_module
+from tests.connectors.money_cases import package_hooks
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_FREE = [
     "app/config.py", "app/demo.py", "tests/conftest.py", "tests/sync/conftest.py",
     "tests/sync/readback.py", "tests/linking/conftest.py", "bench/push_throughput.py",
     "bench/fault_injection.py", "bench/pages_100k.py", "bench/ratesim.py",
+    "bench/money_property.py", "tests/connectors/money_cases.py",
+    "tests/connectors/test_money_property.py", "tests/connectors/test_money_over_http.py",
 ]
 
 
@@ -64,3 +67,6 @@ def test_every_package_declares_its_folder_parts() -> None:
         assert package_module(key, "demo").DEMO.tenant_name
         assert callable(package_module(key, "readback").read_books)
         assert package_module(key, "bench").BENCH.api_paths
+        # The money property test's two hooks (connectors/__init__.py); MissingHook says what
+        # to add.
+        package_hooks(key)

@@ -263,7 +263,8 @@ def test_invoice_totals_to_the_penny(xero, org, amounts, lines, sub, tax, total)
     contact = _contact(xero, org, "Totals Ltd")
     body = _invoice(contact["ContactID"], [_line(q, u, t) for q, u, t in lines],
                     LineAmountTypes=amounts)
-    answer = call(xero, org, "PUT", "/Invoices", {"Invoices": [body]})
+    # unitdp=4, as our connector sends it: unit amounts are kept to 4 places.
+    answer = call(xero, org, "PUT", "/Invoices", {"Invoices": [body]}, params={"unitdp": "4"})
     assert answer.status_code == 200, answer.text
     inv = answer.json()["Invoices"][0]
     got = {k: Decimal(str(inv[k])).quantize(Decimal("0.01"))
@@ -274,6 +275,23 @@ def test_invoice_totals_to_the_penny(xero, org, amounts, lines, sub, tax, total)
     assert inv["DateString"].startswith("2024-05-01")
     fetched = call(xero, org, "GET", f"/Invoices/{inv['InvoiceID']}").json()["Invoices"][0]
     assert fetched["Total"] == inv["Total"]
+
+
+@pytest.mark.parametrize(("query", "unit", "total"), [
+    ({}, 12.35, "29.64"),  # Xero keeps 2 dp of a unit amount unless asked for 4
+    ({"unitdp": "4"}, 12.345, "29.63"),
+])
+def test_unit_amounts_keep_two_places_unless_unitdp_4(xero, org, query, unit, total) -> None:  # type: ignore[no-untyped-def]
+    contact = _contact(xero, org, f"Unit Places {len(query)} Ltd")
+    for path in ("/Invoices", "/CreditNotes"):
+        body = _invoice(contact["ContactID"], [_line("2", "12.345")])
+        if path == "/CreditNotes":
+            body = body | {"Type": "ACCRECCREDIT"}
+        answer = call(xero, org, "PUT", path, {path[1:]: [body]}, params=query)
+        assert answer.status_code == 200, answer.text
+        made = answer.json()[path[1:]][0]
+        assert made["LineItems"][0]["UnitAmount"] == unit
+        assert Decimal(str(made["Total"])).quantize(Decimal("0.01")) == Decimal(total)
 
 
 def test_invoice_rules(xero, org) -> None:  # type: ignore[no-untyped-def]
