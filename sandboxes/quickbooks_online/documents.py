@@ -135,7 +135,9 @@ def _total_tax_override(body: dict[str, Any], entity: str) -> Decimal | None:
 
 def _doc_number(books: Books, entity: str, body: dict[str, Any]) -> str:
     existing = books.all(entity)
-    if body.get("DocNumber") is None:
+    # "" is no number: python-quickbooks sends it for every credit memo it was given none,
+    # and QBO numbers such documents itself rather than calling them duplicates of each other.
+    if body.get("DocNumber") in (None, ""):
         numbers = [int(d["DocNumber"]) for d in existing if str(d.get("DocNumber", "")).isdigit()]
         return str(max(numbers, default=1000) + 1)
     number = text(body["DocNumber"], f"{entity}.DocNumber", 21).strip()
