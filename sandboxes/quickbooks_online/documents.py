@@ -35,14 +35,15 @@ from sandboxes.quickbooks_online.rules import (
     bump,
     business,
     check_keys,
-    day,
     dec,
     invalid_reference,
+    optional_day,
     pennies,
     ref_id,
     required,
     text,
     unsupported,
+    without_blank_dates,
 )
 
 _COMPUTED = {"Id", "SyncToken", "MetaData", "TotalAmt", "Balance", "TxnTaxDetail", "Line",
@@ -169,7 +170,9 @@ def total_tax_override(body: dict[str, Any], entity: str) -> Decimal | None:
 
 def _doc_number(books: Books, entity: str, body: dict[str, Any]) -> str:
     existing = books.all(entity)
-    if body.get("DocNumber") is None:
+    # "" is no number: python-quickbooks sends it for every credit memo it was given none,
+    # and QBO numbers such documents itself rather than calling them duplicates of each other.
+    if body.get("DocNumber") in (None, ""):
         numbers = [int(d["DocNumber"]) for d in existing if str(d.get("DocNumber", "")).isdigit()]
         return str(max(numbers, default=1000) + 1)
     number = text(body["DocNumber"], f"{entity}.DocNumber", 21).strip()
@@ -198,8 +201,7 @@ def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dic
     lines = body.get("Line")
     if not isinstance(lines, list) or not lines:
         raise required("Line")
-    txn_date = day(body["TxnDate"], f"{entity}.TxnDate") if "TxnDate" in body \
-        else store.stamp()[:10]
+    txn_date = optional_day(body, "TxnDate", f"{entity}.TxnDate") or store.stamp()[:10]
     built = [_sales_line(books, line, i, mode == "TaxInclusive", entity)
              for i, line in enumerate(lines)]
     number = _doc_number(books, entity, body)
@@ -209,7 +211,7 @@ def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dic
         "TaxRateRef": {"value": rate_id}, "PercentBased": True, "TaxPercent": float(rate),
         "NetAmountTaxable": _money(net)}} for rate_id, (net, tax, rate) in by_rate.items()]
     total = net_total + tax_total
-    keep = {k: v for k, v in body.items() if k not in _COMPUTED}
+    keep = {k: v for k, v in without_blank_dates(body).items() if k not in _COMPUTED}
     obj = keep | store.entity_base(store.next_id(books.realm, entity)) | {
         "DocNumber": number, "TxnDate": txn_date, "CurrencyRef": GBP,
         "GlobalTaxCalculation": mode,
@@ -221,9 +223,8 @@ def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dic
         "TotalAmt": _money(total), "Balance": _money(total), "LinkedTxn": [],
     }
     if entity == "Invoice":
-        due = day(body["DueDate"], "Invoice.DueDate") if "DueDate" in body else \
+        obj["DueDate"] = optional_day(body, "DueDate", "Invoice.DueDate") or \
             (date.fromisoformat(txn_date) + timedelta(days=30)).isoformat()
-        obj["DueDate"] = due
     else:
         obj["RemainingCredit"] = _money(total)
     books.save(entity, obj, ref=number)
@@ -294,8 +295,7 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
         account = active_ref(books, body, "DepositToAccountRef", "Account")
         if account["AccountType"] not in ("Bank", "Other Current Asset"):
             raise business("Deposit to account must be a bank account.", "DepositToAccountRef")
-    txn_date = day(body["TxnDate"], "Payment.TxnDate") if "TxnDate" in body \
-        else store.stamp()[:10]
+    txn_date = optional_day(body, "TxnDate", "Payment.TxnDate") or store.stamp()[:10]
     lines = body.get("Line", [])
     if not isinstance(lines, list):
         raise unsupported("Payment.Line", "must be a list")
@@ -320,7 +320,8 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
         stored_lines.append({"Amount": _money(amount),
                              "LinkedTxn": [{"TxnId": txn_id, "TxnType": kind}]})
     check_payment_total(total, applied, credited)
-    keep = {k: v for k, v in body.items() if k not in _COMPUTED and k != "Line"}
+    keep = {k: v for k, v in without_blank_dates(body).items()
+            if k not in _COMPUTED and k != "Line"}
     obj = keep | store.entity_base(store.next_id(books.realm, "Payment")) | {
         "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
         "TxnDate": txn_date, "TotalAmt": _money(total), "CurrencyRef": GBP,

@@ -1,6 +1,6 @@
 """QBO's query language, the part clients use:
 
-    SELECT * | COUNT(*) | Field, Field FROM Entity
+    SELECT * [, Field ...] | COUNT(*) | Field, Field FROM Entity
       [WHERE Field op value [AND Field op value ...]]
       [ORDERBY Field [ASC|DESC][, ...]] [STARTPOSITION n] [MAXRESULTS n]
 
@@ -91,6 +91,13 @@ def parse(text: str) -> Query:
         query.count = True
     elif peek("*"):
         take("*")
+        # "SELECT *, Sku FROM Item" (python-quickbooks' Item.all): QBO accepts fields named
+        # beside the star and answers with every field (PACKAGES.md, field notes).
+        while peek(","):
+            take(",")
+            kind, name = take()
+            if kind != "word":
+                raise QueryError(f"Encountered \"{name}\", expected a field name")
     else:
         query.fields = [take()[1]]
         while peek(","):

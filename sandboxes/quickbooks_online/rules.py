@@ -130,6 +130,24 @@ def day(value: Any, name: str) -> str:
         raise unsupported(name, "must be a date (yyyy-mm-dd)") from exc
 
 
+# Dates a transaction may leave out. Widely used clients (python-quickbooks) send "" for the
+# ones they were not given, and QBO takes "" as not given (PACKAGES.md, field notes).
+OPTIONAL_DATES = ("TxnDate", "DueDate", "ShipDate")
+
+
+def optional_day(body: dict[str, Any], key: str, name: str) -> str | None:
+    """The date `body[key]` as yyyy-mm-dd, or None when it is absent, null or ""."""
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    return day(value, name)
+
+
+def without_blank_dates(body: dict[str, Any]) -> dict[str, Any]:
+    """The body less the optional dates given as "" (not stored: QBO answers without them)."""
+    return {k: v for k, v in body.items() if not (k in OPTIONAL_DATES and v in ("", None))}
+
+
 def ref_id(body: dict[str, Any], name: str) -> str:
     """The id of a reference element ({"value": "1", "name": ...}), or Fault 2020."""
     ref = body.get(name)

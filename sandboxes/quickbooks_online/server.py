@@ -37,6 +37,42 @@ bp.add_url_rule("/oauth2/v1/tokens/bearer", view_func=identity.token, methods=["
 bp.add_url_rule("/oauth2/v1/tokens/revoke", view_func=identity.revoke, methods=["POST"])
 
 
+@bp.route("/.well-known/openid_configuration", strict_slashes=False)
+@bp.route("/.well-known/openid_sandbox_configuration", strict_slashes=False)
+def openid_configuration() -> Response:
+    """Intuit's OpenID discovery document (developer.intuit.com/.well-known/...), naming the
+    sandbox's own endpoints. Intuit's OAuth client (intuit-oauth) reads every endpoint from it
+    and cannot be set up without it; its `environment` may be this document's URL."""
+    base = request.host_url.rstrip("/") + (bp.url_prefix or "")
+    return jsonify({
+        "issuer": f"{base}/op/v1",
+        "authorization_endpoint": f"{base}/connect/oauth2",
+        "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
+        "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+        "revocation_endpoint": f"{base}/oauth2/v1/tokens/revoke",
+        "jwks_uri": f"{base}/op/v1/jwks",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "profile", "address", "phone"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
+    })
+
+
+@bp.route("/op/v1/jwks")
+def jwks() -> Response:
+    # The sandbox issues no ID tokens, so it has no signing keys to publish.
+    return jsonify({"keys": []})
+
+
+@bp.route("/v1/openid_connect/userinfo")
+def userinfo() -> tuple[Response, int]:
+    return jsonify({"error": "insufficient_scope", "error_description":
+                    "The QuickBooks Online sandbox keeps no user profiles: OpenID user info "
+                    "is not simulated."}), 403
+
+
 @bp.before_request
 def _allow_qbo_sized_bodies() -> None:
     request.max_content_length = MAX_BODY_BYTES

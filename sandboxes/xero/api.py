@@ -4,7 +4,10 @@ parameters, and creating in batches with Xero's summarizeErrors semantics."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -25,6 +28,7 @@ ID_KEYS = {
 }
 NUMBER_KEYS = {"Contacts": "ContactNumber", "Invoices": "InvoiceNumber",
                "CreditNotes": "CreditNoteNumber", "Accounts": "Code"}
+_MSDATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 # Which flag an element with errors carries, per Xero's schemas.
 _ERROR_FLAG = {"Invoices": "HasErrors", "CreditNotes": "HasErrors"}
 
@@ -80,6 +84,11 @@ def list_collection(tenant: str, collection: str) -> tuple[Response, int] | Resp
         statuses = set(_csv_arg("Statuses"))
         if statuses:
             objects = [o for o in objects if o["Status"] in statuses]
+    since = _modified_since()
+    if isinstance(since, tuple):
+        return since
+    if since is not None:
+        objects = [o for o in objects if _updated(o) >= since]
     term = (request.args.get("searchTerm") or "").lower()
     if term and collection == "Contacts":
         fields = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumber",
@@ -107,6 +116,32 @@ def list_collection(tenant: str, collection: str) -> tuple[Response, int] | Resp
                                "itemCount": len(objects)}
         objects = objects[(page - 1) * size: page * size]
     return jsonify(envelope(collection, objects, **extra))
+
+
+def _modified_since() -> datetime | None | tuple[Response, int]:
+    """The If-Modified-Since header (ISO 8601, as Xero's spec and SDKs send it, or an HTTP
+    date), in UTC; None when absent. Xero then lists only what changed since."""
+    raw = (request.headers.get("If-Modified-Since") or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return jsonify({"ErrorNumber": 16, "Type": "QueryParseException",
+                            "Message": f"If-Modified-Since is not a date and time: {raw}"}), 400
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _updated(obj: dict[str, Any]) -> datetime:
+    """When an object last changed (its UpdatedDateUTC, /Date(ms+0000)/); objects without
+    one (tax rates) count as changed always."""
+    match = _MSDATE.match(str(obj.get("UpdatedDateUTC") or ""))
+    if not match:
+        return datetime.max.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
 
 
 def get_one(tenant: str, collection: str, object_id: str) -> tuple[Response, int] | Response:

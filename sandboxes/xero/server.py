@@ -36,9 +36,13 @@ bp.add_url_rule("/identity/connect/authorize", view_func=identity.authorize,
                 methods=["GET", "POST"])
 bp.add_url_rule("/identity/connect/token", view_func=identity.token, methods=["POST"])
 bp.add_url_rule("/identity/connect/revocation", view_func=identity.revocation, methods=["POST"])
-bp.add_url_rule("/connections", view_func=identity.connections, methods=["GET"])
-bp.add_url_rule("/connections/<connection_id>", view_func=identity.delete_connection,
-                methods=["DELETE"])
+# Xero's paths are case-insensitive like all of api.xero.com: its docs write /connections, its
+# own SDKs (xero-python's IdentityApi) call /Connections.
+for _spelling in ("connections", "Connections"):
+    bp.add_url_rule(f"/{_spelling}", f"connections_{_spelling}", identity.connections,
+                    methods=["GET"])
+    bp.add_url_rule(f"/{_spelling}/<connection_id>", f"delete_connection_{_spelling}",
+                    identity.delete_connection, methods=["DELETE"])
 
 
 @bp.before_request
