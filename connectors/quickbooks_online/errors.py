@@ -143,6 +143,15 @@ _LOCKED = re.compile(r"closing date|closed period|period is closed|locked", re.I
 _EXCEEDS = re.compile(r"exceed|greater than|more than the (open )?balance|overpa", re.I)
 
 
+# Every reason a QuickBooks Online refusal can be given (classify below): the contract suite
+# (tests/contract) provokes each one in the sandbox.
+REJECT_REASONS: frozenset[RejectReason] = frozenset({
+    "duplicate_name", "duplicate_reference", "contact_archived", "account_archived",
+    "contact_missing", "account_unknown", "tax_rate_unknown", "invoice_missing",
+    "locked_period", "amount_exceeds_due", "validation",
+})
+
+
 def _missing_reason(err: FaultError, record: Record) -> tuple[RejectReason, str]:
     """Error 2500 (invalid reference): which reference, from the element or the words."""
     # The element names the reference exactly; only without one are the words searched.

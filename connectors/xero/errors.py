@@ -140,6 +140,12 @@ _RULES: tuple[tuple[RejectReason, str, re.Pattern[str]], ...] = (
 )
 
 
+# Every reason a Xero refusal can be given (classify, and pushing.py telling a draft from a paid
+# invoice): the contract suite (tests/contract) provokes each one in the sandbox.
+REJECT_REASONS: frozenset[RejectReason] = frozenset(
+    {reason for reason, _, _ in _RULES} | {"validation"})
+
+
 def classify(messages: Iterable[str], record: Record) -> Rejected:
     """Xero's ValidationErrors for one record -> a Rejected a bookkeeper can act on."""
     msgs = [m.strip() for m in messages if m and m.strip()]
