@@ -52,6 +52,9 @@ class FaultInjector:
         self.retry_after: str | None = "1"
         self.injected = Counter[str]()
         self.calls = 0
+        # Set once the package has answered a "timeout" call (whose answer is then held back):
+        # a client that gave up earlier can wait for the package to have committed.
+        self.answered = threading.Event()
         self.rng = random.Random(seed)  # noqa: S311 (which call fails, not a secret)
         self.lock = threading.Lock()
 
@@ -68,6 +71,7 @@ class FaultInjector:
             self.writes_only = mode == "timeout" if writes_only is None else writes_only
             self.retry_after = retry_after
             self.injected, self.calls = Counter(), 0
+            self.answered.clear()
 
     def disarm(self) -> None:
         with self.lock:
@@ -107,6 +111,7 @@ class FaultInjector:
             return [body]
         if fault == "timeout":
             body = list(self.wsgi_app(environ, start_response))  # the package commits
+            self.answered.set()
             time.sleep(self.late_by)  # ... and the answer arrives after the client gave up
             return body
         return self.wsgi_app(environ, start_response)
