@@ -119,7 +119,9 @@ def raise_for_status(status: int, headers: Mapping[str, str], body: Any, text: s
     if status == 429:
         raise RateLimitedError(retry_after(headers), "minute")
     if status >= 500:
-        raise QboUnavailableError(f"QuickBooks Online server error {status}", 30.0)
+        # Intuit rarely says how long; when a Retry-After comes with the 5xx, it is the wait.
+        raise QboUnavailableError(f"QuickBooks Online server error {status}",
+                                  retry_after(headers, QboUnavailableError.default_after))
     _raise_fault(status, body, text)
 
 
