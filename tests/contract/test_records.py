@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.base import RECORD_KINDS, DocumentRecord, PaymentRecord
-from tests.contract.kit import ConnectedOrg
 from tests.contract.held import assert_held_once, sent_of_kind
+from tests.contract.kit import ConnectedOrg
 
 
 @pytest.mark.parametrize("kind", RECORD_KINDS)
