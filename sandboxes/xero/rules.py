@@ -8,6 +8,7 @@ handled in order, so a later element sees the ones before it, as in Xero.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -238,6 +239,19 @@ def _amount_types(element: dict[str, Any]) -> str:
     raise Invalid("LineAmountTypes must be Exclusive, Inclusive or NoTax")
 
 
+def _check_lock_date(tenant: str, day: date) -> None:
+    """Xero refuses a document dated on or before the organisation's end of year lock date (set
+    in Xero's settings; its API only reads it, as Organisation.EndOfYearLockDate), in Xero's
+    words."""
+    org = store.get_data(store.GLOBAL, "organisations", tenant) or {}
+    if not org.get("EndOfYearLockDate"):
+        return
+    lock = store.parse_date(org["EndOfYearLockDate"])
+    if day <= lock:
+        raise Invalid("The document date cannot be before the end of year lock date, currently "
+                      f"set at {lock:%d-%b-%Y}")
+
+
 def build_document(tenant: str, element: dict[str, Any], credit: bool) -> dict[str, Any]:
     """An invoice (credit=False) or credit note, checked and totalled, then stored."""
     collection = "CreditNotes" if credit else "Invoices"
@@ -261,6 +275,7 @@ def build_document(tenant: str, element: dict[str, Any], credit: bool) -> dict[s
         due = store.parse_date(element["DueDate"]) if element.get("DueDate") else None
     except ValueError:
         raise Invalid("Date must be a valid date (yyyy-mm-dd)") from None
+    _check_lock_date(tenant, day)
     raw_lines = element.get("LineItems") or []
     if not isinstance(raw_lines, list):
         raise Invalid("LineItems must be a list")
