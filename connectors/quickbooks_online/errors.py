@@ -141,7 +141,11 @@ def batch_outcome(exc: Exception) -> Outcome:
 
 # --------------------------------------------------------------------------- classification
 _TAX = re.compile(r"\b(vat|tax ?code|tax ?rate|sales tax)\b", re.I)
-_LOCKED = re.compile(r"closing date|closed period|period is closed|locked", re.I)
+# 6210 "Account Period Closed: The account period has closed and the account books cannot be
+# updated through the QBO Services API" (a date on or before the closing date).
+_LOCKED = re.compile(r"closing date|closed period|period is closed|period (has )?closed|locked",
+                     re.I)
+_DUPLICATE_NUMBER = re.compile(r"duplicate document number", re.I)
 _EXCEEDS = re.compile(r"exceed|greater than|more than the (open )?balance|overpa", re.I)
 
 
@@ -206,6 +210,8 @@ def classify(errors: list[FaultError], record: Record) -> Outcome:
                 return _rejected("tax_rate_unknown", joined, "TaxCodeRef", record)
             if _LOCKED.search(err.text):
                 return _rejected("locked_period", joined, "TxnDate", record)
+            if _DUPLICATE_NUMBER.search(err.text):  # Intuit's lists also give it as 6210
+                return _rejected("duplicate_reference", joined, "DocNumber", record)
             if _EXCEEDS.search(err.text) and isinstance(record, PaymentRecord | DocumentRecord):
                 return _rejected("amount_exceeds_due", joined, "Amount", record)
     return _rejected("validation", joined, first.element or None, record)
