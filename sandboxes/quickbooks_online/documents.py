@@ -147,6 +147,19 @@ def _doc_number(books: Books, entity: str, body: dict[str, Any]) -> str:
     return number
 
 
+def _check_closing_date(books: Books, txn_date: str) -> None:
+    """A transaction dated on or before the company's closing date ("Close the books" in
+    QuickBooks' settings: Preferences.AccountingInfoPrefs.BookCloseDate) is refused through the
+    API with error 6210, in Intuit's words."""
+    prefs = store.get_data(books.realm, "Preferences", "1") or {}
+    closed = (prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
+    if closed and txn_date <= str(closed)[:10]:  # ISO dates compare as text
+        raise Fault("6210", "Account Period Closed",
+                    "The account period has closed and the account books cannot be updated "
+                    "through the QBO Services API. Please use the QBO website to make these "
+                    "changes.", "TxnDate")
+
+
 def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dict[str, Any]:
     """Create an Invoice or a CreditMemo."""
     check_keys(entity, body)
@@ -165,6 +178,7 @@ def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dic
         raise required("Line")
     txn_date = day(body["TxnDate"], f"{entity}.TxnDate") if "TxnDate" in body \
         else store.stamp()[:10]
+    _check_closing_date(books, txn_date)
     built = [_sales_line(books, line, i, mode == "TaxInclusive", entity)
              for i, line in enumerate(lines)]
     number = _doc_number(books, entity, body)
@@ -233,6 +247,7 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
             raise business("Deposit to account must be a bank account.", "DepositToAccountRef")
     txn_date = day(body["TxnDate"], "Payment.TxnDate") if "TxnDate" in body \
         else store.stamp()[:10]
+    _check_closing_date(books, txn_date)
     lines = body.get("Line", [])
     if not isinstance(lines, list):
         raise unsupported("Payment.Line", "must be a list")
@@ -263,9 +278,13 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
             raise business(f"{kind} {txn_id} belongs to another customer.", "LinkedTxn")
         balance = Decimal(str(target["Balance"])) - sum(
             (a for k, t, a in effects if (k, t["Id"]) == (kind, txn_id)), Decimal(0))
-        if amount <= 0 or amount > balance:
-            raise business(f"The amount applied to {kind} {txn_id} must be more than 0 and at "
-                           f"most its balance of {_money(balance):.2f}.", "Amount")
+        if amount <= 0:
+            raise business(f"The amount applied to {kind} {txn_id} must be more than 0.",
+                           "Amount")
+        if amount > balance:
+            # *unverified* wording: QBO's own for an over-applied line is not documented.
+            raise business(f"The amount applied to {kind} {txn_id} exceeds its open balance "
+                           f"of {_money(balance):.2f}.", "Amount")
         effects.append((kind, target, amount))
         if kind == "Invoice":
             applied += amount
