@@ -26,10 +26,14 @@ def sandbox_hook(key: str) -> ModuleType:
 
 
 def _part(key: str, part: str) -> ModuleType | None:
+    """connectors/<key>/<part>.py, or None when there is none (a part that exists but fails to
+    import raises: that is a bug in it, not a part to write)."""
     try:
         return package_module(key, part)
-    except ModuleNotFoundError:
-        return None
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.endswith(f".{part}"):
+            return None
+        raise
 
 
 def reasons_named_in_code(key: str) -> set[str]:

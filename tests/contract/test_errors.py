@@ -15,12 +15,8 @@ from app.sync.explain import explain_rejection
 from connectors import package_module
 from connectors.base import Record, Rejected
 from tests.contract.kit import ConnectedOrg
-from tests.contract.parts import REASONS, lacks, provocation
+from tests.contract.parts import REASONS, provocation
 from tests.contract.words import raw_bits, says_what_to_do
-
-
-def test_the_package_provides_every_part_the_suite_needs(package: str) -> None:
-    assert lacks(package) == []
 
 
 def _own_values(record: Record, rejected: Rejected, title: str) -> list[str]:
