@@ -4,7 +4,8 @@ per test module (`org`), with a fault injector in front of the sandboxes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
@@ -56,8 +57,14 @@ def org(app: Any, live_url: str, package: str, injector: FaultInjector,
 
 
 @pytest.fixture
-def short_timeout(app: Any) -> Iterator[float]:
-    """The connector gives up on an answer after TIMEOUT_SECONDS (HTTP_TIMEOUT_SECONDS)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(app.config, "HTTP_TIMEOUT_SECONDS", str(TIMEOUT_SECONDS))
-        yield TIMEOUT_SECONDS
+def short_timeout(app: Any) -> Callable[[], AbstractContextManager[None]]:
+    """`with short_timeout():` the connector gives up on an answer after TIMEOUT_SECONDS
+    (HTTP_TIMEOUT_SECONDS); only there, so a slow moment elsewhere is no lost reply."""
+
+    @contextmanager
+    def _short() -> Iterator[None]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(app.config, "HTTP_TIMEOUT_SECONDS", str(TIMEOUT_SECONDS))
+            yield
+
+    return _short

@@ -5,6 +5,9 @@ left undone (a credit note not yet allocated), and changes nothing a second time
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 import pytest
 
 from connectors.base import RECORD_KINDS, RetryLater, Sent, Uncertain
@@ -14,9 +17,10 @@ from tests.contract.kit import ConnectedOrg
 
 @pytest.mark.parametrize("kind", RECORD_KINDS)
 def test_a_send_whose_reply_was_lost_is_found_and_resent_as_one(
-        org: ConnectedOrg, kind: str, short_timeout: float) -> None:
+        org: ConnectedOrg, kind: str,
+        short_timeout: Callable[[], AbstractContextManager[None]]) -> None:
     record, _ = record_of_kind(org, kind)
-    with org.faults("timeout") as faults:
+    with short_timeout(), org.faults("timeout") as faults:
         outcome = org.push_one(record)
     assert faults.injected["timeout"] == 1
     assert isinstance(outcome, Uncertain), outcome
