@@ -42,7 +42,7 @@ class RecordFactory:
                 email: str = "") -> ContactRecord:
         reference = self._next("C" if kind == "customer" else "S")
         name = name or f"Contract {kind} {reference}"
-        self.names[name] = reference
+        self.names.setdefault(name, reference)  # a second contact of one name is a twin
         return ContactRecord(key=uuid.uuid4().hex, kind=kind, reference=reference, name=name,
                              email=email)
 

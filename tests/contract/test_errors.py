@@ -46,9 +46,11 @@ def test_a_known_refusal_is_explained_in_words(org: ConnectedOrg, reason: str) -
         pytest.skip(f"{org.key}'s connector never gives {reason}")
     provoke = provocation(org.key, reason)
     record = provoke.make(org)
+    before = org.read_back()
     outcome = org.push_one(record)
     assert isinstance(outcome, Rejected), f"{provoke.how}: {outcome}"
     assert outcome.reason == reason, f"{provoke.how}: {outcome}"
+    assert org.read_back() == before, "the package refused the record, yet its books changed"
     title = org.cls.title
     label = f"{record.kind.replace('_', ' ').capitalize()} {record.reference}"
     words = explain_rejection(outcome, title, label)
