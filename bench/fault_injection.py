@@ -1,7 +1,8 @@
 """Fault injection: push records through the real pipeline while things go wrong, then count
 what the package holds through its own API, and print a table. Figures, not timed tests.
 
-Real components throughout: the app served over HTTP with the package sandboxes, real worker
+Real components throughout: the app served over HTTP with the package sandboxes (behind the
+fault-injecting middleware of tests/fault_injection.py, shared with the contract suite), real worker
 processes (`python worker.py`) and the real cron process (`python -m app.cron`, which runs the
 sweep), an embedded Redis that can be restarted, and read-back through Xero's REST lists and
 QuickBooks Online's query endpoint (tests/sync/readback.py). Nobody acts during a scenario: no
@@ -45,6 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tests.fault_injection import FaultInjector  # noqa: E402 (shared with the contract suite)
 
 HTTP_TIMEOUT = 3  # seconds per package call in the workers: the "timeout" scenario outwaits it
 MIX = {"customers": 50, "invoices": 200, "payments": 100, "credit_notes": 20}
@@ -103,78 +106,6 @@ def setup_environment(tmp: Path) -> Redis:
     return redis
 
 
-class FaultInjector:
-    """WSGI middleware in front of the sandboxes: per API call to the package, answer with an
-    error before the package sees it, or let the package commit and answer too late.
-
-    A storm ("5xx", "429") starts at the package's third call; from then on each call fails
-    with probability `rate` until `budget` faults have been injected (a run parks at the first
-    one, so a storm in seconds would mostly fall on a parked run). "timeout" hits up to `budget`
-    writes.
-    """
-
-    def __init__(self, wsgi_app: Any) -> None:
-        self.wsgi_app = wsgi_app
-        self.prefix = ""
-        self.mode = ""
-        self.rate = 0.0
-        self.budget = 0
-        self.injected = Counter[str]()
-        self.calls = 0
-        self.rng = random.Random(7)
-        self.lock = threading.Lock()
-
-    def arm(self, prefix: str, mode: str, rate: float, budget: int) -> None:
-        with self.lock:
-            self.prefix, self.mode, self.rate, self.budget = prefix, mode, rate, budget
-            self.injected, self.calls = Counter(), 0
-
-    def disarm(self) -> None:
-        with self.lock:
-            self.mode = ""
-
-    def _decide(self, environ: dict) -> str:
-        path = environ.get("PATH_INFO", "")
-        if not self.mode or not path.startswith(self.prefix):
-            return ""
-        with self.lock:
-            self.calls += 1
-            if self.budget <= 0:
-                return ""
-            if self.mode == "timeout" and environ["REQUEST_METHOD"] not in ("POST", "PUT"):
-                return ""
-            if self.mode != "timeout" and self.calls < 3:
-                return ""
-            if self.rng.random() >= self.rate:
-                return ""
-            self.budget -= 1
-            # Mostly 503 with a Retry-After; a 500 or 502 without one parks the run for the
-            # connector's default wait (a minute).
-            kind = (self.rng.choice(["500", "502", *["503"] * 18]) if self.mode == "5xx"
-                    else self.mode)
-            self.injected[kind] += 1
-            return kind
-
-    def __call__(self, environ: dict, start_response: Any) -> Any:
-        fault = self._decide(environ)
-        if fault in ("500", "502"):
-            start_response(f"{fault} Server Error", [("Content-Type", "text/plain")])
-            return [b"the package is having a bad moment"]
-        if fault == "503":
-            start_response("503 Service Unavailable",
-                           [("Content-Type", "text/plain"), ("Retry-After", "1")])
-            return [b"down for a moment"]
-        if fault == "429":
-            start_response("429 Too Many Requests",
-                           [("Content-Type", "text/plain"), ("Retry-After", "1")])
-            return [b"rate limit exceeded"]
-        if fault == "timeout":
-            body = list(self.wsgi_app(environ, start_response))  # the package commits
-            time.sleep(HTTP_TIMEOUT + 1.5)  # ... and the answer arrives after the client gave up
-            return body
-        return self.wsgi_app(environ, start_response)
-
-
 def build_app() -> tuple[Any, FaultInjector]:
     import logging
 
@@ -187,7 +118,8 @@ def build_app() -> tuple[Any, FaultInjector]:
     with app.app_context():
         upgrade(revision="heads")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    injector = FaultInjector(app.wsgi_app)
+    # "timeout": the answer arrives well after the workers' HTTP timeout gave up on it.
+    injector = FaultInjector(app.wsgi_app, late_by=HTTP_TIMEOUT + 1.5)
     app.wsgi_app = injector  # type: ignore[method-assign]
     port = int(os.environ["BASE_URL"].rsplit(":", 1)[1])
     server = make_server("127.0.0.1", port, app, threaded=True)
@@ -454,7 +386,11 @@ def storm(mode: str, rate: float, budget: int) -> Scenario:
         books = prepare(app, package, records)
         procs.cron()
         procs.worker()
-        inj.arm(api_path(package), mode, rate, budget)
+        # A storm starts at the package's third call: each call then fails with probability
+        # `rate` until `budget` faults are in (a run parks at the first one, so a storm in
+        # seconds would mostly fall on a parked run). "timeout" hits up to `budget` writes.
+        inj.arm(api_path(package), mode, rate, budget,
+                skip_calls=0 if mode == "timeout" else 2)
         started = time.monotonic()
         run_id = start_send(books)
         outcome = Outcome(f"{mode} storm" if mode != "timeout" else "timeout after commit",

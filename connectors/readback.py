@@ -42,6 +42,8 @@ class PaymentLine:
 class PackageBooks:
     # Lists, not dicts: a duplicate in the package must stay visible to the checks.
     contacts: list[tuple[str, str]] = field(default_factory=list)  # (our key, package id)
+    # Suppliers, where a package keeps them apart from customers (else the same as contacts).
+    suppliers: list[tuple[str, str]] = field(default_factory=list)
     invoices: list[Doc] = field(default_factory=list)
     credit_notes: list[Doc] = field(default_factory=list)
     payments: list[PaymentLine] = field(default_factory=list)

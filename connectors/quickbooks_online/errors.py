@@ -119,7 +119,9 @@ def raise_for_status(status: int, headers: Mapping[str, str], body: Any, text: s
     if status == 429:
         raise RateLimitedError(retry_after(headers), "minute")
     if status >= 500:
-        raise QboUnavailableError(f"QuickBooks Online server error {status}", 30.0)
+        # Intuit rarely says how long; when a Retry-After comes with the 5xx, it is the wait.
+        raise QboUnavailableError(f"QuickBooks Online server error {status}",
+                                  retry_after(headers, QboUnavailableError.default_after))
     _raise_fault(status, body, text)
 
 
@@ -139,8 +141,21 @@ def batch_outcome(exc: Exception) -> Outcome:
 
 # --------------------------------------------------------------------------- classification
 _TAX = re.compile(r"\b(vat|tax ?code|tax ?rate|sales tax)\b", re.I)
-_LOCKED = re.compile(r"closing date|closed period|period is closed|locked", re.I)
+# 6210 "Account Period Closed: The account period has closed and the account books cannot be
+# updated through the QBO Services API" (a date on or before the closing date).
+_LOCKED = re.compile(r"closing date|closed period|period is closed|period (has )?closed|locked",
+                     re.I)
+_DUPLICATE_NUMBER = re.compile(r"duplicate document number", re.I)
 _EXCEEDS = re.compile(r"exceed|greater than|more than the (open )?balance|overpa", re.I)
+
+
+# Every reason a QuickBooks Online refusal can be given (classify below): the contract suite
+# (tests/contract) provokes each one in the sandbox.
+REJECT_REASONS: frozenset[RejectReason] = frozenset({
+    "duplicate_name", "duplicate_reference", "contact_archived", "account_archived",
+    "contact_missing", "account_unknown", "tax_rate_unknown", "invoice_missing",
+    "locked_period", "amount_exceeds_due", "validation",
+})
 
 
 def _missing_reason(err: FaultError, record: Record) -> tuple[RejectReason, str]:
@@ -195,6 +210,8 @@ def classify(errors: list[FaultError], record: Record) -> Outcome:
                 return _rejected("tax_rate_unknown", joined, "TaxCodeRef", record)
             if _LOCKED.search(err.text):
                 return _rejected("locked_period", joined, "TxnDate", record)
+            if _DUPLICATE_NUMBER.search(err.text):  # Intuit's lists also give it as 6210
+                return _rejected("duplicate_reference", joined, "DocNumber", record)
             if _EXCEEDS.search(err.text) and isinstance(record, PaymentRecord | DocumentRecord):
                 return _rejected("amount_exceeds_due", joined, "Amount", record)
     return _rejected("validation", joined, first.element or None, record)

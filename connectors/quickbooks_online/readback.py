@@ -69,6 +69,8 @@ def read_books(config: Mapping[str, Any], creds: Credentials,
 
     books = PackageBooks()
     books.contacts = [(contact_key(c), c["Id"]) for c in every("Customer")]
+    # Vendors carry our code in AcctNum (payloads.contact_payload), else their name.
+    books.suppliers = [(c.get("AcctNum") or contact_key(c), c["Id"]) for c in every("Vendor")]
     books.invoices = [doc(x) for x in every("Invoice")]
     books.credit_notes = [doc(x) for x in every("CreditMemo")]
     for x in every("Payment"):

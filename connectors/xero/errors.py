@@ -112,7 +112,9 @@ _QUOTED = r"['\"]*([^'\"\s]+)['\"]*"
 _ACCOUNT_CODE = re.compile(r"account code\s+" + _QUOTED + r"\s+(?:has|is|does|could)", re.I)
 _TAX_TYPE = re.compile(r"tax ?type(?: code)?\s+" + _QUOTED + r"\s+(?:does|is|has|cannot)", re.I)
 _NAME_TAKEN = re.compile(r"contact name\s+(.+?)\s+is already assigned", re.I)
-_LOCK_DATE = re.compile(r"lock date(?: of|,)?\s*([0-9][0-9/\-. A-Za-z]+[0-9])", re.I)
+# "... lock date, 31/03/2024" or (Xero's words) "... lock date, currently set at 31-Jul-2013"
+_LOCK_DATE = re.compile(r"lock date(?: of|,)?\s*(?:currently set at\s*)?"
+                        r"([0-9][0-9/\-. A-Za-z]+[0-9])", re.I)
 
 # (reason, field, test) in priority order: the first that matches any message decides.
 _RULES: tuple[tuple[RejectReason, str, re.Pattern[str]], ...] = (
@@ -135,9 +137,17 @@ _RULES: tuple[tuple[RejectReason, str, re.Pattern[str]], ...] = (
                                                  r"overpa", re.I)),
     ("invoice_missing", "Invoice", re.compile(r"invoice (could not be found|not found|does not "
                                               r"exist)|invoice not of valid status", re.I)),
+    # Xero: "The contact with the specified contact details could not be found."
     ("contact_missing", "Contact", re.compile(r"contact (could not be found|not found|does not "
-                                              r"exist)|contactid .*not (valid|found)", re.I)),
+                                              r"exist)|contactid .*not (valid|found)"
+                                              r"|contact details could not be found", re.I)),
 )
+
+
+# Every reason a Xero refusal can be given (classify, and pushing.py telling a draft from a paid
+# invoice): the contract suite (tests/contract) provokes each one in the sandbox.
+REJECT_REASONS: frozenset[RejectReason] = frozenset(
+    {reason for reason, _, _ in _RULES} | {"validation"})
 
 
 def classify(messages: Iterable[str], record: Record) -> Rejected:

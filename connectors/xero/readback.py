@@ -48,6 +48,8 @@ def read_books(config: Mapping[str, Any], creds: Credentials,
 
     books = PackageBooks()
     books.contacts = [(c.get("ContactNumber") or "", c["ContactID"]) for c in every("Contacts")]
+    # One Contact is customer and supplier alike (Xero derives IsSupplier from bills).
+    books.suppliers = list(books.contacts)
     books.invoices = [
         Doc(x["InvoiceID"], x["InvoiceNumber"], dec(x["Total"]), dec(x["TotalTax"]),
             dec(x["AmountDue"]), x["Contact"]["ContactID"])

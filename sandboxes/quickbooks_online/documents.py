@@ -185,6 +185,19 @@ def _doc_number(books: Books, entity: str, body: dict[str, Any]) -> str:
     return number
 
 
+def _check_closing_date(books: Books, txn_date: str) -> None:
+    """A transaction dated on or before the company's closing date ("Close the books" in
+    QuickBooks' settings: Preferences.AccountingInfoPrefs.BookCloseDate) is refused through the
+    API with error 6210, in Intuit's words."""
+    prefs = store.get_data(books.realm, "Preferences", "1") or {}
+    closed = (prefs.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
+    if closed and txn_date <= str(closed)[:10]:  # ISO dates compare as text
+        raise Fault("6210", "Account Period Closed",
+                    "The account period has closed and the account books cannot be updated "
+                    "through the QBO Services API. Please use the QBO website to make these "
+                    "changes.", "TxnDate")
+
+
 def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dict[str, Any]:
     """Create an Invoice or a CreditMemo."""
     check_keys(entity, body)
@@ -202,6 +215,7 @@ def build_sales_document(books: Books, entity: str, body: dict[str, Any]) -> dic
     if not isinstance(lines, list) or not lines:
         raise required("Line")
     txn_date = optional_day(body, "TxnDate", f"{entity}.TxnDate") or store.stamp()[:10]
+    _check_closing_date(books, txn_date)
     built = [_sales_line(books, line, i, mode == "TaxInclusive", entity)
              for i, line in enumerate(lines)]
     number = _doc_number(books, entity, body)
@@ -296,6 +310,7 @@ def build_payment(books: Books, body: dict[str, Any]) -> dict[str, Any]:
         if account["AccountType"] not in ("Bank", "Other Current Asset"):
             raise business("Deposit to account must be a bank account.", "DepositToAccountRef")
     txn_date = optional_day(body, "TxnDate", "Payment.TxnDate") or store.stamp()[:10]
+    _check_closing_date(books, txn_date)
     lines = body.get("Line", [])
     if not isinstance(lines, list):
         raise unsupported("Payment.Line", "must be a list")

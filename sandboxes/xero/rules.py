@@ -8,6 +8,7 @@ handled in order, so a later element sees the ones before it, as in Xero.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -267,6 +268,19 @@ def line_amount_types(element: dict[str, Any]) -> str:
     raise Invalid("LineAmountTypes must be Exclusive, Inclusive or NoTax")
 
 
+def _check_lock_date(tenant: str, day: date) -> None:
+    """Xero refuses a document dated on or before the organisation's end of year lock date (set
+    in Xero's settings; its API only reads it, as Organisation.EndOfYearLockDate), in Xero's
+    words."""
+    org = store.get_data(store.GLOBAL, "organisations", tenant) or {}
+    if not org.get("EndOfYearLockDate"):
+        return
+    lock = store.parse_date(org["EndOfYearLockDate"])
+    if day <= lock:
+        raise Invalid("The document date cannot be before the end of year lock date, currently "
+                      f"set at {lock:%d-%b-%Y}")
+
+
 def build_document(tenant: str, element: dict[str, Any], credit: bool,
                    unit_dp: int = 2) -> dict[str, Any]:
     """An invoice (credit=False) or credit note, checked and totalled, then stored; unit amounts
@@ -292,6 +306,7 @@ def build_document(tenant: str, element: dict[str, Any], credit: bool,
         due = store.parse_date(element["DueDate"]) if element.get("DueDate") else None
     except ValueError:
         raise Invalid("Date must be a valid date (yyyy-mm-dd)") from None
+    _check_lock_date(tenant, day)
     raw_lines = element.get("LineItems") or []
     if not isinstance(raw_lines, list):
         raise Invalid("LineItems must be a list")

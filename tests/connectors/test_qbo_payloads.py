@@ -294,6 +294,14 @@ INACTIVE = ("Object Not Found : Something you're trying to use has been made ina
                "Business Validation Error: You can't create or modify a transaction with a date "
                "that comes before the closing date of the books."), document(),
          "locked_period", {"date": "2025-03-14"}),
+        (fault("6210", "Account Period Closed",
+               "The account period has closed and the account books cannot be updated through "
+               "the QBO Services API. Please use the QBO website to make these changes."),
+         document(), "locked_period", {"date": "2025-03-14"}),
+        (fault("6210", "Duplicate Document Number Error",
+               "Duplicate Document Number Error: You must specify a different number. This "
+               "number has already been used."), document(), "duplicate_reference",
+         {"reference": "INV-1001"}),
         (fault("2500", "Invalid Reference Id",
                "Invalid Reference Id : CustomerRef element id 99 not found", "CustomerRef"),
          document(), "contact_missing", {"contact_name": "A. Smith Plumbing"}),

@@ -209,6 +209,10 @@ ARCHIVED = ("The contact with the specified contact details has been archived. T
          document(), "locked_period", {"date": "2025-03-14", "lock_date": "31/03/2024"}),
         ("The document date cannot be before the period lock date", document(),
          "locked_period", {"date": "2025-03-14"}),
+        ("The document date cannot be before the end of year lock date, currently set at "
+         "31-Jul-2013", document(), "locked_period", {"lock_date": "31-Jul-2013"}),
+        ("The contact with the specified contact details could not be found.", document(),
+         "contact_missing", {"contact_name": "A. Smith Plumbing"}),
         ("Invoice # must be unique.", document(), "duplicate_reference",
          {"reference": "INV-1001"}),
         ("Payment amount exceeds the amount outstanding on this document", payment("10"),
