@@ -1,167 +1,18 @@
-"""Pieces every package simulator needs and none owns: state in SandboxObject rows scoped by
-package, OAuth client credentials from a token request, sliding-window rate limits in Redis, and
-the consent page (templates/sandbox/consent.html) in each package's colours and words.
-
-The Xero sandbox predates this module: it shares the client credentials and the consent page but
-keeps its own object store and rate limits (Xero-specific windows); new sandboxes use all of these.
-"""
+"""Pieces every package simulator needs and none owns: sliding-window rate limits in Redis and
+reading a request body as JSON."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import logging
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from flask import render_template, request
-from sqlalchemy import select
+from sandboxes.kit.redis_conn import get_redis
 
-from app.extensions import db
-from app.models.sandbox import SandboxObject
-from app.redis_conn import get_redis
-
-CONSENT_TEMPLATE = "sandbox/consent.html"
 # The packages' deepest real bodies (a QBO batch of invoices with line details) are under 10
 # levels; far deeper is an attack, and checking or walking it would exhaust the stack.
 MAX_JSON_DEPTH = 32
-GLOBAL = ""  # the tenant of objects that belong to no company (grants, tokens, companies)
-OWNERS = "owners"  # which Ledgerlink company each sandbox organisation belongs to
-GUEST = ""  # the owner of organisations made by a consent nobody in Ledgerlink started
-
-log = logging.getLogger(__name__)
-
-
-class ObjectStore:
-    """Objects of one package's simulator, keyed by (tenant, collection, object id)."""
-
-    def __init__(self, package: str) -> None:
-        self.package = package
-
-    def get(self, tenant: str, collection: str, object_id: str) -> SandboxObject | None:
-        return db.session.execute(
-            select(SandboxObject).where(
-                SandboxObject.package == self.package,
-                SandboxObject.tenant == tenant,
-                SandboxObject.collection == collection,
-                SandboxObject.object_id == object_id,
-            )
-        ).scalar_one_or_none()
-
-    def get_data(self, tenant: str, collection: str, object_id: str) -> dict[str, Any] | None:
-        row = self.get(tenant, collection, object_id)
-        return dict(row.data) if row else None
-
-    def find(self, tenant: str, collection: str, ref: str | None = None) -> list[SandboxObject]:
-        """Objects of a collection in insertion order, optionally only those with this ref."""
-        query = select(SandboxObject).where(
-            SandboxObject.package == self.package,
-            SandboxObject.tenant == tenant,
-            SandboxObject.collection == collection,
-        )
-        if ref is not None:
-            query = query.where(SandboxObject.ref == ref)
-        return list(db.session.execute(query.order_by(SandboxObject.id)).scalars())
-
-    def find_data(self, tenant: str, collection: str,
-                  ref: str | None = None) -> list[dict[str, Any]]:
-        return [dict(row.data) for row in self.find(tenant, collection, ref)]
-
-    def put(self, tenant: str, collection: str, object_id: str, data: dict[str, Any],
-            ref: str = "") -> None:
-        """Insert or replace (not committed); a fresh dict so SQLAlchemy sees the change."""
-        row = self.get(tenant, collection, object_id)
-        if row is None:
-            db.session.add(SandboxObject(
-                package=self.package, tenant=tenant, collection=collection,
-                object_id=object_id, ref=ref[:255], data=dict(data),
-            ))
-        else:
-            row.data = dict(data)
-            row.ref = ref[:255]
-        db.session.flush()
-
-    def delete(self, tenant: str, collection: str, object_id: str) -> None:
-        row = self.get(tenant, collection, object_id)
-        if row is not None:
-            db.session.delete(row)
-            db.session.flush()
-
-
-def client_credentials() -> tuple[str, str]:
-    """(client id, secret) from HTTP Basic auth, or from the form (client_secret_post)."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("basic "):
-        try:
-            raw = base64.b64decode(header[6:].strip(), validate=True).decode()
-        except ValueError:
-            return "", ""
-        client_id, _, secret = raw.partition(":")
-        return client_id, secret
-    return request.form.get("client_id", ""), request.form.get("client_secret", "")
-
-
-def same_secret(given: str, expected: str) -> bool:
-    return secrets.compare_digest(given.encode(), expected.encode())
-
-
-# ---------------------------------------------------------------- who is consenting
-
-
-def token_key(token: str) -> str:
-    """What a code or token is stored under: its SHA-256, so a database dump holds no usable
-    token (they are long random strings, so a fast hash is enough)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def app_redirect_uri() -> str:
-    """The only redirect URI the sandboxes accept: the app's own OAuth callback (as a real
-    package accepts only the URIs registered for the app)."""
-    from flask import current_app
-
-    return f"{current_app.config['BASE_URL']}/connections/oauth/callback"
-
-
-def redirect_problem(redirect_uri: str) -> str | None:
-    if redirect_uri != app_redirect_uri():
-        return ("invalid_request: redirect_uri is not registered for this app "
-                f"(the registered one is {app_redirect_uri()}).")
-    return None
-
-
-def consent_owner() -> str:
-    """Whose sandbox organisations this consent request may see and choose: the company that
-    started this sign-in in Ledgerlink (its `state`, held server-side), else the signed-in
-    user's current company. A request from neither sees only organisations no company owns."""
-    from flask_login import current_user
-
-    from app.auth.company import current_company_id
-    from app.connections import oauth_state
-
-    source = request.form if request.method == "POST" else request.args
-    try:
-        started = oauth_state.peek(str(source.get("state", "")))
-    except Exception:  # noqa: BLE001 - no Redis: fall back to who is signed in
-        log.warning("consent page could not read the sign-in state", exc_info=True)
-        started = None
-    if started and started.get("company_id"):
-        return str(started["company_id"])
-    if current_user.is_authenticated:
-        company_id = current_company_id()
-        if company_id is not None:
-            return str(company_id)
-    return GUEST
-
-
-def set_owner(package: str, tenant: str, owner: str) -> None:
-    ObjectStore(package).put(GLOBAL, OWNERS, tenant, {"owner": owner}, ref=owner)
-
-
-def owned_tenants(package: str, owner: str) -> set[str]:
-    return {row.object_id for row in ObjectStore(package).find(GLOBAL, OWNERS, ref=owner)}
 
 
 # ---------------------------------------------------------------- rate limits
@@ -236,32 +87,6 @@ def acquire(windows: Sequence[Window], concurrent_key: str, concurrent_limit: in
 
 def release(concurrent_key: str) -> None:
     get_redis().decr(concurrent_key)
-
-
-# ---------------------------------------------------------------- consent page
-@dataclass(frozen=True)
-class ConsentBrand:
-    """How a package's consent page names itself and what a connection reaches."""
-
-    name: str  # the badge: "Xero sandbox"
-    colour: str  # CSS colour of the badge and buttons
-    owner: str  # whose rules a bad request broke: "Intuit"
-    place: str  # what the app asks to reach, in the page title: "your QuickBooks company"
-    tenant: str  # one of them, lower case: "organisation", "company"
-
-
-def render_consent(
-    brand: ConsentBrand,
-    error: str | None = None,
-    tenants: Iterable[tuple[str, str]] = (),
-    heading: str = "",
-    params: Any = None,
-) -> str:
-    """The consent page (error=None: the form offering `tenants` as (id, name) pairs)."""
-    return render_template(
-        CONSENT_TEMPLATE, brand=brand, error=error, tenants=list(tenants),
-        heading=heading or brand.place, params=params, app_name="Ledgerlink",
-    )
 
 
 def loads_json(raw: bytes) -> Any:

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from app.extensions import db
 from app.redis_conn import get_redis
 from sandboxes.kit.common import loads_json
+from sandboxes.kit.oauth import mount
 from sandboxes.quickbooks_online import api as api
 from sandboxes.quickbooks_online import identity as identity
 from sandboxes.quickbooks_online import limits as limits
@@ -32,9 +33,8 @@ bp = Blueprint("quickbooks_online_sandbox", __name__, url_prefix="/sandbox/quick
 MAX_BODY_BYTES = 4_000_000
 REQUESTID_MAX = 50
 
-bp.add_url_rule("/connect/oauth2", view_func=identity.authorize, methods=["GET", "POST"])
-bp.add_url_rule("/oauth2/v1/tokens/bearer", view_func=identity.token, methods=["POST"])
-bp.add_url_rule("/oauth2/v1/tokens/revoke", view_func=identity.revoke, methods=["POST"])
+mount(bp, identity.SERVER, "/connect/oauth2", "/oauth2/v1/tokens/bearer",
+      "/oauth2/v1/tokens/revoke")
 
 
 @bp.before_request

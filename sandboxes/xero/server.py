@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.extensions import db
 from sandboxes.kit.common import loads_json
+from sandboxes.kit.oauth import mount
 from sandboxes.xero import api as api
 from sandboxes.xero import identity as identity
 from sandboxes.xero import limits as limits
@@ -32,10 +33,8 @@ COLLECTIONS = {name.lower(): name for name in (
 )}
 _READ_ONLY = {"Accounts", "TaxRates", "Organisation"}
 
-bp.add_url_rule("/identity/connect/authorize", view_func=identity.authorize,
-                methods=["GET", "POST"])
-bp.add_url_rule("/identity/connect/token", view_func=identity.token, methods=["POST"])
-bp.add_url_rule("/identity/connect/revocation", view_func=identity.revocation, methods=["POST"])
+mount(bp, identity.SERVER, "/identity/connect/authorize", "/identity/connect/token",
+      "/identity/connect/revocation")
 bp.add_url_rule("/connections", view_func=identity.connections, methods=["GET"])
 bp.add_url_rule("/connections/<connection_id>", view_func=identity.delete_connection,
                 methods=["DELETE"])
