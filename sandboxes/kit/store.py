@@ -1,5 +1,6 @@
 """Every package simulator's objects, keyed by (package, tenant, collection, object id), with a
-searchable `ref` each: organisations, documents, grants, tokens.
+searchable `ref` each: organisations, documents, grants, tokens. They live in the kit's own
+table (sandboxes/kit/db.py), never among the app's models.
 
 Writes are not committed until `commit()`; a request that fails calls `rollback()`.
 """
@@ -10,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models.sandbox import SandboxObject
+from sandboxes.kit import db
+from sandboxes.kit.db import KitObject
 
 GLOBAL = ""  # the tenant of objects that belong to no tenant (grants, tokens, companies)
 REF_MAX = 255
@@ -23,13 +24,13 @@ class ObjectStore:
     def __init__(self, package: str) -> None:
         self.package = package
 
-    def get(self, tenant: str, collection: str, object_id: str) -> SandboxObject | None:
-        return db.session.execute(
-            select(SandboxObject).where(
-                SandboxObject.package == self.package,
-                SandboxObject.tenant == tenant,
-                SandboxObject.collection == collection,
-                SandboxObject.object_id == object_id,
+    def get(self, tenant: str, collection: str, object_id: str) -> KitObject | None:
+        return db.session().execute(
+            select(KitObject).where(
+                KitObject.package == self.package,
+                KitObject.tenant == tenant,
+                KitObject.collection == collection,
+                KitObject.object_id == object_id,
             )
         ).scalar_one_or_none()
 
@@ -37,16 +38,16 @@ class ObjectStore:
         row = self.get(tenant, collection, object_id)
         return dict(row.data) if row else None
 
-    def find(self, tenant: str, collection: str, ref: str | None = None) -> list[SandboxObject]:
+    def find(self, tenant: str, collection: str, ref: str | None = None) -> list[KitObject]:
         """Objects of a collection in insertion order, optionally only those with this ref."""
-        query = select(SandboxObject).where(
-            SandboxObject.package == self.package,
-            SandboxObject.tenant == tenant,
-            SandboxObject.collection == collection,
+        query = select(KitObject).where(
+            KitObject.package == self.package,
+            KitObject.tenant == tenant,
+            KitObject.collection == collection,
         )
         if ref is not None:
-            query = query.where(SandboxObject.ref == ref)
-        return list(db.session.execute(query.order_by(SandboxObject.id)).scalars())
+            query = query.where(KitObject.ref == ref)
+        return list(db.session().execute(query.order_by(KitObject.id)).scalars())
 
     def find_data(self, tenant: str, collection: str,
                   ref: str | None = None) -> list[dict[str, Any]]:
@@ -55,27 +56,29 @@ class ObjectStore:
     def put(self, tenant: str, collection: str, object_id: str, data: dict[str, Any],
             ref: str = "") -> None:
         """Insert or replace (not committed); a fresh dict so the change is seen."""
+        session = db.session()
         row = self.get(tenant, collection, object_id)
         if row is None:
-            db.session.add(SandboxObject(
+            session.add(KitObject(
                 package=self.package, tenant=tenant, collection=collection,
                 object_id=object_id, ref=ref[:REF_MAX], data=dict(data),
             ))
         else:
             row.data = dict(data)
             row.ref = ref[:REF_MAX]
-        db.session.flush()
+        session.flush()
 
     def delete(self, tenant: str, collection: str, object_id: str) -> None:
         row = self.get(tenant, collection, object_id)
         if row is not None:
-            db.session.delete(row)
-            db.session.flush()
+            session = db.session()
+            session.delete(row)
+            session.flush()
 
 
 def commit() -> None:
-    db.session.commit()
+    db.session().commit()
 
 
 def rollback() -> None:
-    db.session.rollback()
+    db.session().rollback()

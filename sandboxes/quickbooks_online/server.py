@@ -18,10 +18,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.extensions import db
-from app.redis_conn import get_redis
+from sandboxes.kit import store as kit_store
 from sandboxes.kit.common import loads_json
 from sandboxes.kit.oauth import mount
+from sandboxes.kit.redis_conn import get_redis
 from sandboxes.quickbooks_online import api as api
 from sandboxes.quickbooks_online import identity as identity
 from sandboxes.quickbooks_online import limits as limits
@@ -40,11 +40,6 @@ mount(bp, identity.SERVER, "/connect/oauth2", "/oauth2/v1/tokens/bearer",
 @bp.before_request
 def _allow_qbo_sized_bodies() -> None:
     request.max_content_length = MAX_BODY_BYTES
-
-
-@bp.teardown_request
-def _end_session(_exc: BaseException | None) -> None:
-    db.session.rollback()
 
 
 def _answer(body: dict[str, Any], status: int) -> tuple[Response, int]:
@@ -70,7 +65,7 @@ def company_api(realm: str, resource: str, object_id: str | None = None) -> tupl
             return throttle.refused
         return _route(realm, resource, object_id)
     except Fault as fault:
-        db.session.rollback()
+        kit_store.rollback()
         return _fault(fault)
     finally:
         throttle.release()
@@ -122,16 +117,16 @@ def _write(realm: str, resource: str) -> tuple[Response, int]:
                 payload = api.with_time({entity: api.create(Books(realm), entity, body)})
                 status = 200
         except Fault as fault:
-            db.session.rollback()
+            kit_store.rollback()
             payload, status = api.fault_body(fault), 400
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             # Garbage that slipped past the checks is the client's problem: a 400, never a 500.
-            db.session.rollback()
+            kit_store.rollback()
             current_app.logger.info("qbo sandbox refused a malformed body: %r", exc)
             payload, status = api.fault_body(unsupported("body", f"could not be read: {exc}")), 400
         response = jsonify(payload)
         if request_id is not None:
             store.put(realm, "requestid", request_id,
                       {"status": status, "body": response.get_data(as_text=True)})
-        db.session.commit()
+        kit_store.commit()
         return response, status

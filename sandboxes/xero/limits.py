@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from app.extensions import db
-from app.redis_conn import get_redis
+from sandboxes.kit import store as kit_store
+from sandboxes.kit.redis_conn import get_redis
 from sandboxes.xero import store as store
 
 MINUTE_LIMIT = 60
@@ -146,7 +146,7 @@ def remember(tenant: str, key: str, fingerprint: str, status: int, body: bytes) 
         "fingerprint": fingerprint, "status": status, "body": body.decode(),
         "created": store.now(),
     })
-    db.session.commit()
+    kit_store.commit()
 
 
 def too_long(key: str) -> tuple[Response, int] | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.extensions import db
+from sandboxes.kit import store as kit_store
 from sandboxes.kit.common import loads_json
 from sandboxes.kit.oauth import mount
 from sandboxes.xero import api as api
@@ -44,11 +44,6 @@ bp.add_url_rule("/connections/<connection_id>", view_func=identity.delete_connec
 def _allow_xero_sized_bodies() -> None:
     # The app's own limit is smaller; Xero takes up to 3.5 MB and answers 413 beyond.
     request.max_content_length = MAX_BODY_BYTES
-
-
-@bp.teardown_request
-def _end_session(_exc: BaseException | None) -> None:
-    db.session.rollback()
 
 
 def spec_path() -> str | None:
@@ -174,7 +169,7 @@ def _safely(tenant: str, collection: str, object_id: str | None, sub: str | None
     try:
         return _dispatch(tenant, collection, object_id, sub, body)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        db.session.rollback()
+        kit_store.rollback()
         current_app.logger.info("xero sandbox refused a malformed body: %r", exc)
         return api.post_data_invalid(f"The request body could not be read: {exc}")
 

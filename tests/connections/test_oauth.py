@@ -104,6 +104,7 @@ def test_replayed_code_is_refused(app, admin) -> None:
 
 
 def test_several_organisations_ask_which(app, admin) -> None:
+    from sandboxes.kit import store as kit_store
     from sandboxes.xero import store as store
 
     made, client = admin
@@ -111,7 +112,7 @@ def test_several_organisations_ask_which(app, admin) -> None:
     with app.app_context():
         ids = [store.create_organisation(n, str(made.company_id))["OrganisationID"]
                for n in names]
-        db.session.commit()
+        kit_store.commit()
     answer = callback(client, answer_consent(start(client), tenant_ids=ids))
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/connections/choose")
     page = text(client.get("/connections/choose"))

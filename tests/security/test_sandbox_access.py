@@ -11,10 +11,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Connection
-from app.models.sandbox import SandboxObject
+from sandboxes.kit import db as kit_db
+from sandboxes.kit.db import KitObject
 from tests.connections import answer_consent, callback, org_name, signed_in, start
 
 PACKAGES = ["xero", "quickbooks_online"]
@@ -127,7 +129,8 @@ def test_sandbox_tokens_are_stored_hashed(app, live_url, make_company, package) 
         from connectors import connector_class
 
         fresh = connector_class(package).refresh(app.config, creds)
-        rows = db.session.execute(db.select(SandboxObject).filter_by(package=package)).scalars()
+        rows = kit_db.session().execute(
+            select(KitObject).filter_by(package=package)).scalars()
         stored = "\n".join(f"{r.object_id} {json.dumps(r.data)}" for r in rows)
     for token in (creds.access_token, creds.refresh_token, fresh.access_token,
                   fresh.refresh_token):

@@ -1,0 +1,16 @@
+"""The kit's own blueprint: mounted once by the app before the packages' sandboxes, it ends the
+kit's database session with each app context."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask.sansio.blueprints import BlueprintSetupState
+
+from sandboxes.kit import db
+
+bp = Blueprint("sandbox_kit", __name__)
+
+
+@bp.record_once
+def _end_sessions_with_app_contexts(state: BlueprintSetupState) -> None:
+    state.app.teardown_appcontext(lambda _exc: db.remove())
