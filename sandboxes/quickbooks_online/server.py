@@ -19,7 +19,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from sandboxes.kit import store as kit_store
-from sandboxes.kit.common import loads_json
+from sandboxes.kit.errors import Refused, read_json, shielded
+from sandboxes.kit.idempotency import Replays
 from sandboxes.kit.oauth import mount
 from sandboxes.kit.redis_conn import get_redis
 from sandboxes.quickbooks_online import api as api
@@ -88,45 +89,46 @@ def _route(realm: str, resource: str, object_id: str | None) -> tuple[Response, 
                         f"Operation {request.method} {resource} is not supported."), 404)
 
 
-def _read_json() -> Any:
-    raw = request.get_data(cache=True)
+def envelope(refused: Refused) -> tuple[Response, int]:
+    """QBO's answer to a body it cannot read: a ValidationFault."""
+    if refused.problem == "bad_json":
+        detail = f"could not be read: the request body is not valid JSON ({refused.detail})"
+    else:
+        detail = f"could not be read: {refused.detail}"
+    return _fault(unsupported("body", detail))
+
+
+# A repeated requestid gets the first answer, whatever its body (Intuit's rule).
+REPLAYS = Replays(store.PACKAGE)
+
+
+def _create(realm: str, resource: str, body: Any) -> tuple[Response, int]:
     try:
-        return loads_json(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise unsupported("body", f"could not be read: the request body is not valid JSON "
-                                  f"({exc})") from exc
+        if resource == "batch":
+            return _answer(*api.batch(realm, body))
+        entity = api.WRITABLE[resource]
+        return _answer(api.with_time({entity: api.create(Books(realm), entity, body)}), 200)
+    except Fault as fault:
+        kit_store.rollback()
+        return _fault(fault)
 
 
 def _write(realm: str, resource: str) -> tuple[Response, int]:
-    body = _read_json()
+    try:
+        body, _raw = read_json()
+    except Refused as refused:
+        return envelope(refused)
     request_id = request.args.get("requestid")
     if request_id is not None and not 0 < len(request_id) <= REQUESTID_MAX:
         raise unsupported("requestid", f"must be 1 to {REQUESTID_MAX} characters")
+
+    def handle() -> tuple[Response, int]:
+        return shielded(envelope, lambda: _create(realm, resource, body))
+
     # One writer per realm at a time: ids, DocNumbers and replays never race.
     with get_redis().lock(f"{limits.PREFIX}write:{realm}", timeout=60, blocking_timeout=60):
         if request_id is not None:
-            stored = store.get_data(realm, "requestid", request_id)
-            if stored is not None:
-                return Response(stored["body"], status=stored["status"],
-                                mimetype="application/json"), stored["status"]
-        try:
-            if resource == "batch":
-                payload, status = api.batch(realm, body)
-            else:
-                entity = api.WRITABLE[resource]
-                payload = api.with_time({entity: api.create(Books(realm), entity, body)})
-                status = 200
-        except Fault as fault:
-            kit_store.rollback()
-            payload, status = api.fault_body(fault), 400
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            # Garbage that slipped past the checks is the client's problem: a 400, never a 500.
-            kit_store.rollback()
-            current_app.logger.info("qbo sandbox refused a malformed body: %r", exc)
-            payload, status = api.fault_body(unsupported("body", f"could not be read: {exc}")), 400
-        response = jsonify(payload)
-        if request_id is not None:
-            store.put(realm, "requestid", request_id,
-                      {"status": status, "body": response.get_data(as_text=True)})
+            return REPLAYS.once(realm, request_id, "", handle)
+        answer = handle()
         kit_store.commit()
-        return response, status
+        return answer
