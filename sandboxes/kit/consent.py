@@ -3,12 +3,12 @@ tenants (organisations, companies, businesses) the person signing in may choose,
 create a new one. Who that person is, and so which tenants they see, is decided here too.
 
 app/connections/sandbox_consent.py clicks this page the way a person would, so its form keeps one
-convention: hidden request inputs, a `tenant_id` select, `new_organisation`, `decision`.
+convention: hidden request inputs (login_hint among them), a `tenant_id` select,
+`new_organisation`, `decision`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +20,7 @@ from sandboxes.kit.store import GLOBAL, ObjectStore
 CONSENT_TEMPLATE = "sandbox/consent.html"
 OWNERS = "owners"  # which sandbox account each tenant belongs to
 GUEST = ""  # the owner of tenants made by a consent from nobody in particular
-
-log = logging.getLogger(__name__)
+LOGIN_HINT_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -69,27 +68,16 @@ def render_consent(
 
 
 def consent_owner() -> str:
-    """Whose tenants this consent request may see and choose: the company that started this
-    sign-in in Ledgerlink (its `state`, held server-side), else the signed-in user's current
-    company. A request from neither sees only tenants no company owns."""
-    from flask_login import current_user
-
-    from app.auth.company import current_company_id
-    from app.connections import oauth_state
-
+    """Whose tenants this consent request may see and choose: the sandbox account the request
+    names in OpenID Connect's `login_hint`, as a real package's sign-in page is told who is
+    signing in. Ledgerlink sends a per-company hint it derives with its own secret
+    (app/connections/sandbox_consent.py), so one company's hint cannot be guessed from
+    another's. A request with none sees only tenants made by consents with none."""
     source = request.form if request.method == "POST" else request.args
-    try:
-        started = oauth_state.peek(str(source.get("state", "")))
-    except Exception:  # noqa: BLE001 - no Redis: fall back to who is signed in
-        log.warning("consent page could not read the sign-in state", exc_info=True)
-        started = None
-    if started and started.get("company_id"):
-        return str(started["company_id"])
-    if current_user.is_authenticated:
-        company_id = current_company_id()
-        if company_id is not None:
-            return str(company_id)
-    return GUEST
+    hint = str(source.get("login_hint", "")).strip()
+    if not hint or len(hint) > LOGIN_HINT_MAX or not hint.isascii() or not hint.isprintable():
+        return GUEST
+    return hint
 
 
 def set_owner(package: str, tenant: str, owner: str) -> None:

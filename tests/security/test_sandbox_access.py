@@ -63,8 +63,12 @@ def test_consent_shows_only_the_connecting_companys_organisations(
     page = requests.get(my_url, timeout=TIMEOUT)
     assert page.status_code == 200
     assert their_org not in page.text and their_conn.tenant_id not in page.text
-    # Nobody signed in and no sign-in started from Ledgerlink: no company's organisation.
-    for probe in (_with(my_url, state="guessed-state"), _with(my_url, state=None)):
+    # Another state, none, no account named, or an account named by a guess (a company id, a
+    # pattern): never their organisation.
+    for probe in (_with(my_url, state="guessed-state"), _with(my_url, state=None),
+                  _with(my_url, login_hint=None),
+                  _with(my_url, login_hint=str(theirs.company_id)),
+                  _with(my_url, login_hint=f"ledgerlink-{theirs.company_id}")):
         anonymous = requests.get(probe, timeout=TIMEOUT)
         assert their_org not in anonymous.text and their_conn.tenant_id not in anonymous.text
     # Naming their organisation by id in my consent is refused.
