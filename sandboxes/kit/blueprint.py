@@ -1,5 +1,6 @@
-"""The kit's own blueprint: mounted once by the app before the packages' sandboxes, it ends the
-kit's database session with each app context."""
+"""The kit's own blueprint: mounted once by the app before the packages' sandboxes, it brings
+the consent page's template (templates/sandbox_kit/) and ends the kit's database session with
+each app context."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 
 from sandboxes.kit import db
 
-bp = Blueprint("sandbox_kit", __name__)
+bp = Blueprint("sandbox_kit", __name__, template_folder="templates")
 
 
 @bp.record_once

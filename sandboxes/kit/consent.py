@@ -17,7 +17,7 @@ from flask import render_template, request
 
 from sandboxes.kit.store import GLOBAL, ObjectStore
 
-CONSENT_TEMPLATE = "sandbox/consent.html"
+CONSENT_TEMPLATE = "sandbox_kit/consent.html"  # in the kit blueprint's template folder
 OWNERS = "owners"  # which sandbox account each tenant belongs to
 GUEST = ""  # the owner of tenants made by a consent from nobody in particular
 LOGIN_HINT_MAX = 100

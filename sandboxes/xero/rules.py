@@ -11,7 +11,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.money import to_pennies
+from sandboxes.kit.money import to_pennies
 from sandboxes.xero import store as store
 
 CENT = Decimal("0.01")

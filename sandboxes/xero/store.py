@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.money import to_pennies
 from sandboxes.kit import store as kit_store
 from sandboxes.kit.consent import GUEST, owned_tenants, set_owner
+from sandboxes.kit.money import to_pennies
 from sandboxes.kit.store import GLOBAL, ObjectStore
 
 PACKAGE = "xero"
