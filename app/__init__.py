@@ -89,7 +89,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_sandboxes(app: Flask) -> None:
     """Each package's simulator, if it has one, under /sandbox/<key>/."""
     from connectors import package_keys
+    from sandboxes.kit import bp as kit_bp
 
+    app.register_blueprint(kit_bp)  # the pieces every sandbox shares, mounted before them
     for key in package_keys():
         name = f"sandboxes.{key}"
         try:

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 
 from app.companies import create_company
 from app.connections import oauth_state
-from app.connections.sandbox_consent import consent_callback
+from app.connections.sandbox_consent import consent_callback, with_login_hint
 from app.connections.service import exchange_code, list_tenants, save_connection, set_mapping
 from app.demo_records import generate
 from app.extensions import db
@@ -64,9 +64,10 @@ def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connecti
     exchange, exactly as a person would, and map our chart to the demo's."""
     cls = connector_class(package)
     setup = demo_setup(package)
-    # A state held server-side names the company, so the sandbox offers only its tenants.
+    # The login hint names the company's sandbox account: the sandbox offers only its tenants.
     state = oauth_state.remember(company_id, package)
-    url = cls.authorization_url(current_app.config, redirect_uri(), state)
+    url = with_login_hint(cls.authorization_url(current_app.config, redirect_uri(), state),
+                          company_id)
     callback = consent_callback(url, organisation=tenant_name)
     creds = exchange_code(package, callback["code"], redirect_uri(), callback=callback)
     tenant = setup.pick_tenant(list_tenants(package, creds), callback, tenant_name)

@@ -26,7 +26,7 @@ def refuse_nul_bytes() -> None:
         raise BadRequest(description="The address contains a NUL character (\\u0000), which "
                                      "we cannot accept. Remove it and try again.")
     # Only bodies sent as forms: JSON bodies are checked field by field (app/api) or by the
-    # sandbox that reads them (sandboxes/kit/common.loads_json).
+    # sandbox that reads them (sandboxes/kit/errors.loads_json).
     if request.mimetype in _FORM_TYPES and _has_nul(request.form):
         raise BadRequest(description="The form contains a NUL character (\\u0000), which we "
                                      "cannot accept. Remove it and try again.")

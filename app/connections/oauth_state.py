@@ -2,8 +2,7 @@
 
 The session cookie is client-side (signed, not stored by us), so a state kept only there could be
 replayed with an older copy of the cookie. Here each state is one Redis key that the callback
-takes with GETDEL: a second callback with the same state finds nothing. The sandboxes' consent
-pages peek at it to learn which company is connecting (and show only its organisations).
+takes with GETDEL: a second callback with the same state finds nothing.
 """
 
 from __future__ import annotations

@@ -4,14 +4,41 @@ Used by the demo command and the tests, so a sandbox connection is made through 
 authorisation-code path as a real one. Every sandbox's consent page follows one convention: a
 form whose inputs carry the request, a `decision` button with the value "allow", and an optional
 `new_organisation` field to create a fresh organisation.
+
+Which organisations a sandbox's consent page lists is the sandbox's business, as at a real
+package: it shows the account named by OpenID Connect's `login_hint`. In sandbox mode the app
+names each company's own account there (`with_login_hint`), so one company's consent never lists
+another's organisations and the demo finds its own again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+from flask import current_app
+
+
+def login_hint(company_id: int) -> str:
+    """The company's sandbox account: derived with our secret key, so it cannot be guessed from
+    a company id, and stable, so every sign-in of the company (the demo's too) finds it."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"ledgerlink sandbox account {company_id}".encode(), hashlib.sha256)
+    return f"ledgerlink-{digest.hexdigest()[:32]}"
+
+
+def with_login_hint(url: str, company_id: int) -> str:
+    """`url` (a package's authorisation URL) naming the company's account, in sandbox mode
+    only: a real package has no account of that name."""
+    if not current_app.config.get("SANDBOX_MODE"):
+        return url
+    parts = urlsplit(url)
+    query = f"{parts.query}&" if parts.query else ""
+    hint = urlencode({"login_hint": login_hint(company_id)})
+    return urlunsplit(parts._replace(query=query + hint))
 
 
 class _FormFields(HTMLParser):

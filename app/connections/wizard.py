@@ -28,6 +28,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from app.connections import oauth_state
+from app.connections.sandbox_consent import with_login_hint
 from app.connections.service import ConnectError, exchange_code, list_tenants, save_connection
 from app.crypto import decrypt, encrypt
 from app.extensions import db
@@ -210,7 +211,8 @@ def begin_oauth(company_id: int, package: str, reconnect_id: int | None = None) 
     except Exception as exc:  # noqa: BLE001 - Redis unreachable: say so, never a 500
         raise WizardError(_STATE_UNAVAILABLE, package=package, retry=True) from exc
     session[OAUTH_SESSION_KEY] = {"state": state, "package": package}
-    return cls.authorization_url(current_app.config, redirect_uri(), state)
+    return with_login_hint(cls.authorization_url(current_app.config, redirect_uri(), state),
+                           company_id)
 
 
 def finish_oauth(company_id: int, args: Mapping[str, str]) -> Pending:

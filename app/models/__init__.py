@@ -6,7 +6,6 @@ from app.models.connection import Connection
 from app.models.notification import DigestRecipient, DigestState
 from app.models.package_list import PackageList
 from app.models.records import Contact, Document, DocumentLine, Payment, PaymentAllocation
-from app.models.sandbox import SandboxObject
 from app.models.transfer import Attempt, Run, Transfer, TransferEvent
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "Run",
-    "SandboxObject",
     "TaxMapping",
     "TaxRate",
     "Transfer",

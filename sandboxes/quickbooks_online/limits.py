@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from sandboxes.kit import common
+from sandboxes.kit import windows as kit_windows
+from sandboxes.kit.windows import Window
 from sandboxes.quickbooks_online import store as store
 
 MINUTE_LIMIT = 500
@@ -24,19 +25,19 @@ class Throttle:
     def __init__(self, realm: str, batch: bool) -> None:
         self.realm, self.batch = realm, batch
         self.refused: tuple[Response, int] | None = None
-        self._holding = False
-
-    @property
-    def _concurrent_key(self) -> str:
-        return f"{PREFIX}conc:{self.realm}"
+        self._held: list[Window] = []
 
     def acquire(self) -> Throttle:
-        windows = [common.Window(f"{PREFIX}min:{self.realm}", 60, MINUTE_LIMIT)]
+        # Read at each call: tests lower the limits.
+        windows = [kit_windows.sliding("minute", f"{PREFIX}min:{self.realm}", MINUTE_LIMIT, 60)]
         if self.batch:
-            windows.append(common.Window(f"{PREFIX}batch:{self.realm}", 60, BATCH_MINUTE_LIMIT))
-        verdict = common.acquire(windows, self._concurrent_key, CONCURRENT_LIMIT, store.now())
+            windows.append(kit_windows.sliding("batch", f"{PREFIX}batch:{self.realm}",
+                                               BATCH_MINUTE_LIMIT, 60))
+        windows.append(kit_windows.concurrent("concurrent", f"{PREFIX}conc:{self.realm}",
+                                              CONCURRENT_LIMIT))
+        verdict = kit_windows.acquire(windows, store.now())
         if verdict.allowed:
-            self._holding = True
+            self._held = windows
             return self
         body = {"Fault": {"Error": [{
             "Message": "message=ThrottleExceeded; errorCode=003001; statusCode=429",
@@ -49,6 +50,6 @@ class Throttle:
         return self
 
     def release(self) -> None:
-        if self._holding:
-            self._holding = False
-            common.release(self._concurrent_key)
+        if self._held:
+            kit_windows.release(self._held)
+            self._held = []

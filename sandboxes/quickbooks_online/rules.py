@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.money import to_pennies
+from sandboxes.kit.money import to_pennies
 from sandboxes.quickbooks_online import store as store
 from sandboxes.quickbooks_online.fields import FIELDS
 

@@ -18,9 +18,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.extensions import db
-from app.redis_conn import get_redis
-from sandboxes.kit.common import loads_json
+from sandboxes.kit import store as kit_store
+from sandboxes.kit.errors import Refused, read_json, shielded
+from sandboxes.kit.idempotency import Replays
+from sandboxes.kit.oauth import mount
+from sandboxes.kit.redis_conn import get_redis
 from sandboxes.quickbooks_online import api as api
 from sandboxes.quickbooks_online import identity as identity
 from sandboxes.quickbooks_online import limits as limits
@@ -32,9 +34,8 @@ bp = Blueprint("quickbooks_online_sandbox", __name__, url_prefix="/sandbox/quick
 MAX_BODY_BYTES = 4_000_000
 REQUESTID_MAX = 50
 
-bp.add_url_rule("/connect/oauth2", view_func=identity.authorize, methods=["GET", "POST"])
-bp.add_url_rule("/oauth2/v1/tokens/bearer", view_func=identity.token, methods=["POST"])
-bp.add_url_rule("/oauth2/v1/tokens/revoke", view_func=identity.revoke, methods=["POST"])
+mount(bp, identity.SERVER, "/connect/oauth2", "/oauth2/v1/tokens/bearer",
+      "/oauth2/v1/tokens/revoke")
 
 
 @bp.route("/.well-known/openid_configuration", strict_slashes=False)
@@ -78,11 +79,6 @@ def _allow_qbo_sized_bodies() -> None:
     request.max_content_length = MAX_BODY_BYTES
 
 
-@bp.teardown_request
-def _end_session(_exc: BaseException | None) -> None:
-    db.session.rollback()
-
-
 def _answer(body: dict[str, Any], status: int) -> tuple[Response, int]:
     return jsonify(body), status
 
@@ -106,7 +102,7 @@ def company_api(realm: str, resource: str, object_id: str | None = None) -> tupl
             return throttle.refused
         return _route(realm, resource, object_id)
     except Fault as fault:
-        db.session.rollback()
+        kit_store.rollback()
         return _fault(fault)
     finally:
         throttle.release()
@@ -129,45 +125,46 @@ def _route(realm: str, resource: str, object_id: str | None) -> tuple[Response, 
                         f"Operation {request.method} {resource} is not supported."), 404)
 
 
-def _read_json() -> Any:
-    raw = request.get_data(cache=True)
+def envelope(refused: Refused) -> tuple[Response, int]:
+    """QBO's answer to a body it cannot read: a ValidationFault."""
+    if refused.problem == "bad_json":
+        detail = f"could not be read: the request body is not valid JSON ({refused.detail})"
+    else:
+        detail = f"could not be read: {refused.detail}"
+    return _fault(unsupported("body", detail))
+
+
+# A repeated requestid gets the first answer, whatever its body (Intuit's rule).
+REPLAYS = Replays(store.PACKAGE)
+
+
+def _create(realm: str, resource: str, body: Any) -> tuple[Response, int]:
     try:
-        return loads_json(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise unsupported("body", f"could not be read: the request body is not valid JSON "
-                                  f"({exc})") from exc
+        if resource == "batch":
+            return _answer(*api.batch(realm, body))
+        entity = api.WRITABLE[resource]
+        return _answer(api.with_time({entity: api.create(Books(realm), entity, body)}), 200)
+    except Fault as fault:
+        kit_store.rollback()
+        return _fault(fault)
 
 
 def _write(realm: str, resource: str) -> tuple[Response, int]:
-    body = _read_json()
+    try:
+        body, _raw = read_json()
+    except Refused as refused:
+        return envelope(refused)
     request_id = request.args.get("requestid")
     if request_id is not None and not 0 < len(request_id) <= REQUESTID_MAX:
         raise unsupported("requestid", f"must be 1 to {REQUESTID_MAX} characters")
+
+    def handle() -> tuple[Response, int]:
+        return shielded(envelope, lambda: _create(realm, resource, body))
+
     # One writer per realm at a time: ids, DocNumbers and replays never race.
     with get_redis().lock(f"{limits.PREFIX}write:{realm}", timeout=60, blocking_timeout=60):
         if request_id is not None:
-            stored = store.get_data(realm, "requestid", request_id)
-            if stored is not None:
-                return Response(stored["body"], status=stored["status"],
-                                mimetype="application/json"), stored["status"]
-        try:
-            if resource == "batch":
-                payload, status = api.batch(realm, body)
-            else:
-                entity = api.WRITABLE[resource]
-                payload = api.with_time({entity: api.create(Books(realm), entity, body)})
-                status = 200
-        except Fault as fault:
-            db.session.rollback()
-            payload, status = api.fault_body(fault), 400
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            # Garbage that slipped past the checks is the client's problem: a 400, never a 500.
-            db.session.rollback()
-            current_app.logger.info("qbo sandbox refused a malformed body: %r", exc)
-            payload, status = api.fault_body(unsupported("body", f"could not be read: {exc}")), 400
-        response = jsonify(payload)
-        if request_id is not None:
-            store.put(realm, "requestid", request_id,
-                      {"status": status, "body": response.get_data(as_text=True)})
-        db.session.commit()
-        return response, status
+            return REPLAYS.once(realm, request_id, "", handle)
+        answer = handle()
+        kit_store.commit()
+        return answer

@@ -1,5 +1,5 @@
-"""The QuickBooks Online sandbox's books: companies (realms) and their lists, in SandboxObject rows
-(package "quickbooks_online"), plus the sandbox clock and QBO's time format.
+"""The QuickBooks Online sandbox's books: companies (realms) and their lists, in the kit's object
+store (package "quickbooks_online"), plus the sandbox clock and QBO's time format.
 
 Each realm's objects live under tenant=<realmId> with collection=<Entity> ("Customer", "Invoice",
 ...) and object_id=<Id>. Ids are per-realm, per-entity counters, handed out under the realm's
@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.extensions import db
-from sandboxes.kit.common import GLOBAL, GUEST, ObjectStore, owned_tenants, set_owner
+from sandboxes.kit import store as kit_store
+from sandboxes.kit.consent import GUEST, owned_tenants, set_owner
+from sandboxes.kit.store import GLOBAL, ObjectStore
 
 PACKAGE = "quickbooks_online"
 store = ObjectStore(PACKAGE)
@@ -180,7 +181,7 @@ def ensure_default_company(owner: str = GUEST) -> list[dict[str, Any]]:
     found = companies(owner)
     if not found:
         create_company("Sandbox Company_GB_1", owner)
-        db.session.commit()
+        kit_store.commit()
         found = companies(owner)
     return found
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.extensions import db
+from sandboxes.kit import store as kit_store
 from sandboxes.xero import store as store
 from sandboxes.xero.identity import problem
 from sandboxes.xero.payments import build_allocation, build_batch_payment, build_payment
@@ -208,10 +208,10 @@ def create_many(tenant: str, collection: str, body: Any, build: Builder,
             element = element | {"StatusAttributeString": "OK"}
         results.append(element)
     if failed and summarize:
-        db.session.rollback()
+        kit_store.rollback()
         return jsonify({"ErrorNumber": 10, "Type": "ValidationException",
                         "Message": "A validation exception occurred", "Elements": failed}), 400
-    db.session.commit()
+    kit_store.commit()
     return jsonify(envelope(answer_key, results)), 200
 
 

@@ -1,22 +1,18 @@
-"""Xero's per-organisation rate limits and Idempotency-Key replays, for the sandbox.
+"""Xero's rate limits and Idempotency-Key replays, for the sandbox: per organisation 60 calls in
+any minute, 5,000 a (UTC) day and 5 at once, and 10,000 a minute across the app; each answer says
+what is left in X-MinLimit-Remaining, X-DayLimit-Remaining and X-AppMinLimit-Remaining.
 
-Counters live in Redis (shared by every web process); replays live in the database. The clock is
-`sandbox_store.now()`, which tests move forward instead of sleeping.
+The windows are the kit's (counted in Redis, shared by every web process). The clock is
+`store.now()`, which tests move forward instead of sleeping.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import secrets
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
 from flask import Response, jsonify
 
-from app.extensions import db
-from app.redis_conn import get_redis
+from sandboxes.kit import windows as kit_windows
+from sandboxes.kit.idempotency import Replays
+from sandboxes.kit.windows import Window
 from sandboxes.xero import store as store
 
 MINUTE_LIMIT = 60
@@ -25,33 +21,13 @@ CONCURRENT_LIMIT = 5
 APP_MINUTE_LIMIT = 10_000
 PREFIX = "sandbox:xero:"
 IDEMPOTENCY_KEY_MAX = 128
+# The limit a refusal names in X-Rate-Limit-Problem (Xero says "minute" for the app's too).
+_PROBLEM = {"minute": "minute", "day": "day", "concurrent": "concurrent", "appminute": "minute"}
 
-# One atomic step: forget calls older than a minute, refuse if a limit is reached, else count.
-_ACQUIRE = """
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60)
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 60)
-local m = redis.call('ZCARD', KEYS[1])
-local d = tonumber(redis.call('GET', KEYS[2]) or '0')
-local c = tonumber(redis.call('GET', KEYS[3]) or '0')
-local a = redis.call('ZCARD', KEYS[4])
-local oldest = '0'
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if first[2] then oldest = first[2] end
-if m >= tonumber(ARGV[3]) then return {'minute', m, d, c, a, oldest} end
-if d >= tonumber(ARGV[4]) then return {'day', m, d, c, a, oldest} end
-if c >= tonumber(ARGV[5]) then return {'concurrent', m, d, c, a, oldest} end
-if a >= tonumber(ARGV[6]) then return {'appminute', m, d, c, a, oldest} end
-redis.call('ZADD', KEYS[1], now, ARGV[2])
-redis.call('EXPIRE', KEYS[1], 120)
-redis.call('ZADD', KEYS[4], now, ARGV[2])
-redis.call('EXPIRE', KEYS[4], 120)
-redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[7]))
-redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], 300)
-return {'ok', m + 1, d + 1, c + 1, a + 1, oldest}
-"""
+
+def _problem(status: int, title: str, detail: str) -> Response:
+    return jsonify({"Type": None, "Title": title, "Status": status, "Detail": detail,
+                    "Instance": store.new_id(), "Extensions": {}})
 
 
 class RateLimit:
@@ -61,102 +37,59 @@ class RateLimit:
         self.tenant = tenant
         self.headers: dict[str, str] = {}
         self.refused: tuple[Response, int] | None = None
-        self._holding = False
+        self._held: list[Window] = []
 
-    def _keys(self, moment: float) -> list[str]:
-        day = datetime.fromtimestamp(moment, UTC).strftime("%Y%m%d")
+    def _windows(self, moment: float) -> list[Window]:
+        # Read at each call: tests lower the limits.
         return [
-            f"{PREFIX}min:{self.tenant}", f"{PREFIX}day:{self.tenant}:{day}",
-            f"{PREFIX}conc:{self.tenant}", f"{PREFIX}appmin",
+            kit_windows.sliding("minute", f"{PREFIX}min:{self.tenant}", MINUTE_LIMIT, 60),
+            kit_windows.utc_day("day", f"{PREFIX}day:{self.tenant}", DAY_LIMIT, moment),
+            kit_windows.concurrent("concurrent", f"{PREFIX}conc:{self.tenant}",
+                                   CONCURRENT_LIMIT),
+            kit_windows.sliding("appminute", f"{PREFIX}appmin", APP_MINUTE_LIMIT, 60),
         ]
 
     def acquire(self) -> RateLimit:
         moment = store.now()
-        midnight = datetime.fromtimestamp(moment, UTC).date() + timedelta(days=1)
-        until_midnight = datetime(midnight.year, midnight.month, midnight.day,
-                                  tzinfo=UTC).timestamp() - moment
-        result = get_redis().eval(
-            _ACQUIRE, 4, *self._keys(moment), repr(moment), f"{moment}:{secrets.token_hex(6)}",
-            MINUTE_LIMIT, DAY_LIMIT, CONCURRENT_LIMIT, APP_MINUTE_LIMIT,
-            int(until_midnight) + 3600,
-        )
-        verdict = result[0].decode() if isinstance(result[0], bytes) else result[0]
-        minute, day, _conc, app_minute = (int(x) for x in result[1:5])
-        oldest = float(result[5])
+        windows = self._windows(moment)
+        verdict = kit_windows.acquire(windows, moment)
+        minute, day, _conc, app_minute = windows
         self.headers = {
-            "X-MinLimit-Remaining": str(max(MINUTE_LIMIT - minute, 0)),
-            "X-DayLimit-Remaining": str(max(DAY_LIMIT - day, 0)),
-            "X-AppMinLimit-Remaining": str(max(APP_MINUTE_LIMIT - app_minute, 0)),
+            "X-MinLimit-Remaining": str(verdict.remaining(minute)),
+            "X-DayLimit-Remaining": str(verdict.remaining(day)),
+            "X-AppMinLimit-Remaining": str(verdict.remaining(app_minute)),
         }
-        if verdict == "ok":
-            self._holding = True
+        if verdict.allowed:
+            self._held = windows
             return self
-        if verdict in {"minute", "appminute"}:
-            retry = math.ceil(oldest + 60 - moment)
-        elif verdict == "day":
-            retry = math.ceil(until_midnight)
-        else:
-            retry = 1
-        problem = "minute" if verdict == "appminute" else verdict
-        body = {"Type": None, "Title": "Too Many Requests", "Status": 429,
-                "Detail": f"Rate limit exceeded ({problem})", "Instance": store.new_id(),
-                "Extensions": {}}
-        response = jsonify(body)
-        response.headers["Retry-After"] = str(max(retry, 1))
+        problem = _PROBLEM[verdict.refused_by.name if verdict.refused_by else "minute"]
+        response = _problem(429, "Too Many Requests", f"Rate limit exceeded ({problem})")
+        response.headers["Retry-After"] = str(verdict.retry_after)
         response.headers["X-Rate-Limit-Problem"] = problem
         self.refused = (response, 429)
         return self
 
     def release(self) -> None:
-        if self._holding:
-            self._holding = False
-            get_redis().decr(f"{PREFIX}conc:{self.tenant}")
+        if self._held:
+            kit_windows.release(self._held)
+            self._held = []
 
 
 # ---------------------------------------------------------------- idempotency
 
 
-def body_hash(method: str, path: str, raw: bytes) -> str:
-    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + raw).hexdigest()
+def _key_reused() -> tuple[Response, int]:
+    return _problem(400, "Bad Request",
+                    "The Idempotency-Key has already been used with a different request. "
+                    "Use a new Idempotency-Key for a new request."), 400
 
 
-def idempotency_lock(tenant: str, key: str) -> Any:
-    """Two requests with one key at once: the second waits, then replays the first's answer."""
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    return get_redis().lock(f"{PREFIX}idem:{tenant}:{digest}", timeout=60, blocking_timeout=60)
-
-
-def replay(tenant: str, key: str, fingerprint: str) -> tuple[Response, int] | None:
-    """The stored answer for this key, a 400 if the key was used for another request, or None."""
-    stored = store.get_data(tenant, "idempotency", key)
-    if stored is None:
-        return None
-    if stored["fingerprint"] != fingerprint:
-        body = {"Type": None, "Title": "Bad Request", "Status": 400,
-                "Detail": "The Idempotency-Key has already been used with a different request. "
-                          "Use a new Idempotency-Key for a new request.",
-                "Instance": store.new_id(), "Extensions": {}}
-        return jsonify(body), 400
-    response = Response(stored["body"], status=stored["status"], mimetype="application/json")
-    return response, stored["status"]
-
-
-def remember(tenant: str, key: str, fingerprint: str, status: int, body: bytes) -> None:
-    store.put(tenant, "idempotency", key, {
-        "fingerprint": fingerprint, "status": status, "body": body.decode(),
-        "created": store.now(),
-    })
-    db.session.commit()
+# Xero replays what it answered below 500; a key used for another request is a 400.
+REPLAYS = Replays(store.PACKAGE, mismatch=_key_reused, keep=lambda status: status < 500)
 
 
 def too_long(key: str) -> tuple[Response, int] | None:
     if len(key) <= IDEMPOTENCY_KEY_MAX:
         return None
-    body = {"Type": None, "Title": "Bad Request", "Status": 400,
-            "Detail": f"The Idempotency-Key must be {IDEMPOTENCY_KEY_MAX} characters or fewer.",
-            "Instance": store.new_id(), "Extensions": {}}
-    return jsonify(body), 400
-
-
-def dumps(obj: Any) -> bytes:
-    return json.dumps(obj).encode()
+    return _problem(400, "Bad Request",
+                    f"The Idempotency-Key must be {IDEMPOTENCY_KEY_MAX} characters or fewer."), 400

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.money import round_money, to_pennies
+from sandboxes.kit.money import round_money, to_pennies
 from sandboxes.xero import store as store
 
 CENT = Decimal("0.01")

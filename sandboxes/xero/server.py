@@ -11,13 +11,14 @@ replay, then the handler. State is in the database, counters in Redis.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.extensions import db
-from sandboxes.kit.common import loads_json
+from sandboxes.kit.config import setting
+from sandboxes.kit.errors import Refused, read_json, shielded
+from sandboxes.kit.idempotency import fingerprint
+from sandboxes.kit.oauth import mount
 from sandboxes.xero import api as api
 from sandboxes.xero import identity as identity
 from sandboxes.xero import limits as limits
@@ -32,10 +33,8 @@ COLLECTIONS = {name.lower(): name for name in (
 )}
 _READ_ONLY = {"Accounts", "TaxRates", "Organisation"}
 
-bp.add_url_rule("/identity/connect/authorize", view_func=identity.authorize,
-                methods=["GET", "POST"])
-bp.add_url_rule("/identity/connect/token", view_func=identity.token, methods=["POST"])
-bp.add_url_rule("/identity/connect/revocation", view_func=identity.revocation, methods=["POST"])
+mount(bp, identity.SERVER, "/identity/connect/authorize", "/identity/connect/token",
+      "/identity/connect/revocation")
 # Xero's paths are case-insensitive like all of api.xero.com: its docs write /connections, its
 # own SDKs (xero-python's IdentityApi) call /Connections.
 for _spelling in ("connections", "Connections"):
@@ -51,14 +50,8 @@ def _allow_xero_sized_bodies() -> None:
     request.max_content_length = MAX_BODY_BYTES
 
 
-@bp.teardown_request
-def _end_session(_exc: BaseException | None) -> None:
-    db.session.rollback()
-
-
 def spec_path() -> str | None:
-    path = current_app.config.get("XERO_SANDBOX_SPEC") or os.environ.get("XERO_SANDBOX_SPEC")
-    return path or None
+    return setting("XERO_SANDBOX_SPEC") or None
 
 
 def _spec_violation(method: str, path: str, body: Any) -> tuple[Response, int] | None:
@@ -67,7 +60,7 @@ def _spec_violation(method: str, path: str, body: Any) -> tuple[Response, int] |
         return None
     # Imported here: the checker needs the dev requirements (jsonschema), which only the tests
     # that switch this check on have installed.
-    from app.openapi_check import request_violations
+    from sandboxes.kit.openapi import request_violations
 
     problems = request_violations(spec, method, path, body)
     if not problems:
@@ -76,21 +69,14 @@ def _spec_violation(method: str, path: str, body: Any) -> tuple[Response, int] |
     return jsonify({"Type": "SpecViolation", "Message": message, "Problems": problems}), 400
 
 
-def _read_json() -> tuple[Any, bytes] | tuple[Response, int]:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return _too_large()
-    raw = request.get_data(cache=True)
-    if len(raw) > MAX_BODY_BYTES:
-        return _too_large()
-    try:
-        return loads_json(raw), raw
-    except (UnicodeDecodeError, ValueError):
+def envelope(refused: Refused) -> tuple[Response, int]:
+    """Xero's answer to a body it cannot take."""
+    if refused.problem == "too_large":
+        return identity.problem(413, "Request Entity Too Large",
+                                "The request is larger than 3.5 MB. Send fewer items per request.")
+    if refused.problem == "bad_json":
         return api.post_data_invalid("Invalid Json data")
-
-
-def _too_large() -> tuple[Response, int]:
-    return identity.problem(413, "Request Entity Too Large",
-                            "The request is larger than 3.5 MB. Send fewer items per request.")
+    return api.post_data_invalid(f"The request body could not be read: {refused.detail}")
 
 
 def _dispatch(tenant: str, collection: str, object_id: str | None, sub: str | None,
@@ -147,42 +133,24 @@ def accounting(collection: str, object_id: str | None = None,
 def _handle(tenant: str, collection: str, object_id: str | None,
             sub: str | None) -> tuple[Response, int] | Response:
     if request.method == "GET":
-        return _dispatch(tenant, collection, object_id, None if sub is None else sub, None)
-    parsed = _read_json()
-    if isinstance(parsed[0], Response):
-        return parsed  # type: ignore[return-value]
-    body, raw = parsed
+        return _dispatch(tenant, collection, object_id, sub, None)
+    try:
+        body, raw = read_json(MAX_BODY_BYTES)
+    except Refused as refused:
+        return envelope(refused)
     path = request.path.split("/sandbox/xero", 1)[1]
     violation = _spec_violation(request.method, path, body)
     if violation:
         return violation
     key = request.headers.get("Idempotency-Key")
+
+    def handle() -> tuple[Response, int]:
+        return shielded(envelope, lambda: _dispatch(tenant, collection, object_id, sub, body))
+
     if not key:
-        return _safely(tenant, collection, object_id, sub, body)
+        return handle()
     too_long = limits.too_long(key)
     if too_long:
         return too_long
-    fingerprint = limits.body_hash(request.method, request.full_path, raw)
-    with limits.idempotency_lock(tenant, key):
-        replayed = limits.replay(tenant, key, fingerprint)
-        if replayed:
-            return replayed
-        response, status = _as_pair(_safely(tenant, collection, object_id, sub, body))
-        if status < 500:
-            limits.remember(tenant, key, fingerprint, status, response.get_data())
-        return response, status
-
-
-def _safely(tenant: str, collection: str, object_id: str | None, sub: str | None,
-            body: Any) -> tuple[Response, int] | Response:
-    """Garbage that slipped past the schema (or with no schema loaded) is a 400, never a 500."""
-    try:
-        return _dispatch(tenant, collection, object_id, sub, body)
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        db.session.rollback()
-        current_app.logger.info("xero sandbox refused a malformed body: %r", exc)
-        return api.post_data_invalid(f"The request body could not be read: {exc}")
-
-
-def _as_pair(answer: tuple[Response, int] | Response) -> tuple[Response, int]:
-    return (answer, answer.status_code) if isinstance(answer, Response) else answer
+    return limits.REPLAYS.once(tenant, key, fingerprint(request.method, request.full_path, raw),
+                               handle)

@@ -1,6 +1,6 @@
-"""The Xero sandbox's books: every object lives in the database (SandboxObject), so the web and
-worker processes see the same organisations, tokens and documents. Also the sandbox clock and
-Xero's date formats."""
+"""The Xero sandbox's books: every object lives in the kit's object store, so the web and worker
+processes see the same organisations, tokens and documents. Also the sandbox clock and Xero's
+date formats."""
 
 from __future__ import annotations
 
@@ -11,15 +11,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from app.extensions import db
-from app.models.sandbox import SandboxObject
-from connectors.money import to_pennies
-from sandboxes.kit.common import GUEST, owned_tenants, set_owner
+from sandboxes.kit import store as kit_store
+from sandboxes.kit.consent import GUEST, owned_tenants, set_owner
+from sandboxes.kit.money import to_pennies
+from sandboxes.kit.store import GLOBAL, ObjectStore
 
 PACKAGE = "xero"
-GLOBAL = ""  # the tenant of objects that belong to no organisation (grants, tokens, orgs)
+_objects = ObjectStore(PACKAGE)
+get, get_data, find, find_data, put, delete = (
+    _objects.get, _objects.get_data, _objects.find, _objects.find_data, _objects.put,
+    _objects.delete)
+
+__all__ = ["GLOBAL", "PACKAGE", "delete", "find", "find_data", "get", "get_data", "put"]
 
 
 def now() -> float:
@@ -33,64 +36,6 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-# ---------------------------------------------------------------- storage
-
-
-def get(tenant: str, collection: str, object_id: str) -> SandboxObject | None:
-    return db.session.execute(
-        select(SandboxObject).where(
-            SandboxObject.package == PACKAGE,
-            SandboxObject.tenant == tenant,
-            SandboxObject.collection == collection,
-            SandboxObject.object_id == object_id,
-        )
-    ).scalar_one_or_none()
-
-
-def get_data(tenant: str, collection: str, object_id: str) -> dict[str, Any] | None:
-    row = get(tenant, collection, object_id)
-    return dict(row.data) if row else None
-
-
-def find(tenant: str, collection: str, ref: str | None = None) -> list[SandboxObject]:
-    """Objects of a collection in insertion order, optionally only those with this ref."""
-    query = select(SandboxObject).where(
-        SandboxObject.package == PACKAGE,
-        SandboxObject.tenant == tenant,
-        SandboxObject.collection == collection,
-    )
-    if ref is not None:
-        query = query.where(SandboxObject.ref == ref)
-    return list(db.session.execute(query.order_by(SandboxObject.id)).scalars())
-
-
-def find_data(tenant: str, collection: str, ref: str | None = None) -> list[dict[str, Any]]:
-    return [dict(row.data) for row in find(tenant, collection, ref)]
-
-
-def put(tenant: str, collection: str, object_id: str, data: dict[str, Any], ref: str = "") -> None:
-    """Insert or replace (not committed). A fresh dict is stored so SQLAlchemy sees the change."""
-    row = get(tenant, collection, object_id)
-    if row is None:
-        db.session.add(
-            SandboxObject(
-                package=PACKAGE, tenant=tenant, collection=collection, object_id=object_id,
-                ref=ref[:255], data=dict(data),
-            )
-        )
-    else:
-        row.data = dict(data)
-        row.ref = ref[:255]
-    db.session.flush()
-
-
-def delete(tenant: str, collection: str, object_id: str) -> None:
-    row = get(tenant, collection, object_id)
-    if row is not None:
-        db.session.delete(row)
-        db.session.flush()
 
 
 # ---------------------------------------------------------------- Xero's dates and numbers
@@ -268,7 +213,7 @@ def ensure_default_organisation(owner: str = GUEST) -> list[dict[str, Any]]:
     orgs = organisations(owner)
     if not orgs:
         create_organisation("Demo Company (UK)", owner)
-        db.session.commit()
+        kit_store.commit()
         orgs = organisations(owner)
     return orgs
 

@@ -104,14 +104,17 @@ def test_replayed_code_is_refused(app, admin) -> None:
 
 
 def test_several_organisations_ask_which(app, admin) -> None:
+    from app.connections.sandbox_consent import login_hint
+    from sandboxes.kit import store as kit_store
     from sandboxes.xero import store as store
 
     made, client = admin
     names = [org_name("North"), org_name("South")]
     with app.app_context():
-        ids = [store.create_organisation(n, str(made.company_id))["OrganisationID"]
-               for n in names]
-        db.session.commit()
+        # Owned by the company's sandbox account: the one its sign-ins name.
+        owner = login_hint(made.company_id)
+        ids = [store.create_organisation(n, owner)["OrganisationID"] for n in names]
+        kit_store.commit()
     answer = callback(client, answer_consent(start(client), tenant_ids=ids))
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/connections/choose")
     page = text(client.get("/connections/choose"))

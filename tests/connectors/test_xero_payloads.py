@@ -1,6 +1,6 @@
 """Xero request bodies against Xero's official OpenAPI spec, and Xero's error replies -> outcomes.
 
-No HTTP here: what is built is validated with app/openapi_check.py against
+No HTTP here: what is built is validated with sandboxes/kit/openapi.py against
 ../shared/specs/xero/xero_accounting.yaml (skipped only where that folder is absent).
 """
 
@@ -48,7 +48,7 @@ CONTACT_ID = "9c8b7a65-4321-4fed-8cba-0987654321ab"
 def violations(method: str, path: str, body: dict) -> list[str]:
     if not SPEC.parent.exists():
         pytest.skip(f"Xero spec folder {SPEC.parent} is absent: cannot check against the spec")
-    from app.openapi_check import request_violations
+    from sandboxes.kit.openapi import request_violations
 
     # What goes on the wire, decoded as Xero would decode it.
     return request_violations(str(SPEC), method, path, json.loads(payloads.dumps(body)))

@@ -34,14 +34,16 @@ def _reconnect(app, company_id: int, tenant_id: str) -> None:  # type: ignore[no
     """Consent again, choosing this organisation, then the connection is stored again the way
     the wizard's reconnect stores it."""
     from app.connections import oauth_state
-    from app.connections.sandbox_consent import _FormFields
+    from app.connections.sandbox_consent import _FormFields, with_login_hint
     from app.connections.service import exchange_code, list_tenants, save_connection
     from app.demo import redirect_uri
     from connectors import connector_class
 
     with app.app_context():
         state = oauth_state.remember(company_id, "xero")
-        url = connector_class("xero").authorization_url(app.config, redirect_uri(), state)
+        url = with_login_hint(
+            connector_class("xero").authorization_url(app.config, redirect_uri(), state),
+            company_id)
         session = requests.Session()
         form = _FormFields()
         form.feed(session.get(url, timeout=30).text)

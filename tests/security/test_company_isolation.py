@@ -346,7 +346,7 @@ def test_another_companys_admin_can_neither_see_nor_change_anything(
     before = _in_app(app, company_rows, a.company_id, tenants)
     assert all(before[t] for t in ("transfers", "transfer_events", "attempts", "runs",
                                    "package_lists", "digest_recipients", "users",
-                                   "account_mappings", "sandbox_objects")), \
+                                   "account_mappings", "sandbox_kit_objects")), \
         {k: len(v) for k, v in before.items()}
 
     intruder = Intruder(app, world)

@@ -11,10 +11,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Connection
-from app.models.sandbox import SandboxObject
+from sandboxes.kit import db as kit_db
+from sandboxes.kit.db import KitObject
 from tests.connections import answer_consent, callback, org_name, signed_in, start
 
 PACKAGES = ["xero", "quickbooks_online"]
@@ -61,8 +63,12 @@ def test_consent_shows_only_the_connecting_companys_organisations(
     page = requests.get(my_url, timeout=TIMEOUT)
     assert page.status_code == 200
     assert their_org not in page.text and their_conn.tenant_id not in page.text
-    # Nobody signed in and no sign-in started from Ledgerlink: no company's organisation.
-    for probe in (_with(my_url, state="guessed-state"), _with(my_url, state=None)):
+    # Another state, none, no account named, or an account named by a guess (a company id, a
+    # pattern): never their organisation.
+    for probe in (_with(my_url, state="guessed-state"), _with(my_url, state=None),
+                  _with(my_url, login_hint=None),
+                  _with(my_url, login_hint=str(theirs.company_id)),
+                  _with(my_url, login_hint=f"ledgerlink-{theirs.company_id}")):
         anonymous = requests.get(probe, timeout=TIMEOUT)
         assert their_org not in anonymous.text and their_conn.tenant_id not in anonymous.text
     # Naming their organisation by id in my consent is refused.
@@ -127,7 +133,8 @@ def test_sandbox_tokens_are_stored_hashed(app, live_url, make_company, package) 
         from connectors import connector_class
 
         fresh = connector_class(package).refresh(app.config, creds)
-        rows = db.session.execute(db.select(SandboxObject).filter_by(package=package)).scalars()
+        rows = kit_db.session().execute(
+            select(KitObject).filter_by(package=package)).scalars()
         stored = "\n".join(f"{r.object_id} {json.dumps(r.data)}" for r in rows)
     for token in (creds.access_token, creds.refresh_token, fresh.access_token,
                   fresh.refresh_token):

@@ -173,7 +173,7 @@ def hostile_fields(a: Side) -> dict[str, Any]:
 # Tables that name no company, and how to find one company's rows in them.
 SPECIAL_OWNERS: dict[str, Callable[[Table, int, list[str]], ColumnElement[bool]]] = {
     # The simulated package's books: a company's organisation, by tenant id.
-    "sandbox_objects": lambda t, _c, tenants: t.c.tenant.in_(tenants),
+    "sandbox_kit_objects": lambda t, _c, tenants: t.c.tenant.in_(tenants),
 }
 
 
@@ -214,15 +214,19 @@ def unowned_tables() -> list[str]:
 
 
 def company_rows(company_id: int, tenants: list[str]) -> dict[str, list[tuple]]:
-    """Every row the company owns, in every table, every column (call in an app context)."""
+    """Every row the company owns, in every table, every column (call in an app context): the
+    app's tables and the sandboxes' own (the company's organisations' books)."""
+    from sandboxes.kit import db as kit_db
+
     out: dict[str, list[tuple]] = {}
-    for table in db.metadata.sorted_tables:
-        clause = _owner_clause(table, company_id, tenants)
-        if clause is None:
-            continue
-        rows = db.session.execute(
-            select(table).where(clause).order_by(*table.primary_key.columns)).all()
-        out[table.name] = [tuple(repr(v) for v in row) for row in rows]
+    for metadata, session in ((db.metadata, db.session), (kit_db.metadata, kit_db.session())):
+        for table in metadata.sorted_tables:
+            clause = _owner_clause(table, company_id, tenants)
+            if clause is None:
+                continue
+            rows = session.execute(
+                select(table).where(clause).order_by(*table.primary_key.columns)).all()
+            out[table.name] = [tuple(repr(v) for v in row) for row in rows]
     return out
 
 

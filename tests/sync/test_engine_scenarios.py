@@ -603,20 +603,21 @@ def test_change_after_send_needs_a_manual_update_and_is_not_resent(
 
 
 def _expire_sandbox_access_token(books: Books, access_token: str) -> None:
-    from sandboxes.kit.common import token_key
+    from sandboxes.kit import store as kit_store
+    from sandboxes.kit.oauth import token_key
     from sandboxes.xero import store as store
 
-    with _session(books) as s:
+    with _session(books):
         data = store.get_data(store.GLOBAL, "access_tokens", token_key(access_token))
         assert data is not None
         store.put(store.GLOBAL, "access_tokens", token_key(access_token), data | {"expires": 0})
-        s.commit()
+        kit_store.commit()
 
 
 def test_expired_access_token_is_refreshed_once_and_the_rotation_kept(
     connected_books, worker_process, app
 ) -> None:
-    from sandboxes.kit.common import token_key
+    from sandboxes.kit.oauth import token_key
     from sandboxes.xero import store as store
 
     books = connected_books()

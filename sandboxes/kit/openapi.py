@@ -3,6 +3,8 @@
 Used by the package sandboxes (and tests) so that every request our connectors send is proven
 to match the package's official spec. The spec is parsed once per process and per file: Xero's
 is close to 1 MB of YAML, so it is read with libyaml and cached.
+
+OpenAPI 3 only: a Swagger 2.0 document (Sage Accounting's) is checked by sandboxes/kit/swagger.py.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def _load_yaml(path: str) -> dict[str, Any]:
 @lru_cache(maxsize=8)
 def _spec(spec_path: str) -> _Spec:
     document = _load_yaml(spec_path)
+    version = str(document.get("openapi", "")) if isinstance(document, dict) else ""
+    if not version.startswith("3."):
+        found = document.get("swagger") if isinstance(document, dict) else None
+        raise ValueError(f"{spec_path} is not an OpenAPI 3 document"
+                         + (f" (it is Swagger {found}: use sandboxes/kit/swagger.py)"
+                            if found else ""))
     spec = _Spec(document=document)
     for template in document.get("paths", {}):
         pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "/?$"
