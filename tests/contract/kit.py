@@ -143,12 +143,16 @@ class ConnectedOrg:
         return self.records.payment(invoice, amount, bank_account_code)
 
     def change_sandbox(self, change: Callable[[], None]) -> None:
-        from app.extensions import db
+        # The sandboxes keep their state in the kit's own session, not the app's.
+        from sandboxes.kit import store
 
         with self.app.app_context():
-            change()
-            db.session.commit()
-            db.session.remove()
+            try:
+                change()
+                store.commit()
+            except BaseException:
+                store.rollback()
+                raise
 
 
 def connect_org(app: Any, key: str, injector: FaultInjector) -> ConnectedOrg:
