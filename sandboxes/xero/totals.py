@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sandboxes.kit.common import loads_json
+from sandboxes.kit.errors import loads_json
 from sandboxes.kit.oracle import Totals, WireRequest
 from sandboxes.xero.api import elements_of
 from sandboxes.xero.payments import (
