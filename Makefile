@@ -33,11 +33,11 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py
 	$(BIN)/python bench/money_property.py
 
-## The full-size journeys of every package (browser journey, both packages, exactly once), then
+## The full-size journeys of every package (browser journey, every package, exactly once), then
 ## the push bench's figures for each package side by side.
 e2e: $(BIN)/.installed-dev
 	$(BIN)/python -m pytest -q tests/journey
-	$(BIN)/python bench/push_throughput.py --package both
+	$(BIN)/python bench/push_throughput.py --package all
 
 ## Fault injection (worker SIGKILLs, Redis restart, 5xx/429 storms, ...): figures, no asserts.
 faults: $(BIN)/.installed-dev

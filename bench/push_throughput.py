@@ -10,7 +10,7 @@ same push would take under the package's real limits (Xero: 60 calls/min, 5 conc
 5,000/day; QuickBooks Online: 500 calls/min of which 40 batch calls, 10 concurrent), computed by
 replaying the recorded call times on a simulated clock (bench/ratesim.py).
 
-    python bench/push_throughput.py [--package xero|quickbooks_online|both] [--scale 2]
+    python bench/push_throughput.py [--package <key>|all] [--scale 2]
                                     [--records N] [--in-process]
 """
 
@@ -462,14 +462,14 @@ def main() -> None:
                         help="keep the temporary directory (SQLite database, worker log)")
     parser.add_argument("--inbound-threads", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the run")
-    parser.add_argument("--package", choices=[*PACKAGES, "both"], default="both",
-                        help="which package's sandbox to push to (default: both, side by side)")
+    parser.add_argument("--package", choices=[*PACKAGES, "all"], default="all",
+                        help="which package's sandbox to push to (default: all, side by side)")
     args = parser.parse_args()
     scale = args.scale if not args.records else args.records / sum(MIX.values())
     mix = {k: max(1, round(v * scale)) for k, v in MIX.items()}
     # Payments and credit notes each take invoices of their own (see demo_records.generate).
     mix["payments"] = min(mix["payments"], max(0, mix["invoices"] - mix["credit_notes"]))
-    packages = list(PACKAGES.values()) if args.package == "both" else [PACKAGES[args.package]]
+    packages = list(PACKAGES.values()) if args.package == "all" else [PACKAGES[args.package]]
 
     os.chdir(ROOT)
     tmp = Path(tempfile.mkdtemp(prefix="ledgerlink-bench-"))

@@ -4,7 +4,9 @@ its real limits; each package declares one in connectors/<key>/bench.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+KILL_MIX = {"customers": 20, "invoices": 80, "payments": 30, "credit_notes": 10}
 
 
 @dataclass(frozen=True)
@@ -23,3 +25,6 @@ class BenchProfile:
     # A recorded request path under /sandbox/<key>/ -> its endpoint with ids starred.
     endpoint: Callable[[str], str]
     batch_path: str = ""  # request paths ending so are batch calls ("": none)
+    # The records the SIGKILL end-to-end test (tests/sync/test_pipeline.py) sends: enough
+    # calls to be interrupted mid-run, few enough to stay inside one minute of the limits.
+    kill_mix: dict[str, int] = field(default_factory=lambda: dict(KILL_MIX))

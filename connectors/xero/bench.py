@@ -23,4 +23,7 @@ def _endpoint(path: str) -> str:
 BENCH = BenchProfile(api_paths=("api.xro/", "connections"), oauth_path="identity/", batch=50,
                      windows=((60, 60, False), (5000, 86400, False)),
                      limit_words="60 calls/min, 5,000/day, rolling", concurrency=5,
-                     extra_floor=_extra, endpoint=_endpoint)
+                     extra_floor=_extra, endpoint=_endpoint,
+                     # 50 records a call: a bigger mix, so the kill still lands mid-run.
+                     kill_mix={"customers": 30, "invoices": 150, "payments": 60,
+                               "credit_notes": 10})

@@ -14,6 +14,7 @@ import pytest
 
 from app.demo_records import RATES, generate, invoice_total
 from app.money import document_totals, line_amounts
+from connectors import package_module
 from tests.sync.conftest import PACKAGES
 
 
@@ -79,7 +80,7 @@ def test_full_journey_exactly_once(package, connected_books, worker_process) -> 
                         prefix=f"J{books.company_id}-")
     books.post_all(payloads)
     worker_process()
-    # QuickBooks Online takes 40 batches a minute: this journey may wait once for the budget.
+    # A package with a tight limit (40 batch calls a minute) may wait once for the budget.
     run = books.wait_for_run(books.send()["id"], timeout=300)
     assert run["status"] == "finished", run
     states = Counter(t.state for t in books.transfers())
@@ -91,19 +92,12 @@ def test_full_journey_exactly_once(package, connected_books, worker_process) -> 
     _check_books(books, payloads)
 
 
-# QuickBooks Online sends 10 records a call and 40 calls a minute: a smaller mix keeps the kill
-# test inside one minute's budget while still leaving plenty of batches to interrupt.
-KILL_MIX = {
-    "xero": {"customers": 30, "invoices": 150, "payments": 60, "credit_notes": 10},
-    "quickbooks_online": {"customers": 20, "invoices": 80, "payments": 30, "credit_notes": 10},
-}
-
-
 @pytest.mark.parametrize("package", PACKAGES)
 def test_worker_killed_mid_run_still_exactly_once(package, connected_books, worker_process,  # type: ignore[no-untyped-def]
                                                    app) -> None:
     books = connected_books(package=package)
-    payloads = generate(**KILL_MIX[package], prefix=f"K{books.company_id}-", seed=11)
+    mix = package_module(package, "bench").BENCH.kill_mix
+    payloads = generate(**mix, prefix=f"K{books.company_id}-", seed=11)
     books.post_all(payloads)
     worker = worker_process()
     run = books.send()
