@@ -20,6 +20,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SAGE_API_URL", "https://api.accounting.sage.com/v3.1", "{sandbox}/v3.1", url=True),
     # The official Swagger 2.0 spec the sandbox checks every request against (set by the tests).
     Setting("SAGE_SANDBOX_SPEC"),
+    # How long the sandbox's access tokens live (seconds; unset: Sage's 5 minutes).
+    Setting("SAGE_SANDBOX_ACCESS_SECONDS"),
 )
 
 # The official spec the tests point SAGE_SANDBOX_SPEC at, relative to the shared folder.
