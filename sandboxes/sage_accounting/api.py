@@ -121,6 +121,5 @@ def financial_settings(business: str) -> tuple[Response, int]:
 def create(business: str, collection: str, resource: dict[str, Any]) -> tuple[Response, int]:
     build = RESOURCES[collection].build
     if build is None:
-        return replies.errors(405, [replies.error_item(
-            "MethodNotAllowed", f"The sandbox does not create {collection.replace('_', ' ')}")])
+        raise LookupError(f"the sandbox creates no {collection}")
     return replies.answer(store.public(build(business, resource)), 201)

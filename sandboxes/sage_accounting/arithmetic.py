@@ -3,7 +3,9 @@ outstanding, and the status that follows. Plain dicts in, Decimals out, no books
 (documents.py, payments.py) and the money oracle (totals.py) run exactly this code.
 
 A line: net = round(quantity x unit_price - discount_amount, 2); tax = the tax_amount sent (Sage
-takes an adjusted one), else round(net x rate, 2); total = net + tax. A document: the sums.
+takes an adjusted one), else round(net x rate, 2); total = net + tax. With
+unit_price_includes_tax the rounded amount is the gross: tax = the tax_amount sent, else
+round(gross x rate / (100 + rate), 2), and net = gross - tax. A document: the sums.
 Amounts are rounded to the penny, a half penny going up (the kit's money).
 """
 
@@ -52,13 +54,28 @@ def line_figures(line: dict[str, Any], rate: Decimal, lines: str
     quantity = number(line.get("quantity", 1), f"{lines}.quantity", "Quantity")
     unit_price = round_money(number(line.get("unit_price"), f"{lines}.unit_price",
                                     "Unit price"), UNIT_PRICE_PLACES)
-    discount = number(line.get("discount_amount", 0), f"{lines}.discount_amount",
-                      "Discount amount")
-    net = to_pennies(quantity * unit_price - discount)
-    if line.get("tax_amount") is not None:
-        tax = to_pennies(number(line["tax_amount"], f"{lines}.tax_amount", "Tax amount"))
+    if line.get("discount_amount") is None and line.get("discount_percentage") is not None:
+        # unverified: Sage's rounding of a percentage discount (to the penny, as amounts are).
+        percent = number(line["discount_percentage"], f"{lines}.discount_percentage",
+                         "Discount percentage")
+        discount = to_pennies(quantity * unit_price * percent / HUNDRED)
     else:
-        tax = to_pennies(net * rate / HUNDRED)
+        discount = number(line.get("discount_amount", 0), f"{lines}.discount_amount",
+                          "Discount amount")
+    amount = to_pennies(quantity * unit_price - discount)
+    sent_tax = line.get("tax_amount")
+    if sent_tax is not None:
+        tax = to_pennies(number(sent_tax, f"{lines}.tax_amount", "Tax amount"))
+    if line.get("unit_price_includes_tax") is True:
+        # unverified: a gross price's VAT as the fraction rate / (100 + rate) of the gross
+        # amount, to the penny; the net is what is left.
+        if sent_tax is None:
+            tax = to_pennies(amount * rate / (HUNDRED + rate))
+        net = amount - tax
+    else:
+        net = amount
+        if sent_tax is None:
+            tax = to_pennies(net * rate / HUNDRED)
     return {"quantity": quantity, "unit_price": unit_price, "discount_amount": discount,
             "net_amount": net, "tax_amount": tax, "total_amount": net + tax}
 

@@ -116,9 +116,9 @@ def _handle(business: str, collection: str, key: str | None) -> tuple[Response, 
         if key is not None:
             return api.get_one(business, collection, key)
         return shielded(envelope, lambda: api.list_collection(business, collection))
-    if key is not None:
+    if key is not None or api.RESOURCES[collection].build is None:
         return replies.errors(405, [replies.error_item(
-            "MethodNotAllowed", "The sandbox does not change existing records")])
+            "MethodNotAllowed", "The sandbox does not change or create these records")])
     return _create(business, collection)
 
 

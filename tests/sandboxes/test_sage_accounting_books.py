@@ -9,7 +9,10 @@ import uuid
 from decimal import Decimal
 from typing import NamedTuple
 
+import pytest
+
 from sandboxes.sage_accounting import totals
+from sandboxes.sage_accounting.replies import Invalid
 from tests.sandboxes.sage_accounting_client import (  # noqa: F401  (fixtures)
     biz,
     call,
@@ -235,3 +238,46 @@ def test_idempotency_id_is_kept_for_seven_days(biz, monkeypatch) -> None:  # noq
     assert send("WEEK-2") == first
     clock[0] += 2 * 24 * 3600
     assert send("WEEK-3")["reference"] == "WEEK-3"
+
+
+def test_gross_prices_and_percentage_discounts(biz) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    sales = ids_by_code(biz, "ledger_accounts", visible_in="sales")
+    contact = customer(biz)
+    body = invoice_body(contact["id"], [
+        line(sales["4000"], "1", "120", unit_price_includes_tax=True),  # 100.00 + 20.00
+        line(sales["4000"], "1", "9.99", unit_price_includes_tax=True),  # 8.32 + 1.67
+        line(sales["4010"], "3", "33.33", discount_percentage=10),  # 99.99 - 10.00, VAT 18.00
+    ])
+    invoice = created(biz, "/sales_invoices", body)
+    assert [(x["net_amount"], x["tax_amount"]) for x in invoice["invoice_lines"]] == [
+        (D("100.00"), D("20.00")), (D("8.32"), D("1.67")), (D("89.99"), D("18.00"))]
+    assert invoice["invoice_lines"][2]["discount_amount"] == D("10.00")
+    figures = (invoice["net_amount"], invoice["tax_amount"], invoice["total_amount"])
+    assert figures == (D("198.31"), D("39.67"), D("237.98"))
+    wire = Wire("POST", "/sales_invoices", {}, json.dumps(body).encode())
+    assert tuple(totals.document_totals("invoice", wire, RATES)) == figures
+
+
+def test_the_oracle_settles_as_the_views_do() -> None:
+    def wire(path: str, body: dict) -> Wire:
+        return Wire("POST", path, {}, json.dumps(body).encode())
+
+    invoice = wire("/sales_invoices", invoice_body("c", [line("a", "1", "100")]))  # 120.00
+    note = wire("/sales_credit_notes", credit_body("c", [line("a", "1", "25")]))  # 30.00
+    allocation = wire("/contact_allocations", {"contact_allocation": {
+        "transaction_type_id": "CUSTOMER_ALLOCATION", "contact_id": "c",
+        "allocated_artefacts": [{"artefact_id": "inv", "amount": 30},
+                                {"artefact_id": "cn", "amount": -30}]}})
+    receipt = wire("/contact_payments", {"contact_payment": {
+        "transaction_type_id": "CUSTOMER_RECEIPT", "contact_id": "c", "bank_account_id": "b",
+        "date": "2024-05-10", "total_amount": 50,
+        "allocated_artefacts": [{"artefact_id": "inv", "amount": 50}]}})
+    documents = {"inv": ("invoice", invoice), "cn": ("credit_note", note)}
+    assert totals.amounts_left(documents, [allocation, receipt], RATES) == {
+        "inv": D("40.00"), "cn": D("0.00")}
+    over = wire("/contact_payments", {"contact_payment": {
+        "transaction_type_id": "CUSTOMER_RECEIPT", "contact_id": "c", "bank_account_id": "b",
+        "date": "2024-05-10", "total_amount": 121,
+        "allocated_artefacts": [{"artefact_id": "inv", "amount": 121}]}})
+    with pytest.raises(Invalid, match="Amount exceeds the outstanding amount of the artefact"):
+        totals.amounts_left(documents, [over], RATES)
