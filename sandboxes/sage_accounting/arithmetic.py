@@ -51,6 +51,7 @@ def line_figures(line: dict[str, Any], rate: Decimal, lines: str
                  ) -> dict[str, Decimal]:
     """quantity, unit_price, discount_amount, net_amount, tax_amount, total_amount of a line
     (`lines`: invoice_lines or credit_note_lines, for the refusals' $source)."""
+    # unverified: a line without a quantity counts one (the spec does not require it).
     quantity = number(line.get("quantity", 1), f"{lines}.quantity", "Quantity")
     unit_price = round_money(number(line.get("unit_price"), f"{lines}.unit_price",
                                     "Unit price"), UNIT_PRICE_PLACES)

@@ -131,6 +131,10 @@ def test_ten_calls_at_once_per_business(ctx) -> None:  # type: ignore[no-untyped
     assert eleventh.refused is not None and eleventh.refused[1] == 429
     assert eleventh.refused[0].headers["Retry-After"] == "1"
     held[0].release()
-    assert sage_limits.Throttle(business).acquire().refused is None
-    for h in held[1:]:
+    held[0] = sage_limits.Throttle(business).acquire()
+    assert held[0].refused is None
+    for h in held:
         h.release()
+    after = sage_limits.Throttle(business).acquire()
+    assert after.refused is None
+    after.release()

@@ -142,6 +142,14 @@ def test_artefacts_unknown_or_overpaid(biz, books) -> None:  # noqa: F811  # typ
         "contact_payment": _receipt(books, invoice["id"], 10)["contact_payment"] | {
             "bank_account_id": books["sales"]["4000"]}})
     assert refusal(no_bank) == _invalid("Bank account is not valid", "bank_account_id")
+    beyond = call(biz, "POST", "/contact_payments", _receipt(books, invoice["id"], 20, 10))
+    assert refusal(beyond)[:2] == (422, "RecordInvalid") and refusal(beyond)[3] == "total_amount"
+    stranger = customer(biz)
+    theirs = call(biz, "POST", "/contact_payments", _receipt(books, invoice["id"], 10) | {
+        "contact_payment": _receipt(books, invoice["id"], 10)["contact_payment"] | {
+            "contact_id": stranger["id"]}})
+    assert refusal(theirs) == _invalid("Artefact is not valid",
+                                       "allocated_artefacts.artefact_id")
     after = read(call(biz, "GET", f"/sales_invoices/{invoice['id']}"))
     assert after["outstanding_amount"] == 50 and after["status"]["id"] == "UNPAID"
     assert read(call(biz, "GET", "/contact_payments"))["$total"] == 0
