@@ -205,3 +205,16 @@ def test_malformed_json_and_garbage(biz, books, app, monkeypatch) -> None:  # no
         assert 400 <= answer.status_code < 500, (path, body, answer.status_code, answer.text)
         assert refusal(answer)
     assert read(call(biz, "GET", "/sales_invoices"))["$total"] == 0
+
+
+@pytest.mark.parametrize("text", [
+    '{"contact": {"name": "A", "notes": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+    '{"contact": {"name": "A", "notes": ' + "[" * 40 + "]" * 40 + "}}",
+    '{"contact": {"name": "A", "credit_limit": ' + "9" * 4301 + "}}",
+    '{"contact": {"name": "A\\u0000B", "contact_type_ids": ["CUSTOMER"]}}',
+], ids=["deep-100000", "deep-40", "4301-digits", "nul"])
+def test_hostile_json_is_a_400_never_a_500(biz, text: str) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    answer = call(biz, "POST", "/contacts", data=text,
+                  headers={"Content-Type": "application/json"})
+    assert refusal(answer)[:2] == (400, "InvalidJSON"), answer.text[:200]
+    assert read(call(biz, "GET", "/contacts"))["$total"] == 0
