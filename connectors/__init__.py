@@ -32,6 +32,7 @@ from connectors.base import Connector
 _REGISTRY: dict[str, str] = {
     "xero": "connectors.xero:XeroConnector",
     "quickbooks_online": "connectors.quickbooks_online:QuickBooksOnlineConnector",
+    "sage_accounting": "connectors.sage_accounting:SageAccountingConnector",
 }
 
 
