@@ -73,6 +73,7 @@ class SageRequestError(RequestRefusedError):
     def __init__(self, status: int, body: Any, text: str = "") -> None:
         self.status = status
         self.body = body
+        self.text = text
         self.errors = error_items(body)
         super().__init__(f"Sage Accounting answered {status}: {words_of(body, text)}")
 

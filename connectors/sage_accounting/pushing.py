@@ -67,7 +67,9 @@ def check_totals(outcome: Outcome, item: Mapping[str, Any] | None, record: Docum
 
 
 def _refused(exc: SageRequestError, record: Record) -> Rejected:
-    errors = exc.errors or [SageError("", "Sage Accounting refused the record.", "")]
+    # Without Sage's error array (a proxy's page, say) its text is all there is to show.
+    errors = exc.errors or [SageError("", exc.text[:300].strip()
+                                      or "Sage Accounting refused the record.", "")]
     return classify(errors, record)
 
 
