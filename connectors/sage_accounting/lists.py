@@ -72,6 +72,7 @@ def tax_rate(item: Mapping[str, Any]) -> PackageTaxRate | None:
     rate = decimal(item.get("percentage"))
     if not code or rate is None:
         return None
+    # unverified: is_visible false is a rate the business has switched off in its settings.
     return PackageTaxRate(code=code, name=text(item.get("name")) or text(
         item.get("displayed_as")) or code, rate=rate, active=item.get("is_visible") is not False)
 

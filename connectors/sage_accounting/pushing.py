@@ -121,6 +121,9 @@ class Pusher:
         return self._created("contacts", body, record)[0]
 
     def _by_reference(self, record: ContactRecord) -> list[dict[str, Any]]:
+        # unverified: Sage's `search` matches a substring of a contact's name or reference,
+        # ignoring case (the wire contract's reading of its docs); the exact reference is
+        # picked out here, case and all.
         reference = record.reference.strip()
         return [c for c in self.client.items("contacts", {"search": reference})
                 if text(c.get("reference")) == reference and text(c.get("id"))]
