@@ -62,6 +62,9 @@ def oauth2(settings: Mapping[str, Any]) -> OAuth2Provider:
         unavailable=SageUnavailableError,
         busy_wait=retry_after,
         token_extra=_refresh_expiry,
+        # Sage's authentication guide shows client_id and client_secret in the token request's
+        # form (unverified whether its server also takes a Basic header; the sandbox takes both).
+        client_auth="client_secret_post",  # noqa: S106 (a method's name, not a secret)
     )
 
 

@@ -41,6 +41,26 @@ def _held(org: ConnectedOrg, reference: str) -> list[str]:
     return [pid for ref, pid in org.read_back().contacts if ref == reference]
 
 
+def test_sign_in_asks_for_api_v3_1_and_sends_the_client_in_the_form(app: Any,
+                                                                   live_url: str) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from connectors.sage_accounting import SageAccountingConnector
+
+    url = SageAccountingConnector.authorization_url(dict(app.config), "http://localhost/cb",
+                                                    "st")
+    query = parse_qs(urlsplit(url).query)
+    assert query["filter"] == ["apiv3.1"] and query["scope"] == ["full_access"]
+    assert query["response_type"] == ["code"] and query["state"] == ["st"]
+    assert SageAccountingConnector.oauth2(app.config).client_auth == "client_secret_post"
+    # And the sandbox's token endpoint takes it: a refresh goes through, rotating the token
+    # (on an organisation of its own: the shared one keeps the refresh token it stored).
+    org = connect_org(app, KEY, FaultInjector(app.wsgi_app))
+    creds = org.credentials
+    fresh = SageAccountingConnector.refresh(org.config, creds)
+    assert fresh.access_token and fresh.refresh_token != creds.refresh_token
+
+
 def test_a_contact_already_in_sage_with_our_code_and_name_is_linked_not_made_again(
         org: ConnectedOrg) -> None:
     record = org.contact()
