@@ -9,9 +9,10 @@ Design choices a bookkeeper would notice (see also payloads.py and pushing.py):
   is how it is found again after an uncertain send.
 - Lines carry our own VAT per line, which Sage takes as given, so its totals are ours; they are
   still checked after creation (a difference is Sent with TotalsDiffer, both sets of figures).
-- A customer or supplier is first looked up by its reference (our code): a contact of that
-  reference, name and type is ours and is linked, never made twice; a contact of that reference
-  and another name is refused as a reference already taken, for a person to sort out.
+- A customer or supplier is never made twice: its reference (our code) is unique in a Sage
+  business, so when Sage says it is taken, the contact holding it is read: one of that name and
+  type is ours and is linked; one of another name is refused as a reference already taken, for
+  a person to sort out.
 - A credit note is applied to its invoice by a contact allocation for min(credit, what the
   invoice still owes). An allocation Sage refuses leaves the credit note Sent (its credit stays
   on the customer's account); one interrupted leaves it Uncertain, finished by complete().

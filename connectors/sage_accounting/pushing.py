@@ -106,19 +106,23 @@ class Pusher:
         return self._each(batch, self._contact)
 
     def _contact(self, record: ContactRecord) -> Outcome:
+        """Never a second contact for one code. Sage keeps references unique in a business, so
+        the create is itself the look-up: one call for a new contact, and only when Sage says
+        the reference is taken is the holder read, to link it if it is ours (an earlier send
+        whose answer was lost, or the bookkeeper's own contact of that name) or to refuse."""
         body = payloads.contact_payload(record)  # refused before any call when it cannot go
+        outcome = self._created("contacts", body, record)[0]
+        if not (isinstance(outcome, Rejected) and outcome.reason == "duplicate_reference"):
+            return outcome
         holders = self._by_reference(record)
+        mine = next((c for c in holders if self._is_ours(c, record)), None)
+        if mine is not None:
+            return Sent(text(mine["id"]))
         if holders:
-            # Never a second contact for one code: ours already (an earlier send whose answer
-            # was lost), or someone else's, which a person must sort out.
-            mine = next((c for c in holders if self._is_ours(c, record)), None)
-            if mine is not None:
-                return Sent(text(mine["id"]))
             other = text(holders[0].get("name"))
-            return rejected("duplicate_reference",
-                            f"Sage Accounting already has a contact with the reference "
-                            f"{record.reference} ({other}).", "reference", record)
-        return self._created("contacts", body, record)[0]
+            return Rejected(outcome.reason, f"{outcome.package_message} (by {other}).",
+                            outcome.field, dict(outcome.details))
+        return outcome
 
     def _by_reference(self, record: ContactRecord) -> list[dict[str, Any]]:
         # unverified: Sage's `search` matches a substring of a contact's name or reference,

@@ -72,6 +72,21 @@ def test_a_contact_already_in_sage_with_our_code_and_name_is_linked_not_made_aga
     assert _held(org, record.reference) == [made["id"]]
 
 
+def test_a_new_contact_costs_one_call_and_a_clash_names_the_holder(org: ConnectedOrg) -> None:
+    record = org.contact()
+    with org.connector() as connector:
+        assert isinstance(connector.push("customer", [record])[0], Sent)
+        assert connector.client.calls == 1  # the create is the look-up: references are unique
+    clash = org.contact()
+    _api(org, "POST", "contacts", {"contact": {
+        "name": "Someone Else Ltd", "contact_type_ids": ["CUSTOMER"],
+        "reference": clash.reference}})
+    refused = org.push_one(clash)
+    assert isinstance(refused, Rejected) and refused.reason == "duplicate_reference"
+    assert "Someone Else Ltd" in refused.package_message
+    assert org.find(clash) is None
+
+
 def test_a_supplier_goes_in_as_a_vendor(org: ConnectedOrg) -> None:
     record, supplier_id = org.sent_contact("supplier")
     books = org.read_back()
