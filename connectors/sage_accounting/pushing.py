@@ -22,10 +22,9 @@ from connectors.base import (
     Record,
     Rejected,
     Sent,
-    TotalsDiffer,
     Uncertain,
 )
-from connectors.money import credit_to_apply, to_pennies
+from connectors.money import credit_to_apply, to_pennies, with_package_totals
 from connectors.sage_accounting import payloads
 from connectors.sage_accounting.client import SageClient
 from connectors.sage_accounting.errors import (
@@ -51,19 +50,12 @@ def _same_name(a: str, b: str) -> bool:
 
 def check_totals(outcome: Outcome, item: Mapping[str, Any] | None, record: DocumentRecord
                  ) -> Outcome:
-    """Sage takes our per-line VAT, so its totals should be ours to the penny. If they still
-    differ the document is in Sage all the same: Sent, with both sets of figures."""
-    if not isinstance(outcome, Sent) or item is None:
+    """Sage takes our per-line VAT, so its totals should be ours to the penny; where they still
+    differ the document is Sent with both sets of figures (connectors/money.py)."""
+    if item is None:
         return outcome
-    theirs_total, theirs_tax = money(item.get("total_amount")), money(item.get("tax_amount"))
-    ours_total, ours_tax = to_pennies(record.total), to_pennies(record.tax_total)
-    if (theirs_total is None or theirs_total == ours_total) and (
-            theirs_tax is None or theirs_tax == ours_tax):
-        return outcome
-    return Sent(outcome.external_id, TotalsDiffer(
-        package_total=ours_total if theirs_total is None else theirs_total,
-        package_tax=ours_tax if theirs_tax is None else theirs_tax,
-        our_total=ours_total, our_tax=ours_tax))
+    return with_package_totals(outcome, money(item.get("total_amount")),
+                               money(item.get("tax_amount")), record.total, record.tax_total)
 
 
 def _refused(exc: SageRequestError, record: Record) -> Rejected:

@@ -149,3 +149,15 @@ def test_a_whole_request_failing_is_one_outcome() -> None:
     refused = batch_outcome(SageRequestError(400, _raw("The request body is not valid JSON",
                                                        "")))
     assert isinstance(refused, Rejected) and refused.reason == "validation"
+
+
+def test_sages_own_totals_unlike_ours_are_sent_with_both_figures() -> None:
+    from connectors.base import Sent, TotalsDiffer
+    from connectors.sage_accounting.pushing import check_totals
+
+    same = {"id": "d1", "total_amount": Decimal("120.00"), "tax_amount": Decimal("20.00")}
+    assert check_totals(Sent("d1"), same, INVOICE) == Sent("d1")
+    penny = {**same, "total_amount": Decimal("120.01"), "tax_amount": Decimal("20.01")}
+    assert check_totals(Sent("d1"), penny, INVOICE) == Sent("d1", TotalsDiffer(
+        Decimal("120.01"), Decimal("20.01"), Decimal("120.00"), Decimal("20.00")))
+    assert check_totals(Sent("d1"), None, INVOICE) == Sent("d1")
