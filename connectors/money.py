@@ -7,12 +7,15 @@ would turn 0.125 into 0.12 where the package writes 0.13, so a document would di
 package by a penny. ROUND_HALF_UP rounds ties away from zero, so credits (-0.125 -> -0.13)
 mirror invoices.
 
-Also here: how much of a credit note a connector applies to its invoice (credit_to_apply).
+Also here: how much of a credit note a connector applies to its invoice (credit_to_apply), and
+how a document the package made with other totals than ours is reported (with_package_totals).
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+
+from connectors.base import Outcome, Sent, TotalsDiffer
 
 PENNY = Decimal("0.01")
 
@@ -34,3 +37,22 @@ def credit_to_apply(credit: Decimal, owed: Decimal | None) -> Decimal | None:
         return None
     amount = min(credit, owed)
     return amount if amount > 0 else None
+
+
+def with_package_totals(outcome: Outcome, package_total: Decimal | None,
+                        package_tax: Decimal | None, our_total: Decimal, our_tax: Decimal
+                        ) -> Outcome:
+    """A document the package made (Sent), with the package's own total and VAT checked against
+    ours to the penny: where they differ it is still Sent (it is in the package: its id is
+    kept, nothing is resent), carrying both sets of figures for a person to put right. A figure
+    the package did not give (None) is taken as agreeing; any other outcome passes unchanged."""
+    if not isinstance(outcome, Sent):
+        return outcome
+    ours_total, ours_tax = to_pennies(our_total), to_pennies(our_tax)
+    theirs_total = ours_total if package_total is None else to_pennies(package_total)
+    theirs_tax = ours_tax if package_tax is None else to_pennies(package_tax)
+    if (theirs_total, theirs_tax) == (ours_total, ours_tax):
+        return outcome
+    return Sent(outcome.external_id, TotalsDiffer(package_total=theirs_total,
+                                                  package_tax=theirs_tax, our_total=ours_total,
+                                                  our_tax=ours_tax))

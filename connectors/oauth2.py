@@ -55,6 +55,10 @@ class OAuth2Provider:
     busy_wait: Callable[[Mapping[str, str]], float] = lambda headers: 60.0
     # What a package keeps from a token reply beyond the tokens (merged into Credentials.extra).
     token_extra: Callable[[TokenReply], dict[str, Any]] = _no_extra
+    # How the app proves itself to the token and revocation endpoints: an HTTP Basic header
+    # (most packages), or client_id and client_secret in the form (client_secret_post), for a
+    # package whose documentation shows only that.
+    client_auth: str = "client_secret_basic"
 
     # ---- Authlib
     def session(
@@ -66,9 +70,8 @@ class OAuth2Provider:
         oauth = OAuth2Session(
             client_id=self.client_id,
             client_secret=self.client_secret,
-            # Packages want the client credentials in an HTTP Basic header.
-            token_endpoint_auth_method="client_secret_basic",  # noqa: S106
-            revocation_endpoint_auth_method="client_secret_basic",  # noqa: S106
+            token_endpoint_auth_method=self.client_auth,
+            revocation_endpoint_auth_method=self.client_auth,
             scope=" ".join(self.scopes) if with_scope else None,
             redirect_uri=redirect_uri,
         )

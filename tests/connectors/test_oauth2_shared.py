@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -22,11 +24,14 @@ from connectors.xero.errors import XeroUnavailableError
 
 # path -> (status, headers, body); set by each test before it calls the server.
 ANSWERS: dict[str, tuple[int, dict[str, str], str]] = {}
+# path -> (Authorization header, form body) of the last request the server took there.
+RECEIVED: dict[str, tuple[str, str]] = {}
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        form = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        RECEIVED[self.path] = (self.headers.get("Authorization") or "", form)
         status, headers, body = ANSWERS[self.path]
         self.send_response(status)
         for name, value in headers.items():
@@ -128,6 +133,25 @@ def test_revocation_refused_and_unreachable(server: str) -> None:
         with pytest.raises(UnavailableError) as caught:
             provider.revoke(OLD, None)
         assert caught.value.problem == "unreachable"
+
+
+def test_client_credentials_go_in_a_basic_header_or_in_the_form(server: str) -> None:
+    reply = {"access_token": "new", "token_type": "Bearer", "expires_in": 60}
+    ANSWERS["/connect/token"] = (200, {"Content-Type": "application/json"}, json.dumps(reply))
+    ANSWERS["/connect/revocation"] = (200, {}, "")
+    basic = xero.oauth2(_settings(server))
+    assert basic.client_auth == "client_secret_basic"
+    for provider, in_header in ((basic, True), (replace(basic, client_auth="client_secret_post"),
+                                                False)):
+        provider.refresh(OLD, None)
+        provider.revoke(OLD, None)
+        for path in ("/connect/token", "/connect/revocation"):
+            header, form = RECEIVED[path]
+            fields = parse_qs(form)
+            assert header.startswith("Basic ") is in_header, (path, header)
+            in_form = fields.get("client_id") == ["id"] and fields.get("client_secret") == [
+                "secret"]
+            assert in_form is not in_header, (path, form)
 
 
 def test_network_errors_split_on_whether_anything_left() -> None:

@@ -7,6 +7,8 @@ import json
 
 import requests
 
+from connectors import package_keys
+
 
 def _demo(app) -> dict:  # type: ignore[no-untyped-def]
     result = app.test_cli_runner().invoke(args=["demo", "--json"])
@@ -20,7 +22,7 @@ def test_demo_connects_and_maps_quickbooks_online(app, live_url) -> None:  # typ
     DEMO_QBO_COMPANY, QBO_ACCOUNTS, QBO_TAX_RATES = DEMO.tenant_name, DEMO.accounts, DEMO.tax_rates
 
     first = _demo(app)
-    assert set(first["connections"]) == {"xero", "quickbooks_online"}
+    assert set(first["connections"]) == set(package_keys())  # one per registered package
     qbo = first["sandbox"]["quickbooks_online"]
     assert set(qbo) == {"api_url", "realm_id", "access_token"}
     assert set(first["sandbox"]["xero"]) == {"api_url", "tenant_id", "access_token"}

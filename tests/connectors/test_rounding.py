@@ -50,3 +50,17 @@ def test_line_tax_on_a_tie_matches_the_package() -> None:
     assert line.line_amount == Decimal("0.63")
     assert line.tax == Decimal("0.13")
     assert snapshot.precise(Decimal("1.00005")) == "1.0001"
+
+
+def test_a_document_with_the_packages_own_totals_is_sent_with_both_figures() -> None:
+    from connectors.base import Rejected, Sent, TotalsDiffer
+
+    ours = (Decimal("120.00"), Decimal("20.00"))
+    assert money.with_package_totals(Sent("d1"), Decimal("120.0"), Decimal("20"), *ours) == Sent(
+        "d1")
+    assert money.with_package_totals(Sent("d1"), None, None, *ours) == Sent("d1")
+    assert money.with_package_totals(Sent("d1"), Decimal("120.01"), None, *ours) == Sent(
+        "d1", TotalsDiffer(Decimal("120.01"), Decimal("20.00"), Decimal("120.00"),
+                           Decimal("20.00")))
+    refused = Rejected("validation", "no")
+    assert money.with_package_totals(refused, Decimal("1"), Decimal("1"), *ours) is refused
