@@ -337,9 +337,11 @@ def figures(args: argparse.Namespace, mix: dict[str, int], m: Measured) -> list[
     creates, extra, extra_what = batch_floor(p, mix)
     floor = creates + extra
     ideal = simulate(starts, m.push_s, p.windows, batches=batches)
+    from app.sync.ratelimit import INLINE_WAIT_SECONDS
+
     budget = engine_budget(p.key)
     engine = simulate(starts, m.push_s, p.windows, budget=budget, batches=batches,
-                      resume_cost=1.0)
+                      resume_cost=1.0, inline_wait=INLINE_WAIT_SECONDS)
     budget_words = ", ".join(f"{r.calls}{' batch' if r.batch_only else ''}/{r.seconds:g}s"
                              for r in budget)
     per_record = len(m.calls) / records if records else 0.0

@@ -10,8 +10,9 @@ Two sets of limits can apply, and they act differently:
   over one is answered 429 with Retry-After.
 - Our engine's own budget (app/sync/ratelimit.py): the same windows as the connector declares
   them, each held MARGIN seconds longer. A call over one is not sent; the run is parked until
-  the oldest call leaves that window (RQ wakes it on the next whole second, plus one), plus the
-  resume cost. Being under the package's windows, it never meets a 429.
+  the oldest call leaves that window, less the short wait it sleeps in place (RQ wakes it on
+  the next whole second, plus one), plus the resume cost. Being under the package's windows,
+  it never meets a 429.
 """
 
 from __future__ import annotations
@@ -62,12 +63,15 @@ def simulate(
     budget: Sequence[Rule] | None = None,
     batches: Sequence[bool] | None = None,
     resume_cost: float = 0.0,
+    inline_wait: float = 0.0,
 ) -> Simulated:
     """`starts`: call start offsets (s) from the run's start; `end`: the run's measured
     duration; `package`: the package's windows; `budget`: our engine's windows, or None for an
     ideal client that waits exactly as long as the package needs; `batches`: which calls are
     batch requests (none if not given). `resume_cost`: seconds lost each time the run is parked
-    or refused (the worker picking it up again, reconciling)."""
+    or refused (the worker picking it up again, reconciling). `inline_wait`: a budget wait up to
+    this long is slept in the worker, and a longer one parks for that much less
+    (app/sync/ratelimit.py INLINE_WAIT_SECONDS)."""
     if not starts:
         return Simulated(end)
     flags = list(batches) if batches is not None else [False] * len(starts)
@@ -81,9 +85,13 @@ def simulate(
         while True:
             if budget is not None:
                 wait = _wait(budget, ours, batch, moment)
+                if 0 < wait <= inline_wait:
+                    moment += wait  # app/sync/ratelimit.py: slept in the worker
+                    continue
                 if wait > 0:
-                    # app/sync/engine.py _pause: RQ schedules in whole seconds, plus one.
-                    moment += math.ceil(wait) + 1 + resume_cost
+                    # Parked for the wait less inline_wait; app/sync/engine.py _pause: RQ
+                    # schedules in whole seconds, plus one.
+                    moment += math.ceil(wait - inline_wait) + 1 + resume_cost
                     result.parked += 1
                     continue
             wait = _wait(package, theirs, batch, moment)

@@ -11,7 +11,10 @@ package counts. Instead each window is held a little longer than the package's, 
 that reaches the package sooner after us than an earlier one did is still inside its limit.
 
 When a window is full the caller is told how long until its oldest call leaves it; the engine
-parks the run for just that long and reschedules it instead of sleeping in the worker.
+parks the run for just that long and reschedules it instead of sleeping in the worker. A wait
+of at most INLINE_WAIT_SECONDS is slept in place instead: parking costs more than that (RQ
+wakes a run on whole seconds, and the resumed run reconciles first), so the run is parked for
+the wait less that much, and the resumed run sleeps the last moment of it.
 
 Why our own Lua script rather than the `limits` library's Redis moving windows: a call must be
 checked against every window and the concurrency slots, and recorded in all of them, in one
@@ -36,6 +39,8 @@ MARGIN_SECONDS = 1.0
 LEASE_SECONDS = 300
 # When every concurrency slot is taken, try again this soon: calls take seconds, not minutes.
 CONCURRENCY_WAIT_SECONDS = 1.0
+# A window that frees within this long is waited for in the worker, not by parking the run.
+INLINE_WAIT_SECONDS = 2.0
 
 # KEYS: the in-flight set, then one sorted set per window.
 # ARGV: now (ms), call id, lease (ms), concurrency, then (length ms, limit) per window.
@@ -73,7 +78,9 @@ return {0, '0'}
 class CallBudget:
     """The connector's throttle: `budget()` or `budget(batch=True)` takes one call from every
     window that counts it, or raises RateLimitedError(after=seconds until it may start). It
-    returns the function that frees the call's concurrency slot once the request is over."""
+    returns the function that frees the call's concurrency slot once the request is over.
+    A window that frees within `inline_wait` seconds is slept for (`sleep`) and taken then;
+    a longer wait is raised less `inline_wait`, so the parked run wakes just before its turn."""
 
     def __init__(
         self,
@@ -82,16 +89,31 @@ class CallBudget:
         limits: Limits,
         clock: Callable[[], float] = time.time,
         on_call: Callable[[], None] | None = None,
+        inline_wait: float = INLINE_WAIT_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.connection_id = connection_id
         self.limits = limits
         self.clock = clock
         self.on_call = on_call
+        self.inline_wait = inline_wait
+        self.sleep = sleep
         self._take_script = client.register_script(_TAKE)
         self._in_flight_key = f"ledgerlink:rl:{connection_id}:inflight"
 
     def __call__(self, batch: bool = False) -> Callable[[], None]:
+        try:
+            return self._take(batch)
+        except RateLimitedError as exc:
+            if exc.problem == "calls at once":
+                raise
+            if exc.after > self.inline_wait:
+                raise RateLimitedError(exc.after - self.inline_wait, exc.problem) from None
+            self.sleep(exc.after)
+        return self._take(batch)  # a second refusal (another worker took the slot) is raised
+
+    def _take(self, batch: bool) -> Callable[[], None]:
         now_ms = int(self.clock() * 1000)
         windows = [w for w in self.limits.windows() if batch or not w.batch_only]
         call_id = uuid.uuid4().hex

@@ -22,8 +22,9 @@ def _budget(app, clock, **limits):  # type: ignore[no-untyped-def]
     fields = {"calls_per_minute": 10_000, "calls_per_day": None, "concurrency": 100,
               "batch_size": {}, **limits}
     with app.app_context():
+        # No waiting in place here: these tests read each window's exact wait.
         return CallBudget(get_redis(), int(uuid.uuid4().int % 10**9), Limits(**fields),
-                          clock=clock)
+                          clock=clock, inline_wait=0)
 
 
 def _spend(budget, n: int, batch: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +104,8 @@ def test_a_refused_call_spends_nothing_in_the_other_windows(app) -> None:
 def test_day_budget_is_rolling_and_counts_across_workers(app) -> None:
     now = [86400 * 20_000 + 100.0]
     first = _budget(app, lambda: now[0], calls_per_day=21)
-    second = type(first)(first.client, first.connection_id, first.limits, clock=lambda: now[0])
+    second = type(first)(first.client, first.connection_id, first.limits, clock=lambda: now[0],
+                         inline_wait=0)
     for i in range(21):
         (first if i % 2 else second)()()
         now[0] += 60
@@ -117,7 +119,8 @@ def test_day_budget_is_rolling_and_counts_across_workers(app) -> None:
 def test_concurrent_calls_are_capped_until_one_is_over(app) -> None:
     now = [11_000_000.0]
     first = _budget(app, lambda: now[0], concurrency=2)
-    second = type(first)(first.client, first.connection_id, first.limits, clock=lambda: now[0])
+    second = type(first)(first.client, first.connection_id, first.limits, clock=lambda: now[0],
+                         inline_wait=0)
     done_a, _done_b = first(), second()
     with pytest.raises(RateLimitedError) as refused:
         first()
@@ -194,7 +197,41 @@ def test_qbo_run_parks_on_its_batch_budget_only_until_the_oldest_batch_leaves(
         row = db.session.get(Run, run_id)
         resume_at = row.resume_at
         db.session.remove()
-    assert abs((resume_at - frees_at).total_seconds()) < 1.5, (resume_at, frees_at)
+    # Parked until just before the oldest batch leaves; the woken run sleeps the last moment.
+    from app.sync.ratelimit import INLINE_WAIT_SECONDS
+
+    early = (frees_at - resume_at).total_seconds()
+    assert abs(early - INLINE_WAIT_SECONDS) < 1.5, (resume_at, frees_at)
     run = books.wait_for_run(run_id, timeout=60)
     assert run["status"] == "finished" and run["sent"] == 1, run
     assert Counter(t.state for t in books.transfers()) == {"sent": 1}
+
+
+def test_a_short_wait_is_slept_in_place_and_a_long_one_parks_for_less(app) -> None:  # type: ignore[no-untyped-def]
+    """Parking costs more than a moment (RQ wakes on whole seconds, the run reconciles), so a
+    window that frees within INLINE_WAIT_SECONDS is waited for in the worker; a longer wait is
+    raised less that much, and the woken run sleeps the rest."""
+    from app.redis_conn import get_redis
+    from app.sync.ratelimit import INLINE_WAIT_SECONDS, CallBudget
+
+    now = [1_000_000.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limits = Limits(calls_per_minute=2, calls_per_day=None, concurrency=100, batch_size={})
+    with app.app_context():
+        budget = CallBudget(get_redis(), int(uuid.uuid4().int % 10**9), limits,
+                            clock=lambda: now[0], sleep=sleep)
+    budget()()
+    now[0] += 10
+    budget()()
+    now[0] += 60 + MARGIN - 10 - 1.5  # the first call leaves the window in 1.5 s
+    budget()()
+    assert slept == [pytest.approx(1.5, abs=0.01)]
+    with pytest.raises(RateLimitedError) as refused:
+        budget()  # the second call leaves 10 s after the first did: parked, not slept
+    assert slept == [pytest.approx(1.5, abs=0.01)]
+    assert refused.value.after == pytest.approx(10 - INLINE_WAIT_SECONDS, abs=0.01)

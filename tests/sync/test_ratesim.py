@@ -44,3 +44,19 @@ def test_full_window_parks_until_its_oldest_call_leaves_not_a_whole_minute() -> 
     assert engine.seconds == pytest.approx(20 + wait + 1 + 1 + 1.0)  # + RQ's second + resume
     ideal = simulate(starts, 21.0, QBO, batches=[True] * 41)
     assert ideal.seconds == pytest.approx(60 + 1.0)
+
+
+def test_a_park_ends_just_before_the_window_frees_and_the_rest_is_slept_in_place() -> None:
+    # As above, with the engine's inline wait: parked for the wait less 2 s, RQ's second and
+    # the resume cost bring the run to the moment the oldest batch leaves: no time lost but
+    # the rounding.
+    starts = [i * 0.5 for i in range(41)]
+    engine = simulate(starts, 21.0, QBO, budget=_engine("quickbooks_online"),
+                      batches=[True] * 41, resume_cost=1.0, inline_wait=2.0)
+    assert (engine.parked, engine.refused) == (1, 0)
+    assert engine.seconds == pytest.approx(20 + (41 - 2) + 1 + 1.0 + 1)
+    # A wait within the inline limit is slept, never parked.
+    short = simulate([0.0, 0.1, 0.2], 1.0, (Rule(2, 1.0),), budget=(Rule(2, 1.5),),
+                     resume_cost=1.0, inline_wait=2.0)
+    assert (short.parked, short.refused) == (0, 0)
+    assert short.seconds == pytest.approx(1.5 + 0.8)
