@@ -345,6 +345,8 @@ class Connector(ABC):
 
     key: ClassVar[str]
     title: ClassVar[str]
+    # What the package calls the books one sign-in reaches, in the wizard's words.
+    tenant_word: ClassVar[str] = "organisation"
     mode: ClassVar[Literal["push", "pull"]] = "push"
     auth_kind: ClassVar[Literal["oauth2", "credentials", "web_connector", "agent"]] = "oauth2"
     limits: ClassVar[Limits]

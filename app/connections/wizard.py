@@ -108,6 +108,7 @@ class PackageChoice:
     steps: tuple[Step, ...]
     fields: tuple[Mapping[str, Any], ...] = ()
     setup_url: str | None = None
+    tenant_word: str = "organisation"  # "company", "business": the package's own word
 
 
 @dataclass
@@ -145,7 +146,7 @@ def steps_for(cls: type[Connector]) -> tuple[Step, ...]:
     title = cls.title
     steps = [Step("auth", AUTH_STEP_LABELS.get(cls.auth_kind, "Sign in").format(title=title))]
     if cls.auth_kind in ("oauth2", "credentials"):
-        steps.append(Step("organisation", "Choose the organisation"))
+        steps.append(Step("organisation", f"Choose the {cls.tenant_word}"))
     if can_import(cls):
         steps.append(Step("import", "Import customers and suppliers"))
     steps.append(Step("mapping", "Map nominal codes"))
@@ -171,7 +172,7 @@ def package_choice(key: str) -> PackageChoice:
         auth_label=AUTH_STEP_LABELS.get(kind, "Sign in").format(title=cls.title),
         auth_help=AUTH_STEP_HELP.get(kind, "").format(title=cls.title),
         available=available, steps=steps_for(cls), fields=credential_fields(cls),
-        setup_url=setup_url,
+        setup_url=setup_url, tenant_word=cls.tenant_word,
     )
 
 

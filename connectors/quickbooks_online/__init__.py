@@ -80,6 +80,7 @@ class QuickBooksOnlineConnector(
 ):
     key: ClassVar[str] = "quickbooks_online"
     title: ClassVar[str] = "QuickBooks Online"
+    tenant_word: ClassVar[str] = "company"
     codes_are_shown: ClassVar[bool] = False  # Ids ("2") appear nowhere in QuickBooks' screens
     limits: ClassVar[Limits] = Limits(
         # QBO's limits per company: 500 calls a minute, of which at most 40 batch requests,
