@@ -55,6 +55,7 @@ class SageAccountingConnector(OAuth2ConnectorMixin, ImportsContacts, ListsInvoic
                               PushConnector):
     key: ClassVar[str] = "sage_accounting"
     title: ClassVar[str] = "Sage Accounting"
+    tenant_word: ClassVar[str] = "business"  # Sage's word; chosen from GET /businesses
     limits: ClassVar[Limits] = Limits(
         # unverified: 200 calls per rolling minute per business is the v3.0 docs' figure;
         # Sage publishes none for v3.1, nor a concurrency limit (10 is our guess).
