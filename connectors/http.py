@@ -100,6 +100,14 @@ def json_or_none(resp: requests.Response) -> Any:
         return None
 
 
+def next_link(headers: Mapping[str, str]) -> str | None:
+    """The rel="next" address of a reply's Link header (RFC 8288), None on the last page."""
+    for link in requests.utils.parse_header_links(headers.get("Link", "")):
+        if "next" in str(link.get("rel", "")).split() and link.get("url"):
+            return str(link["url"])
+    return None
+
+
 def retry_after(headers: Mapping[str, str], default: float, longest: float) -> float:
     """The Retry-After header in seconds; `default` when absent, garbled or beyond `longest`."""
     try:
@@ -151,6 +159,9 @@ class JsonApiClient:
         self.throttle = throttle
         self.session = session
         self.calls = 0  # requests actually sent, for the tests and benchmarks
+        # The headers of the last reply, for what a package says only there (the next page of
+        # a list in a Link header); empty until a reply came.
+        self.last_headers: Mapping[str, str] = {}
         # Run before each request, after the throttle: the engine swaps in credentials that
         # are good for the call (connectors.base.Connector.before_each_call).
         self.before_send: Callable[[], None] | None = None
@@ -196,6 +207,7 @@ class JsonApiClient:
         finally:
             if done is not None:
                 done()
+        self.last_headers = resp.headers
         parsed = json_or_none(resp)
         self.raise_for_status(resp.status_code, resp.headers, parsed, resp.text)
         if not isinstance(parsed, expected):

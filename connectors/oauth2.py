@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.client import DEFAULT_HEADERS
 
 from connectors.base import AuthLostError, BadReplyError, Credentials, OAuthSettings, PackageError
 from connectors.capabilities import OAuth2Auth
@@ -59,6 +60,9 @@ class OAuth2Provider:
     # (most packages), or client_id and client_secret in the form (client_secret_post), for a
     # package whose documentation shows only that.
     client_auth: str = "client_secret_basic"
+    # Headers the identity server wants on every token and revoke call besides the OAuth ones
+    # (a package may refuse a call whose User-Agent does not name the application).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     # ---- Authlib
     def session(
@@ -96,6 +100,13 @@ class OAuth2Provider:
         if resp.status_code < 300 and not body.get("access_token"):
             raise BadReplyError(f"{self.speaker} endpoint answered without an access token")
         return resp
+
+    def call_headers(self) -> dict[str, str] | None:
+        """The headers of a token or revoke call: Authlib's own form headers and ours; None
+        (Authlib's defaults alone) when the package wants nothing more."""
+        if not self.headers:
+            return None
+        return {**DEFAULT_HEADERS, **self.headers}
 
     def unreachable(self, exc: requests.RequestException, server: str = "") -> UnavailableError:
         return self.unavailable(
@@ -159,6 +170,7 @@ class OAuth2Provider:
                 grant_type="authorization_code",
                 code=code,
                 redirect_uri=redirect_uri,
+                headers=self.call_headers(),
                 timeout=self.timeout,
             )
         )
@@ -170,7 +182,8 @@ class OAuth2Provider:
         oauth = self.session(http)
         token = self._token_call(
             lambda: oauth.refresh_token(
-                self.token_url, refresh_token=credentials.refresh_token, timeout=self.timeout
+                self.token_url, refresh_token=credentials.refresh_token,
+                headers=self.call_headers(), timeout=self.timeout,
             )
         )
         return self.credentials(token, credentials)
@@ -183,6 +196,7 @@ class OAuth2Provider:
                 self.revocation_url,
                 token=credentials.refresh_token,
                 token_type_hint="refresh_token",  # noqa: S106
+                headers=self.call_headers(),
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:

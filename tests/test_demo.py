@@ -85,8 +85,11 @@ def test_two_demo_runs_at_once_make_one_demo(app, live_url) -> None:  # type: ig
     assert len(working) == 1
     assert _demo_companies(app) == 1
     packages = [p for _, p, _ in _connections(app, a["company_id"])]
-    # One demo connection per registered package, whatever the registry holds.
+    # Every registered package, connected and with its sandbox details printed.
     assert sorted(packages) == sorted(package_keys())
+    assert sorted(a["connections"]) == sorted(a["sandbox"]) == sorted(package_keys())
+    assert all(block.get("api_url") and block.get("access_token")
+               for block in a["sandbox"].values()), a["sandbox"]
     _keep_quiet(app, a["company_id"])
 
 

@@ -63,7 +63,8 @@ def violations(key: str, root: Path = ROOT) -> list[str] | None:
                         commit).splitlines():
             status, path = line.split("\t")[0][0], line.split("\t")[-1]
             made = git("log", "--format=%H", "--reverse", "--diff-filter=A", "--", path).split()
-            if not allowed(key, path, bool(made) and made[0] in commits):
+            if not allowed(key, path, bool(made) and (made[0] in commits
+                                                       or _after(first[0], made[0], root))):
                 found.append(f"{commit[:8]} {status} {path}")
             if path == REGISTRY:
                 diff = git("show", "--format=", "-U0", commit, "--", REGISTRY).splitlines()
@@ -73,9 +74,16 @@ def violations(key: str, root: Path = ROOT) -> list[str] | None:
     return found
 
 
+def _after(first: str, made: str, root: Path) -> bool:
+    """Was `made` committed on top of `first` (a file created once the package was begun, in a
+    commit of tests alone, is the package's too)?"""
+    return subprocess.run(["git", "-C", str(root), "merge-base", "--is-ancestor", first, made],
+                          capture_output=True, check=False, timeout=60).returncode == 0
+
+
 def allowed(key: str, path: str, its_own: bool) -> bool:
-    """May a commit of package `key` touch this path? (`its_own`: one of the package's
-    commits created the file)"""
+    """May a commit of package `key` touch this path? (`its_own`: the file was created by one of
+    the package's commits, or after its first one)"""
     own = (f"connectors/{key}/", f"sandboxes/{key}/")
     if path.startswith(own) or path in ("README.md", REGISTRY):
         return True

@@ -24,14 +24,14 @@ from connectors.xero.errors import XeroUnavailableError
 
 # path -> (status, headers, body); set by each test before it calls the server.
 ANSWERS: dict[str, tuple[int, dict[str, str], str]] = {}
-# path -> (Authorization header, form body) of the last request the server took there.
-RECEIVED: dict[str, tuple[str, str]] = {}
+# path -> the headers and form body of the last request the server took there.
+RECEIVED: dict[str, tuple[dict[str, str], str]] = {}
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         form = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        RECEIVED[self.path] = (self.headers.get("Authorization") or "", form)
+        RECEIVED[self.path] = (dict(self.headers.items()), form)
         status, headers, body = ANSWERS[self.path]
         self.send_response(status)
         for name, value in headers.items():
@@ -146,12 +146,37 @@ def test_client_credentials_go_in_a_basic_header_or_in_the_form(server: str) -> 
         provider.refresh(OLD, None)
         provider.revoke(OLD, None)
         for path in ("/connect/token", "/connect/revocation"):
-            header, form = RECEIVED[path]
+            headers, form = RECEIVED[path]
+            header = headers.get("Authorization") or ""
             fields = parse_qs(form)
             assert header.startswith("Basic ") is in_header, (path, header)
             in_form = fields.get("client_id") == ["id"] and fields.get("client_secret") == [
                 "secret"]
             assert in_form is not in_header, (path, form)
+
+
+def test_a_providers_own_headers_go_on_every_token_and_revoke_call(server: str) -> None:
+    settings = _settings(server)
+    plain = xero.oauth2(settings)
+    provider = OAuth2Provider(**{**plain.__dict__, "headers": {"User-Agent": "Acme app (+me)"}})
+    ANSWERS["/connect/token"] = (200, {"Content-Type": "application/json"},
+                                 json.dumps({"access_token": "a", "token_type": "Bearer"}))
+    ANSWERS["/connect/revocation"] = (200, {}, "")
+    for path, call, form_has in (
+        ("/connect/token", lambda: provider.exchange_code("c2", "http://localhost/cb", None),
+         "grant_type=authorization_code"),
+        ("/connect/token", lambda: provider.refresh(OLD, requests.Session()),
+         "grant_type=refresh_token"),
+        ("/connect/revocation", lambda: provider.revoke(OLD, None), "token=r1"),
+    ):
+        call()
+        headers, form = RECEIVED[path]
+        assert headers["User-Agent"] == "Acme app (+me)", (path, headers)
+        assert headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+        assert headers["Authorization"].startswith("Basic "), headers  # still client_secret_basic
+        assert form_has in form, form
+    plain.refresh(OLD, None)  # a provider naming no headers sends Authlib's own
+    assert "Acme" not in RECEIVED["/connect/token"][0].get("User-Agent", "")
 
 
 def test_network_errors_split_on_whether_anything_left() -> None:
