@@ -33,6 +33,7 @@ _REGISTRY: dict[str, str] = {
     "xero": "connectors.xero:XeroConnector",
     "quickbooks_online": "connectors.quickbooks_online:QuickBooksOnlineConnector",
     "sage_accounting": "connectors.sage_accounting:SageAccountingConnector",
+    "freeagent": "connectors.freeagent:FreeAgentConnector",
 }
 
 
