@@ -46,7 +46,8 @@ class Transfer(db.Model):
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     # Stable for the life of the transfer: a resend after a crash carries the same key.
     idempotency_key: Mapped[str] = mapped_column(String(64), default=new_key, unique=True)
-    external_id: Mapped[str | None] = mapped_column(String(100))
+    # A package may name a record by a URL, or a receipt by several ids: no short cap.
+    external_id: Mapped[str | None] = mapped_column(String(1000))
     attempt_count: Mapped[int] = mapped_column(default=0)
     attempt_id: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None]
