@@ -6,12 +6,14 @@ wait for the package is parked and rescheduled, never slept on.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from redis.exceptions import LockNotOwnedError
+from redis.exceptions import LockNotOwnedError, RedisError
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Connection, Run, Transfer, utcnow
@@ -191,7 +193,27 @@ class RunExecutor:
                 "reconnect it, then press Send Data.",
             )
             return
+        except (RunTakenOver, OperationalError, RedisError):
+            raise  # our database or Redis went away: the sweep resumes the run once it is back
+        except Exception as exc:  # noqa: BLE001 - a fault of ours must end the run, not loop it
+            self._fail_on_error(exc)
+            return
         self._finish("finished", "")
+
+    def _fail_on_error(self, exc: Exception) -> None:
+        """A fault that would come again on every resume (a bug, a value our database refuses)
+        ends the run in words, instead of the sweep retrying it for ever. What was being sent
+        stays claimed until its lease runs out, then is looked up before anything is resent."""
+        db.session.rollback()  # first: the failed flush leaves the session unusable
+        _log.exception("run %s stopped on an unexpected error", self.run.id)
+        problem = f"{type(exc).__name__}: {exc}"
+        self._finish(
+            "failed",
+            f"Ledgerlink stopped this run on an error of its own ({problem[:300]}). Nothing is "
+            f"lost: what it was sending is looked up in {self.cls.title} before anything is "
+            "sent again. Press Send Data to carry on, and tell your administrator if this "
+            "comes back.",
+        )
 
     def _send_in_order(self, connector: Connector, chart: Chart) -> None:
         for kind in KIND_ORDER:
@@ -301,6 +323,9 @@ class RunExecutor:
             interval = int(self.config.get("SEND_INTERVAL_SECONDS", 7200))
             self.connection.next_run_at = utcnow() + timedelta(seconds=interval)
         db.session.commit()
+
+
+_log = logging.getLogger(__name__)
 
 
 def execute_run(run_id: int) -> None:
