@@ -24,6 +24,8 @@ from app.models import ApiKey, Company, Connection, Membership, User
 from app.models.company import utcnow
 from app.models.connection import CONNECTED
 from connectors import connector_class, package_keys, package_module
+from connectors.base import Credentials, Tenant
+from connectors.capabilities import CredentialsLogin
 from connectors.demo_setup import DemoSetup
 
 DEMO_COMPANY = "Acme Heating Ltd (demo)"
@@ -61,9 +63,15 @@ def _serve_temporarily(app: Flask) -> Any:
 
 def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connection:
     """Connect a new sandbox tenant of `package` through the consent page and the code
-    exchange, exactly as a person would, and map our chart to the demo's."""
+    exchange (or, for a package signed into with a form, its login), exactly as a person
+    would, and map our chart to the demo's."""
     cls = connector_class(package)
     setup = demo_setup(package)
+    if issubclass(cls, CredentialsLogin):
+        creds, tenant = _log_in_to_sandbox(package, setup, company_id, tenant_name)
+        connection = save_connection(company_id, package, creds, tenant)
+        set_mapping(connection, setup.accounts, setup.tax_rates)
+        return connection
     # The login hint names the company's sandbox account: the sandbox offers only its tenants.
     state = oauth_state.remember(company_id, package)
     url = with_login_hint(cls.authorization_url(current_app.config, redirect_uri(), state),
@@ -74,6 +82,20 @@ def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connecti
     connection = save_connection(company_id, package, creds, tenant)
     set_mapping(connection, setup.accounts, setup.tax_rates)
     return connection
+
+
+def _log_in_to_sandbox(package: str, setup: DemoSetup, company_id: int,
+                       tenant_name: str) -> tuple[Credentials, Tenant]:
+    """A new sandbox user made for this company, then the wizard's sign-in with its login."""
+    if setup.sandbox_login is None:
+        raise RuntimeError(f"connectors/{package}/demo.py: a package signed into with a form "
+                           "declares DEMO.sandbox_login")
+    cls = connector_class(package)
+    fields = setup.sandbox_login(current_app.config, company_id, tenant_name)
+    creds = cls.login(current_app.config, fields)  # type: ignore[attr-defined]
+    tenants = cls(current_app.config, creds).tenants() or [
+        Tenant(creds.tenant_id or tenant_name, creds.tenant_name or tenant_name)]
+    return creds, setup.pick_tenant(tenants, {}, tenant_name)
 
 
 def _post_sample_records(api_key: str) -> None:

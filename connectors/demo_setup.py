@@ -26,3 +26,7 @@ class DemoSetup:
     sandbox_details: Callable[[Mapping[str, Any], Credentials], dict[str, Any]]
     pick_tenant: Callable[[list[Tenant], Mapping[str, str], str], Tenant] = field(
         default=tenant_by_name)
+    # For a package signed into with a form (connectors.capabilities.CredentialsLogin): make a
+    # user in its sandbox for (config, company id, tenant name) and return the form's fields,
+    # which the demo then signs in with exactly as a person would in the wizard.
+    sandbox_login: Callable[[Mapping[str, Any], int, str], dict[str, str]] | None = None
