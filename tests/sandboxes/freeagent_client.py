@@ -4,21 +4,18 @@ and API calls with a bearer token and a User-Agent."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import re
 import uuid
-from decimal import Decimal
-from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 import requests
 
-REDIRECT_URI = os.environ["BASE_URL"] + "/connections/oauth/callback"
-TIMEOUT = 10
+from tests.sandboxes import consent as consent_kit
+
+REDIRECT_URI = consent_kit.REDIRECT_URI
+TIMEOUT = consent_kit.TIMEOUT
 AGENT = {"User-Agent": "Ledgerlink sandbox tests"}
 
 
@@ -36,8 +33,7 @@ def co(fa) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 
 def basic(fa: dict[str, str]) -> dict[str, str]:
-    raw = f"{fa['client_id']}:{fa['secret']}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    return consent_kit.basic(fa["client_id"], fa["secret"])
 
 
 def authorize_url(fa: dict[str, str], **overrides: str) -> str:
@@ -48,18 +44,7 @@ def authorize_url(fa: dict[str, str], **overrides: str) -> str:
 
 def consent(fa: dict[str, str], name: str) -> dict[str, list[str]]:
     """Open the consent page, create a company on it, allow; the callback's query."""
-    url = authorize_url(fa)
-    page = requests.get(url, timeout=TIMEOUT)
-    assert page.status_code == 200, page.text
-    assert "FreeAgent sandbox" in page.text
-    form = {name_: unescape(value) for name_, value in re.findall(
-        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)}
-    form |= {"new_organisation": name, "decision": "allow"}
-    answer = requests.post(url, data=form, allow_redirects=False, timeout=TIMEOUT)
-    assert answer.status_code in (302, 303), answer.text
-    location = urlsplit(answer.headers["Location"])
-    assert f"http://{location.netloc}{location.path}" == REDIRECT_URI
-    return parse_qs(location.query)
+    return consent_kit.click_consent(authorize_url(fa), "FreeAgent sandbox", name)
 
 
 def token(fa: dict[str, str], headers: dict[str, str] | None = None,
@@ -93,9 +78,7 @@ def call(co: dict[str, Any], method: str, path: str, body: Any = None,
     return requests.request(method, url, data=data, headers=headers, timeout=TIMEOUT, **kw)
 
 
-def read(answer: requests.Response) -> Any:
-    """A reply's JSON; FreeAgent's money is strings, read as Decimals by the caller."""
-    return json.loads(answer.text, parse_float=Decimal)
+read = consent_kit.read
 
 
 def created(co: dict[str, Any], path: str, body: dict[str, Any]) -> dict[str, Any]:

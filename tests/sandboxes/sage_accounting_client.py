@@ -4,21 +4,18 @@ Authorization and X-Business."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import re
 import uuid
-from decimal import Decimal
-from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 import requests
 
-REDIRECT_URI = os.environ["BASE_URL"] + "/connections/oauth/callback"
-TIMEOUT = 10
+from tests.sandboxes import consent as consent_kit
+
+REDIRECT_URI = consent_kit.REDIRECT_URI
+TIMEOUT = consent_kit.TIMEOUT
 
 
 @pytest.fixture
@@ -35,8 +32,7 @@ def biz(sage) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 
 def basic(sage: dict[str, str]) -> dict[str, str]:
-    raw = f"{sage['client_id']}:{sage['secret']}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    return consent_kit.basic(sage["client_id"], sage["secret"])
 
 
 def authorize_url(sage: dict[str, str], **overrides: str) -> str:
@@ -48,18 +44,7 @@ def authorize_url(sage: dict[str, str], **overrides: str) -> str:
 
 def consent(sage: dict[str, str], name: str) -> dict[str, list[str]]:
     """Open the consent page, create a business on it, allow; the callback's query."""
-    url = authorize_url(sage)
-    page = requests.get(url, timeout=TIMEOUT)
-    assert page.status_code == 200, page.text
-    assert "Sage Accounting sandbox" in page.text
-    form = {name_: unescape(value) for name_, value in re.findall(
-        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)}
-    form |= {"new_organisation": name, "decision": "allow"}
-    answer = requests.post(url, data=form, allow_redirects=False, timeout=TIMEOUT)
-    assert answer.status_code in (302, 303), answer.text
-    location = urlsplit(answer.headers["Location"])
-    assert f"http://{location.netloc}{location.path}" == REDIRECT_URI
-    return parse_qs(location.query)
+    return consent_kit.click_consent(authorize_url(sage), "Sage Accounting sandbox", name)
 
 
 def token(sage: dict[str, str], **form: str) -> requests.Response:
@@ -91,9 +76,7 @@ def call(biz: dict[str, Any], method: str, path: str, body: Any = None,
                             headers=headers, timeout=TIMEOUT, **kw)
 
 
-def read(answer: requests.Response) -> Any:
-    """A reply's JSON with amounts as Decimals, as a careful client reads it."""
-    return json.loads(answer.text, parse_float=Decimal)
+read = consent_kit.read
 
 
 def created(biz: dict[str, Any], path: str, body: dict[str, Any]) -> dict[str, Any]:
