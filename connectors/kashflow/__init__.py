@@ -52,6 +52,16 @@ from connectors.kashflow.pushing import Pusher, contact_from_kashflow, money
 NOMINAL_KINDS = {"Sales": "sales", "Purchases": "expense", "Expense": "expense", "Bank": "bank"}
 
 
+def percent(value: Any) -> Decimal | None:
+    """A VAT rate as KashFlow lists it (20, 17.5 or "20"); None if it is none."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
 class KashFlowConnector(CredentialsLogin, ImportsContacts, ListsInvoices, PushConnector):
     key: ClassVar[str] = "kashflow"
     title: ClassVar[str] = "KashFlow"
@@ -126,12 +136,11 @@ class KashFlowConnector(CredentialsLogin, ImportsContacts, ListsInvoices, PushCo
     def tax_rates(self) -> list[PackageTaxRate]:
         found: list[PackageTaxRate] = []
         for item in self.client.pages("vatrates"):
-            code, rate = item.get("Code"), item.get("Rate")
-            if (not isinstance(code, str) or not code or isinstance(rate, bool)
-                    or not isinstance(rate, int | Decimal | float)):
+            code, rate = item.get("Code"), percent(item.get("Rate"))
+            if not isinstance(code, str) or not code or rate is None:
                 continue
             found.append(PackageTaxRate(code=code, name=str(item.get("Name") or code),
-                                        rate=Decimal(str(rate))))
+                                        rate=rate))
         return found
 
     def contacts(self) -> Iterable[Contact]:

@@ -105,19 +105,32 @@ _FIELD_WORDS = {
 }
 
 
+def field_words(name: str) -> str:
+    """One of KashFlow's JSON names in words: "VatCode" -> "VAT code", "Description" ->
+    "description"."""
+    if name in _FIELD_WORDS:
+        return _FIELD_WORDS[name]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+
+
+_ITEM = re.compile(r"\b(LineItems|PaymentLines)\[(\d+)\]\.([A-Za-z]+)\b")
+_ITEM_WORDS = {"LineItems": "line", "PaymentLines": "payment line"}
+
+
 def words(message: str) -> str:
     """KashFlow's Message with its field names put into words ("CustomerReference must be at
-    most 50 characters." -> "invoice number must be at most 50 characters.")."""
+    most 50 characters." -> "invoice number must be at most 50 characters.";
+    "LineItems[0].Description is required." -> "description of line 1 is required.")."""
+
+    def item(match: re.Match[str]) -> str:
+        return (f"{field_words(match.group(3))} of "
+                f"{_ITEM_WORDS[match.group(1)]} {int(match.group(2)) + 1}")
 
     def spoken(match: re.Match[str]) -> str:
         name = match.group(0)
-        if name == "KashFlow":
-            return name
-        if name in _FIELD_WORDS:
-            return _FIELD_WORDS[name]
-        return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+        return name if name == "KashFlow" else field_words(name)
 
-    return _PASCAL.sub(spoken, message).strip()
+    return _PASCAL.sub(spoken, _ITEM.sub(item, message)).strip()
 
 
 # --------------------------------------------------------------------------- classification
