@@ -21,14 +21,15 @@ from typing import Any
 import requests
 
 from connectors import http, wire
-from connectors.base import AuthLostError, BadReplyError, ConnectorError, Credentials
-from connectors.kashflow.client import api_base
-from connectors.kashflow.errors import (
-    KashFlowUnavailableError,
+from connectors.base import (
+    AuthLostError,
+    BadReplyError,
+    ConnectorError,
+    Credentials,
     RateLimitedError,
-    error_of,
-    retry_after,
 )
+from connectors.kashflow.client import api_base
+from connectors.kashflow.errors import KashFlowUnavailableError, error_of, retry_after
 
 # KashFlow's idle hour less five minutes: a margin for clocks and for a call that is still on
 # its way when we last counted; the platform renews two minutes before even that.
@@ -62,6 +63,11 @@ class LoginRefusedError(ConnectorError):
             code, "KashFlow refused the stored login: reconnect KashFlow.")
 
 
+class TemporaryTokenExpiredError(ConnectorError):
+    """The sign-in's temporary token died between its two steps (it lives 5 minutes and is
+    single-use): no verdict on the login, so the sign-in starts over."""
+
+
 def _call(settings: Mapping[str, Any], session: requests.Session, method: str, path: str,
           body: Any = None, token: str = "") -> dict[str, Any]:
     headers = {"Accept": "application/json"}
@@ -87,6 +93,8 @@ def _call(settings: Mapping[str, Any], session: requests.Session, method: str, p
                                        retry_after(resp.headers, 30.0))
     if not 200 <= resp.status_code < 300:
         code, message = error_of(parsed)
+        if path == "sessiontoken" and code == "InvalidToken":
+            raise TemporaryTokenExpiredError(message)
         if code in _LOGIN_WORDS or (resp.status_code in (401, 403) and path == "sessiontoken"):
             raise LoginRefusedError(code or str(resp.status_code), message)
         raise ConnectorError(f"KashFlow answered {resp.status_code} to {method} {path} at "
@@ -116,6 +124,14 @@ def sign_in(settings: Mapping[str, Any], username: str, password: str, memorable
             session: requests.Session | None = None) -> Credentials:
     """A new session for the login; LoginRefusedError when KashFlow refuses it."""
     session = session or requests.Session()
+    try:
+        return _sign_in(settings, session, username, password, memorable_word)
+    except TemporaryTokenExpiredError:
+        return _sign_in(settings, session, username, password, memorable_word)
+
+
+def _sign_in(settings: Mapping[str, Any], session: requests.Session, username: str,
+             password: str, memorable_word: str) -> Credentials:
     first = _call(settings, session, "POST", "sessiontoken",
                   {"UserName": username, "Password": password})
     temporary = first.get("TemporaryToken")
