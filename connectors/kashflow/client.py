@@ -19,6 +19,7 @@ from connectors import http, wire
 from connectors.base import BadReplyError, Credentials, Throttle
 from connectors.kashflow.errors import KashFlowUnavailableError, raise_for_status
 
+WRITES = ("POST", "PUT")
 PER_PAGE = 100  # KashFlow's largest page (the wire contract: more is a ValidationError)
 
 
@@ -92,6 +93,14 @@ class KashFlowClient:
             if done is not None:
                 done()
         parsed = http.json_or_none(resp)
+        if (method in WRITES and resp.status_code >= 500
+                and not (resp.status_code == 503 and "Retry-After" in resp.headers)):
+            # A server error in answer to a write may come after KashFlow made the record
+            # (it has no idempotency key): find() decides before anything is sent again. A 503
+            # that names a wait is KashFlow saying it did not take the request.
+            raise http.MaybeSentError(
+                f"KashFlow answered {resp.status_code} to {method} {url.split('?')[0]} after "
+                f"the request was sent: {resp.text[:300]!r}")
         raise_for_status(resp.status_code, resp.headers, parsed, resp.text)
         if self.after_success is not None:
             self.after_success()

@@ -192,3 +192,17 @@ def test_a_code_kashflow_cannot_hold_is_refused_before_any_call(org: ConnectedOr
     outcome = org.push_one(document)
     assert isinstance(outcome, Rejected) and outcome.reason == "account_unknown", outcome
     assert outcome.details["account_code"] == "SALES"
+
+
+def test_a_server_error_in_answer_to_a_write_is_uncertain_and_find_tells(
+        org: ConnectedOrg) -> None:
+    from connectors.base import Uncertain
+
+    record = org.records.contact()
+    # The look-up by Code goes through; the create is answered 500 (before KashFlow saw it).
+    with org.faults("500", skip_calls=1, retry_after=None) as faults:
+        outcome = org.push_one(record)
+    assert faults.injected["500"] == 1
+    assert isinstance(outcome, Uncertain), outcome
+    assert org.find(record) is None  # not made: the engine may send it again
+    assert org.push_one(record) == Sent(record.reference)
