@@ -64,12 +64,12 @@ def header(resource: dict[str, Any]) -> dict[str, Any]:
 
 def new_document(kind: Kind, fields: dict[str, Any], items: list[dict[str, Any]],
                  sums: dict[str, Decimal], number: int, customer_name: str) -> dict[str, Any]:
-    """A document as KashFlow answers it, before any credit or payment."""
+    """A document as KashFlow answers it, before any credit or payment (dates are written as
+    str() gives them: a date's ISO form)."""
     made: dict[str, Any] = {
         "Id": number, "Number": number, "CustomerCode": fields["CustomerCode"],
         "CustomerName": customer_name,
-        "IssuedDate": fields["IssuedDate"].isoformat(),
-        "DueDate": fields["DueDate"].isoformat(),
+        "IssuedDate": str(fields["IssuedDate"]), "DueDate": str(fields["DueDate"]),
         "CustomerReference": fields["CustomerReference"], "Currency": fields["Currency"],
         "NetAmount": decimal_text(sums["net"]), "VATAmount": decimal_text(sums["vat"]),
         "GrossAmount": decimal_text(sums["gross"]), "AmountPaid": "0",
