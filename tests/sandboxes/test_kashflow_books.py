@@ -230,3 +230,21 @@ def test_a_credit_note_made_alone_is_applied_by_put(co) -> None:  # noqa: F811  
                         {"InvoiceNumber": owed["Number"]}))
     assert applied["AmountApplied"] == 6 and applied["Status"] == "PartPaid"
     assert read(call(co, "GET", f"/invoices/{owed['Number']}"))["Status"] == "Paid"
+
+
+def test_concurrent_writes_take_numbers_one_by_one(co) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    code = customer(co)["Code"]
+    owed = created(co, "/invoices", invoice_body(code, [line(rate=10)]))  # 12.00
+    pay = payment_body([(owed["Number"], 2)])
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: call(co, "POST", "/invoices", invoice_body(code)),
+                             range(8)))
+        paid = list(pool.map(lambda _: call(co, "POST", "/invoices/bulk/payments", pay),
+                             range(8)))
+    assert sorted(read(m)["Number"] for m in made) == list(range(1002, 1010))
+    # 12.00 owed, 2.00 a time: six go through, two are refused; none is lost or doubled.
+    assert sorted(p.status_code for p in paid) == [201] * 6 + [400] * 2
+    after = read(call(co, "GET", f"/invoices/{owed['Number']}"))
+    assert after["Status"] == "Paid" and len(after["PaymentLines"]) == 6
