@@ -79,8 +79,8 @@ class _Fresh:
 def end_sessions(key: str) -> None:
     """Every session and temporary token of the user ends (not committed)."""
     for collection in (store.SESSIONS, store.TEMPORARY):
-        for row in store._objects.find(store.GLOBAL, collection, ref=key):
-            store.delete(store.GLOBAL, collection, row.object_id)
+        for object_id in store.ids_with_ref(store.GLOBAL, collection, key):
+            store.delete(store.GLOBAL, collection, object_id)
 
 
 def _failed(user: dict[str, Any]) -> None:
