@@ -13,7 +13,12 @@ from sandboxes.kashflow import listing, replies
 from sandboxes.kashflow import store as store
 from sandboxes.kashflow.contacts import KINDS as CONTACT_KINDS
 from sandboxes.kashflow.contacts import change_contact, create_contact
-from sandboxes.kashflow.documents import CREDIT_NOTE, INVOICE, create_document
+from sandboxes.kashflow.documents import (
+    CREDIT_NOTE,
+    INVOICE,
+    apply_credit_note,
+    create_document,
+)
 
 Builder = Callable[[str, dict[str, Any]], dict[str, Any]]
 Answer = tuple[Response, int]
@@ -71,7 +76,13 @@ def create(company: str, collection: str, body: dict[str, Any]) -> Answer:
 
 
 def change(company: str, collection: str, key: str, body: dict[str, Any]) -> Answer:
-    """PUT /v2/customers/{code} and /v2/suppliers/{code}."""
+    """PUT /v2/customers/{code} and /v2/suppliers/{code}; PUT /v2/creditnotes/{number}
+    applies a credit note to an invoice."""
+    if collection == "creditnotes":
+        applied = apply_credit_note(company, key, body)
+        if applied is None:
+            return replies.not_found(f"No credit note with number {key} was found.")
+        return replies.answer(store.public(applied))
     if collection not in CONTACT_KINDS:
         return replies.error(405, "MethodNotAllowed", "The sandbox does not change these "
                                                       "records.")

@@ -5,7 +5,8 @@ it as an int KashFlow assigns, so "INV-12" could not go there anyway). Nothing i
 Number: the same POST twice makes two documents, as KashFlow has no idempotency key.
 
 A credit note naming an InvoiceNumber is applied to that invoice at once, up to what the invoice
-still owes (unverified: the wire contract's reading of KashFlow's credit notes).
+still owes; one made without is applied later by PUT /v2/creditnotes/{number} {"InvoiceNumber"}
+(unverified, both: the wire contract's reading of KashFlow's credit notes).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from sandboxes.kashflow import arithmetic, rules
 from sandboxes.kashflow import store as store
-from sandboxes.kashflow.replies import Invalid, decimal_text, validation
+from sandboxes.kashflow.replies import decimal_text, validation
 
 REFERENCE_MAX = 50
 
@@ -96,11 +97,7 @@ def create_document(company: str, kind: Kind, resource: dict[str, Any]) -> dict[
     if kind is CREDIT_NOTE:
         number = invoice_number(resource)
         if number is not None:
-            credited = rules.invoice(company, number)
-            if credited["CustomerCode"] != customer["Code"]:
-                # unverified: KashFlow's words for crediting another customer's invoice.
-                raise Invalid("ValidationError", f"InvoiceNumber {number} is an invoice of "
-                              "another customer.")
+            credited = credited_invoice(company, customer["Code"], number)
     number = store.next_number(company, kind.collection, kind.first)
     made = new_document(kind, fields, items, sums, number, customer["Name"])
     if credited is not None:
@@ -109,6 +106,37 @@ def create_document(company: str, kind: Kind, resource: dict[str, Any]) -> dict[
         save(company, INVOICE, credited)
     save(company, kind, made)
     return made
+
+
+def credited_invoice(company: str, customer_code: str, number: int) -> dict[str, Any]:
+    """The invoice a credit note of this customer may be applied to."""
+    found = rules.invoice(company, number)
+    if found["CustomerCode"] != customer_code:
+        # unverified: KashFlow's words for crediting another customer's invoice.
+        raise validation(f"InvoiceNumber {number} is an invoice of another customer.")
+    return found
+
+
+def apply_credit_note(company: str, number: str, resource: dict[str, Any]
+                      ) -> dict[str, Any] | None:
+    """PUT /v2/creditnotes/{number} {"InvoiceNumber": n}: a credit note made without an
+    invoice is applied to one, up to what it still owes, exactly as at creation (the wire
+    contract's second step; unverified). None if there is no such credit note."""
+    credit_note = store.get_data(company, CREDIT_NOTE.collection, number)
+    if credit_note is None:
+        return None
+    if set(resource) - {"InvoiceNumber"}:
+        raise validation("Only InvoiceNumber can be changed on a credit note.")
+    invoice_no = rules.required_whole(resource, "InvoiceNumber")
+    if credit_note.get("InvoiceNumber") is not None:
+        raise validation(f"Credit note {number} is already applied to invoice "
+                         f"{credit_note['InvoiceNumber']}.")
+    credited = credited_invoice(company, credit_note["CustomerCode"], invoice_no)
+    credit_note["InvoiceNumber"] = credited["Number"]
+    arithmetic.apply_credit(credit_note, credited)
+    save(company, INVOICE, credited)
+    save(company, CREDIT_NOTE, credit_note)
+    return credit_note
 
 
 def save(company: str, kind: Kind, document: dict[str, Any]) -> None:

@@ -55,15 +55,32 @@ def _locked() -> Invalid:
 
 def _signin_lock(key: str) -> Any:
     """One sign-in step per user at a time: a temporary token is spent once, failures are
-    counted without losing one."""
-    return get_redis().lock(f"sandbox:kashflow:signin:{key}", timeout=30, blocking_timeout=30)
+    counted without losing one. Whoever takes it reads afresh (nothing is pending then)."""
+    return _Fresh(get_redis().lock(f"sandbox:kashflow:signin:{key}", timeout=30,
+                                   blocking_timeout=30))
+
+
+class _Fresh:
+    """A Redis lock that ends the store's transaction once taken, so what another request
+    committed meanwhile is seen."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+
+    def __enter__(self) -> _Fresh:
+        self.lock.__enter__()
+        kit_store.rollback()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.__exit__(*exc)
 
 
 def end_sessions(key: str) -> None:
     """Every session and temporary token of the user ends (not committed)."""
     for collection in (store.SESSIONS, store.TEMPORARY):
-        for row in store._objects.find(store.GLOBAL, collection, ref=key):
-            store.delete(store.GLOBAL, collection, row.object_id)
+        for object_id in store.ids_with_ref(store.GLOBAL, collection, key):
+            store.delete(store.GLOBAL, collection, object_id)
 
 
 def _failed(user: dict[str, Any]) -> None:

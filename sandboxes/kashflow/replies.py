@@ -45,8 +45,9 @@ def _numbers(value: Any, key: str = "") -> Any:
         return [_numbers(v, key) for v in value]
     if key in NUMBER_FIELDS and isinstance(value, str):
         number = Decimal(value)
-        return int(number) if number == number.to_integral_value() and "." not in value \
-            else float(number)
+        # "20" (a whole number as stored) stays whole; "120.00" is answered 120.0.
+        whole = "." not in value and number == number.to_integral_value()
+        return int(number) if whole else float(number)
     return value
 
 

@@ -60,6 +60,8 @@ def _written(company: str, handle: Callable[[dict[str, Any]], Answer]) -> Answer
     except Refused as refused:
         return envelope(refused)
     with get_redis().lock(f"{limits.PREFIX}write:{company}", timeout=60, blocking_timeout=60):
+        # Nothing is pending (the session's touch is committed): read afresh under the lock.
+        kit_store.rollback()
         answer = shielded(envelope, lambda: handle(body))
         if answer[1] < 400:
             kit_store.commit()

@@ -31,6 +31,11 @@ get_data, find_data, put, delete = (_objects.get_data, _objects.find_data, _obje
 __all__ = ["GLOBAL", "PACKAGE", "delete", "find_data", "get_data", "put"]
 
 
+def ids_with_ref(tenant: str, collection: str, ref: str) -> list[str]:
+    """The object ids of a collection holding this ref (a user's tokens)."""
+    return [row.object_id for row in _objects.find(tenant, collection, ref=ref)]
+
+
 def now() -> float:
     """Seconds since the epoch. Tests monkeypatch this to move the sandbox's clock."""
     return time.time()

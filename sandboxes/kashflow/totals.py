@@ -2,8 +2,9 @@
 run on request bodies alone, with no company behind them.
 
 A document's figures come from arithmetic.figures, as create_document stores them; a credit
-note naming an InvoiceNumber is applied to that invoice when it is made (arithmetic.apply_credit,
-as KashFlow does: there is no separate allocation request), and bulk payments go through
+note is applied to an invoice (arithmetic.apply_credit) when it is made with an InvoiceNumber or
+by its PUT /creditnotes/{number} {"InvoiceNumber"} (the connector's way: `credit_applied`, the
+credit note named by the test's id, with or without "CN-"), and bulk payments go through
 arithmetic.check_payment_lines and settle, as the views do. Nominal codes are not looked up
 (the test's codes are placeholders); VAT codes are checked against `rates` (code -> percent),
 else the seeded ones. InvoiceNumbers are matched to the test's document ids by text, so a
@@ -24,6 +25,7 @@ from sandboxes.kit.errors import loads_json
 from sandboxes.kit.oracle import Totals, WireRequest
 
 PAYMENTS_PATH = "/invoices/bulk/payments"
+CREDIT_NOTES_PATH = "/creditnotes/"
 _SEEDED = {code: Decimal(rate) for code, rate, _name in store.VAT_RATES}
 
 
@@ -32,9 +34,9 @@ def _path(request: WireRequest) -> str:
     return path[3:] if path.startswith("/v2/") else path
 
 
-def _body(request: WireRequest, path: str) -> dict[str, Any]:
-    if request.method != "POST" or _path(request) != path:
-        raise validation(f"the sandbox makes that with POST {path}, not {request.method} "
+def _body(request: WireRequest, path: str, method: str = "POST") -> dict[str, Any]:
+    if request.method != method or _path(request) != path:
+        raise validation(f"the sandbox does that with {method} {path}, not {request.method} "
                          f"{request.path}")
     body = loads_json(request.body)
     if not isinstance(body, dict):
@@ -89,10 +91,29 @@ def amounts_left(documents: Mapping[str, tuple[str, WireRequest]],
             invoice, _number = invoice_named(body["InvoiceNumber"], "InvoiceNumber")
             arithmetic.apply_credit(document, invoice)
         made[doc_id] = (kind, document)
+    def credit_named(credit_id: str) -> dict[str, Any]:
+        for doc_id, (kind, document) in made.items():
+            if kind is CREDIT_NOTE and credit_id in (doc_id, doc_id.removeprefix("CN-")):
+                return document
+        raise Invalid("NotFound", f"No credit note with number {credit_id} was found.", 404)
+
     for request in settlements_made:
-        if _path(request) != PAYMENTS_PATH:
+        path = _path(request)
+        if request.method == "PUT" and path.startswith(CREDIT_NOTES_PATH):
+            # The credit note applied in a second step (documents.apply_credit_note).
+            body = _body(request, path, "PUT")
+            credit = credit_named(path[len(CREDIT_NOTES_PATH):])
+            if credit.get("InvoiceNumber") is not None:
+                raise validation("The credit note is already applied to an invoice.")
+            invoice, number = invoice_named(body.get("InvoiceNumber"), "InvoiceNumber")
+            if invoice["CustomerCode"] != credit["CustomerCode"]:
+                raise validation(f"InvoiceNumber {number} is an invoice of another customer.")
+            credit["InvoiceNumber"] = number
+            arithmetic.apply_credit(credit, invoice)
+            continue
+        if path != PAYMENTS_PATH:
             raise validation(f"the sandbox settles no documents with {request.method} "
-                             f"{request.path} (credit notes are applied when made)")
+                             f"{request.path}")
         body = _body(request, PAYMENTS_PATH)
         lines = arithmetic.check_payment_lines(
             body.get("PaymentLines"),

@@ -207,3 +207,44 @@ def test_no_idempotency_the_same_post_twice_makes_two(co) -> None:  # noqa: F811
     assert [created(co, "/invoices/bulk/payments", pay)["Number"] for _ in range(2)] == [
         7001, 7002]
     assert read(call(co, "GET", f"/invoices/{owed}"))["AmountPaid"] == 20
+
+
+def test_a_credit_note_made_alone_is_applied_by_put(co) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    code = customer(co)["Code"]
+    owed = created(co, "/invoices", invoice_body(code, [line(rate=100)]))  # 120.00
+    credit = created(co, "/creditnotes", invoice_body(code, [line(rate=20)]))  # 24.00
+    assert credit["InvoiceNumber"] is None and credit["AmountApplied"] == 0
+    applied = call(co, "PUT", f"/creditnotes/{credit['Number']}",
+                   {"InvoiceNumber": owed["Number"]})
+    assert applied.status_code == 200, applied.text
+    assert read(applied) == read(call(co, "GET", f"/creditnotes/{credit['Number']}"))
+    assert read(applied)["InvoiceNumber"] == owed["Number"]
+    assert read(applied)["AmountApplied"] == 24
+    after = read(call(co, "GET", f"/invoices/{owed['Number']}"))
+    assert after["AmountPaid"] == 24 and after["Status"] == "PartPaid"
+    # More credit than is owed: only what is owed.
+    paid = created(co, "/invoices/bulk/payments", payment_body([(owed["Number"], 90)]))
+    assert paid["Number"] == 7001
+    big = created(co, "/creditnotes", invoice_body(code, [line(rate=50)]))  # 60.00
+    applied = read(call(co, "PUT", f"/creditnotes/{big['Number']}",
+                        {"InvoiceNumber": owed["Number"]}))
+    assert applied["AmountApplied"] == 6 and applied["Status"] == "PartPaid"
+    assert read(call(co, "GET", f"/invoices/{owed['Number']}"))["Status"] == "Paid"
+
+
+def test_concurrent_writes_take_numbers_one_by_one(co) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    code = customer(co)["Code"]
+    owed = created(co, "/invoices", invoice_body(code, [line(rate=10)]))  # 12.00
+    pay = payment_body([(owed["Number"], 2)])
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: call(co, "POST", "/invoices", invoice_body(code)),
+                             range(8)))
+        paid = list(pool.map(lambda _: call(co, "POST", "/invoices/bulk/payments", pay),
+                             range(8)))
+    assert sorted(read(m)["Number"] for m in made) == list(range(1002, 1010))
+    # 12.00 owed, 2.00 a time: six go through, two are refused; none is lost or doubled.
+    assert sorted(p.status_code for p in paid) == [201] * 6 + [400] * 2
+    after = read(call(co, "GET", f"/invoices/{owed['Number']}"))
+    assert after["Status"] == "Paid" and len(after["PaymentLines"]) == 6

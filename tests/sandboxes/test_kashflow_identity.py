@@ -228,3 +228,15 @@ def test_no_limit_with_the_sandboxes_limits_off(app, co, monkeypatch) -> None:  
     monkeypatch.setitem(app.config, "SANDBOX_RATE_LIMITS", False)
     for _ in range(65):
         assert call(co, "GET", "/company").status_code == 200
+
+
+def test_a_temporary_token_is_spent_once_under_concurrency(kf) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = signup(kf)
+    asked = begin(user).json()
+    right = characters(user["word"], asked["MemorableWordList"])
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: complete(user, asked["TemporaryToken"], right),
+                                range(6)))
+    assert sorted(a.status_code for a in answers) == [200] + [401] * 5

@@ -80,18 +80,24 @@ def test_the_oracle_leaves_what_the_sandbox_leaves(co) -> None:  # noqa: F811  #
     number = invoice["Number"]
     credit_req = invoice_body(code, [line(rate=10.01, vat_rate=5, code="REDUCED")],
                               InvoiceNumber=number)
-    credit = created(co, "/creditnotes", credit_req)  # 10.51
+    credit = created(co, "/creditnotes", credit_req)  # 10.51, applied as it is made
+    later_req = invoice_body(code, [line(rate=1)])  # 1.20, applied by its PUT
+    later = created(co, "/creditnotes", later_req)
+    apply = {"InvoiceNumber": number}
+    assert call(co, "PUT", f"/creditnotes/{later['Number']}", apply).status_code == 200
     pays = [payment_body([(number, 50)]), payment_body([(number, 20.49), (number, 1)])]
     for pay in pays:
         created(co, "/invoices/bulk/payments", pay)
     left = totals.amounts_left(
         {str(number): ("invoice", _wire("/invoices", invoice_req)),
-         f"CN-{credit['Number']}": ("credit_note", _wire("/creditnotes", credit_req))},
-        [_wire("/v2/invoices/bulk/payments", pay) for pay in pays], RATES)
+         f"CN-{credit['Number']}": ("credit_note", _wire("/creditnotes", credit_req)),
+         f"CN-{later['Number']}": ("credit_note", _wire("/creditnotes", later_req))},
+        [Wire("PUT", f"creditnotes/{later['Number']}", {}, json.dumps(apply).encode()),
+         *[_wire("/v2/invoices/bulk/payments", pay) for pay in pays]], RATES)
     now = read(call(co, "GET", f"/invoices/{number}"))
     assert left == {str(number): now["GrossAmount"] - now["AmountPaid"],
-                    f"CN-{credit['Number']}": Decimal(0)}
-    assert left[str(number)] == Decimal("50.00")
+                    f"CN-{credit['Number']}": Decimal(0), f"CN-{later['Number']}": Decimal(0)}
+    assert left[str(number)] == Decimal("48.80")
 
 
 def test_the_oracle_matches_placeholder_ids_and_refuses_in_kashflows_words() -> None:
@@ -104,6 +110,17 @@ def test_the_oracle_matches_placeholder_ids_and_refuses_in_kashflows_words() -> 
                                [], RATES)
     # A credit of more than is owed: only what is owed is applied.
     assert left == {"placeholder-invoice": Decimal(0), "placeholder-credit": Decimal("12.00")}
+    alone = invoice_body("C1", [line(rate=5)])  # 6.00, applied by its PUT
+    applied = Wire("PUT", "creditnotes/placeholder-credit", {},
+                   json.dumps({"InvoiceNumber": "placeholder-invoice"}).encode())
+    documents = {"placeholder-invoice": ("invoice", _wire("/invoices", invoice_req)),
+                 "placeholder-credit": ("credit_note", _wire("/creditnotes", alone))}
+    assert totals.amounts_left(documents, [applied], RATES) == {
+        "placeholder-invoice": Decimal("6.00"), "placeholder-credit": Decimal(0)}
+    with pytest.raises(Invalid, match="already applied"):
+        totals.amounts_left(documents, [applied, applied], RATES)
+    with pytest.raises(Invalid, match="No credit note with number nowhere"):
+        totals.amounts_left(documents, [applied._replace(path="creditnotes/nowhere")], RATES)
     overpaid = payment_body([("placeholder-invoice", 12.01)])
     with pytest.raises(Invalid, match="more than the 12.00 invoice placeholder-invoice still"):
         totals.amounts_left({"placeholder-invoice": ("invoice", _wire("/invoices",

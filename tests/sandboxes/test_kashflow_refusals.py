@@ -211,3 +211,29 @@ def test_unknown_resources_are_not_found(co) -> None:  # noqa: F811  # type: ign
     assert refusal(call(co, "GET", "/widgets/1")) == (404, "NotFound")
     assert refusal(call(co, "GET", "/creditnotes/5999")) == (404, "NotFound")
     assert refusal(call(co, "GET", "/suppliers/NOPE")) == (404, "NotFound")
+
+
+def test_applying_a_credit_note_by_put(co) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    code = customer(co)["Code"]
+    owed = invoice(co, code)
+    credit = created(co, "/creditnotes", invoice_body(code))
+    path = f"/creditnotes/{credit['Number']}"
+    assert refusal(call(co, "PUT", "/creditnotes/5999", {"InvoiceNumber": owed["Number"]})) == (
+        404, "NotFound")
+    assert refusal(call(co, "PUT", path, {"InvoiceNumber": 1999})) == (400, "InvoiceNotFound")
+    assert refusal(call(co, "PUT", path, {"InvoiceNumber": str(owed["Number"])})) == (
+        400, "ValidationError")
+    assert refusal(call(co, "PUT", path, {})) == (400, "ValidationError")
+    assert refusal(call(co, "PUT", path, {"InvoiceNumber": owed["Number"],
+                                          "GrossAmount": 1})) == (400, "ValidationError")
+    theirs = invoice(co)
+    assert refusal(call(co, "PUT", path, {"InvoiceNumber": theirs["Number"]})) == (
+        400, "ValidationError")
+    assert read(call(co, "GET", path))["AmountApplied"] == 0
+    assert call(co, "PUT", path, {"InvoiceNumber": owed["Number"]}).status_code == 200
+    again = call(co, "PUT", path, {"InvoiceNumber": owed["Number"]})
+    assert refusal(again) == (400, "ValidationError")
+    assert "already applied" in again.json()["Message"]
+    assert read(call(co, "GET", f"/invoices/{owed['Number']}"))["AmountPaid"] == 120
+    assert refusal(call(co, "PUT", f"/invoices/{owed['Number']}", {"Status": "Paid"})) == (
+        405, "MethodNotAllowed")
