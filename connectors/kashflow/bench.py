@@ -11,10 +11,12 @@ def _extra(mix: dict[str, int]) -> tuple[int, str]:
     # Beyond one create per record, what KashFlow's API needs with no idempotency key: per
     # contact a look-up by Code; per invoice and credit note its customer's list of them (one
     # page per 100); per credit note its invoice read and the application; per payment its
-    # first invoice read (PaymentLines); per run one login (three calls) now and then.
+    # first invoice read (PaymentLines); per run the customer and supplier lists the engine
+    # reads once (one page per 100 each). A login (three calls) comes only once an hour.
+    pages = mix["customers"] // 100 + 1
     n = (mix["customers"] + mix["invoices"] + mix["credit_notes"] + 2 * mix["credit_notes"]
-         + mix["payments"] + 3)
-    return n, "look-ups by code and number, credit applications and a login"
+         + mix["payments"] + 2 * pages)
+    return n, "look-ups by code and number, credit applications and the contact lists"
 
 
 def _endpoint(path: str) -> str:

@@ -173,9 +173,10 @@ class Pusher:
         if record.kind == "credit_note" and record.invoice_external_id:
             # Before anything is made: the invoice it credits must be there (and what it owes
             # decides how much is applied).
-            invoice = self.invoice_for(record)
-            if isinstance(invoice, Rejected):
-                return invoice
+            found = self.invoice_for(record)
+            if isinstance(found, Rejected):
+                return found
+            invoice = found
         try:
             doc = self.client.post(DOCUMENTS[record.kind], body)
         except KashFlowRequestError as exc:
@@ -183,7 +184,7 @@ class Pusher:
         document_id(record.kind, doc)  # no Number: BadReplyError, Uncertain (raw text kept)
         return self.finish(record, doc, invoice)
 
-    def invoice_for(self, credit: DocumentRecord) -> Any:
+    def invoice_for(self, credit: DocumentRecord) -> dict[str, Any] | Rejected:
         """The invoice a credit note credits, or Rejected invoice_missing."""
         number = payloads.number_in(credit.invoice_external_id or "")
         if not number.isdigit():
@@ -213,9 +214,10 @@ class Pusher:
             return outcome
         try:
             if invoice is None:
-                invoice = self.invoice_for(record)
-                if isinstance(invoice, Rejected):
+                found = self.invoice_for(record)
+                if isinstance(found, Rejected):
                     return outcome  # the credit note is in KashFlow; its invoice went
+                invoice = found
             owed = money(invoice.get("GrossAmount"))
             paid = money(invoice.get("AmountPaid")) or Decimal(0)
             amount = credit_to_apply(abs(theirs_total or to_pennies(record.total)),
@@ -234,9 +236,9 @@ class Pusher:
     def complete_document(self, record: DocumentRecord, ident: str) -> Outcome:
         try:
             doc = self.client.get(f"{DOCUMENTS[record.kind]}/{payloads.number_in(ident)}")
+            return self.finish(record, doc)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
             return batch_outcome(exc)
-        return self.finish(record, doc)
 
     def documents_of(self, kind: str, customer: str) -> list[dict[str, Any]]:
         return list(self.client.pages(DOCUMENTS[kind], {"customercode": customer}))
