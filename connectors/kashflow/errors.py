@@ -29,8 +29,6 @@ from connectors.base import (
 from connectors.http import RequestRefusedError, UnavailableError
 
 DEFAULT_RETRY_SECONDS = 60.0  # unverified: KashFlow's window is a rolling minute
-# Session-token codes: the token is gone (idle hour, password changed); a new login may help.
-TOKEN_ERRORS = ("InvalidToken",)
 # Login codes that no new login can get past: the person must act.
 LOGIN_REFUSALS = ("InvalidCredentials", "InvalidMemorableWord", "AccountLocked")
 
@@ -48,8 +46,8 @@ class KashFlowRequestError(RequestRefusedError):
         self.status = status
         self.code, self.message = error_of(body)
         summary = self.message or text[:300] or "no reason given"
-        super().__init__(f"KashFlow answered {status} {self.code or ''}: {summary}".replace(
-            "  ", " "))
+        said = f"{status} {self.code}" if self.code else str(status)
+        super().__init__(f"KashFlow answered {said}: {summary}")
 
 
 def error_of(body: Any) -> tuple[str, str]:
