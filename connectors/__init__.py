@@ -34,6 +34,7 @@ _REGISTRY: dict[str, str] = {
     "quickbooks_online": "connectors.quickbooks_online:QuickBooksOnlineConnector",
     "sage_accounting": "connectors.sage_accounting:SageAccountingConnector",
     "freeagent": "connectors.freeagent:FreeAgentConnector",
+    "kashflow": "connectors.kashflow:KashFlowConnector",
 }
 
 
