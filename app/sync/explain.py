@@ -47,6 +47,20 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
             f"Link this customer to the existing {package} contact, or rename one of them, "
             "then press Retry.",
         )
+    if reason == "duplicate_reference" and _d(d, "contact_kind"):
+        # A customer or supplier whose code the package already gives another business
+        # (KashFlow's codes): not a document, and not ours to rename there.
+        kind, ref = _d(d, "contact_kind"), _d(d, "reference", label)
+        held = _d(d, "held_name")
+        named = f" ({held})" if held else ""
+        return Explanation(
+            reason,
+            f"{package} already has another {kind} with the code {ref}{named}, so it cannot "
+            f"take {contact} under that code.",
+            f"If they are the same business, correct the name in the job system or in "
+            f"{package} so the two match; otherwise give this {kind} another code in the job "
+            "system. Then press Retry.",
+        )
     if reason == "duplicate_reference":
         ref = _d(d, "reference", label)
         return Explanation(
