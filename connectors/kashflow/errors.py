@@ -175,6 +175,9 @@ def rejected(reason: RejectReason, message: str, field: str | None, record: Reco
     if reason in ("contact_missing", "contact_archived"):
         details["contact_name"] = (record.name if isinstance(record, ContactRecord)
                                    else record.contact_name)
+    elif reason == "duplicate_reference" and isinstance(record, ContactRecord):
+        # explain.py words a taken customer or supplier code apart from a document number.
+        details.update(contact_kind=record.kind, contact_name=record.name)
     elif reason == "account_unknown":
         if isinstance(record, PaymentRecord):
             details["account_code"] = record.bank_account_code

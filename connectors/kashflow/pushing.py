@@ -114,7 +114,7 @@ class Pusher:
             return Sent(code)  # ours from an earlier send, or theirs to link to
         return rejected("duplicate_reference", f"KashFlow already has a {record.kind} with the "
                         f"code {code}, named {_text(held, 'Name') or 'otherwise'}.", "Code",
-                        record, reference=code)
+                        record, reference=code, held_name=_text(held, "Name"))
 
     def _contact(self, record: ContactRecord, body: dict[str, Any]) -> Outcome:
         code = body["Code"]

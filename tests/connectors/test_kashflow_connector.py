@@ -206,3 +206,19 @@ def test_a_server_error_in_answer_to_a_write_is_uncertain_and_find_tells(
     assert isinstance(outcome, Uncertain), outcome
     assert org.find(record) is None  # not made: the engine may send it again
     assert org.push_one(record) == Sent(record.reference)
+
+
+def test_a_taken_code_is_told_as_a_contact_not_a_document(org: ConnectedOrg) -> None:
+    from app.sync.explain import explain_rejection
+
+    other = org.records.contact()
+    answer = api_request(org.config, org.credentials, "POST", "customers",
+                         json={"Code": other.reference, "Name": "Somebody Else Ltd"})
+    assert answer.status_code == 201, answer.text
+    outcome = org.push_one(other)
+    assert isinstance(outcome, Rejected), outcome
+    words = explain_rejection(outcome, "KashFlow", f"Customer {other.name}")
+    assert words.text == (f"KashFlow already has another customer with the code "
+                          f"{other.reference} (Somebody Else Ltd), so it cannot take "
+                          f"{other.name} under that code.")
+    assert "document" not in words.text and "another code" in words.fix
