@@ -11,10 +11,19 @@ sent alone. A package without batches writes only "create one record" and wraps 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
-from connectors.base import AuthLost, Outcome, Rejected, RetryLater, Uncertain
+from connectors.base import (
+    AuthLost,
+    ContactRecord,
+    DocumentRecord,
+    Outcome,
+    PaymentRecord,
+    Rejected,
+    RetryLater,
+    Uncertain,
+)
 
 R = TypeVar("R")
 Answer = dict[str, Any] | None
@@ -154,3 +163,41 @@ def create_each(
     pairs = create(records, one_at_a_time(create_one), build=build, build_error=build_error,
                    batch_max=1, failed=failed, stop_when_spent=True)
     return [outcome for outcome, _ in pairs]
+
+
+def push_by_kind(kind: str, batch: Sequence[Any], title: str,
+                 senders: Mapping[str, Callable[[Sequence[Any]], list[Outcome]]],
+                 failed: Callable[[Exception], Outcome]) -> list[Outcome]:
+    """A connector's push(): the kind's sender, and what every package answers around it. A
+    kind it does not take is Rejected; an exception becomes the package's outcome for the whole
+    batch (push answers with outcomes, never raises); a sender that answered for a different
+    number of records is our bug, and no record is guessed at: all are Uncertain."""
+    if not batch:
+        return []
+    send = senders.get(kind)
+    if send is None:
+        return [Rejected("validation", f"{title} cannot take a {kind!r}")] * len(batch)
+    try:
+        outcomes = send(batch)
+    except Exception as exc:  # noqa: BLE001 - push must answer with outcomes, never raise
+        return [failed(exc)] * len(batch)
+    if len(outcomes) != len(batch):
+        return [Uncertain("internal: outcome count mismatch")] * len(batch)
+    return outcomes
+
+
+class Finds(Protocol):
+    def find_contact(self, record: Any) -> str | None: ...
+    def find_document(self, record: Any) -> str | None: ...
+    def find_payment(self, record: Any) -> str | None: ...
+
+
+def find_by_type(finder: Finds, record: Any) -> str | None:
+    """A connector's find(): the look-up for the record's type."""
+    if isinstance(record, ContactRecord):
+        return finder.find_contact(record)
+    if isinstance(record, DocumentRecord):
+        return finder.find_document(record)
+    if isinstance(record, PaymentRecord):
+        return finder.find_payment(record)
+    raise TypeError(f"not a record: {record!r}")

@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from connectors import batching
 from connectors.base import (
     AuthLost,
@@ -191,3 +193,30 @@ def test_records_of_other_kinds_go_through_unchanged() -> None:
                             allocations=(Allocation("i", "INV1", Decimal("5")),))
     outcomes = batching.create_each([payment], lambda rec, body: Sent(rec.reference))
     assert outcomes == [Sent("R1")]
+
+
+def test_push_by_kind_answers_for_every_record_whatever_the_sender_does() -> None:
+    from connectors.base import Rejected, Sent, Uncertain
+    from connectors.batching import push_by_kind
+
+    def broken(batch):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    senders = {"invoice": lambda batch: [Sent(str(i)) for i, _ in enumerate(batch)],
+               "payment": lambda batch: [Sent("1")], "credit_note": broken}
+    failed = lambda exc: Uncertain(f"failed: {exc}")  # noqa: E731
+    assert push_by_kind("invoice", [], "Books", senders, failed) == []
+    assert push_by_kind("invoice", ["a", "b"], "Books", senders, failed) == [Sent("0"), Sent("1")]
+    assert push_by_kind("customer", ["a"], "Books", senders, failed) == [
+        Rejected("validation", "Books cannot take a 'customer'")]
+    assert push_by_kind("credit_note", ["a", "b"], "Books", senders, failed) == [
+        Uncertain("failed: boom")] * 2
+    assert push_by_kind("payment", ["a", "b"], "Books", senders, failed) == [
+        Uncertain("internal: outcome count mismatch")] * 2
+
+
+def test_find_by_type_refuses_what_is_not_a_record() -> None:
+    from connectors.batching import find_by_type
+
+    with pytest.raises(TypeError):
+        find_by_type(object(), "not a record")  # type: ignore[arg-type]
