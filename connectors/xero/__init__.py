@@ -24,7 +24,6 @@ import requests
 
 from connectors.base import (
     Contact,
-    ContactRecord,
     Credentials,
     DocumentRecord,
     LedgerAccount,
@@ -32,13 +31,11 @@ from connectors.base import (
     Outcome,
     PackageInvoice,
     PackageTaxRate,
-    PaymentRecord,
     PushConnector,
     RecordKind,
-    Rejected,
     Tenant,
-    Uncertain,
 )
+from connectors.batching import find_by_type, push_by_kind
 from connectors.capabilities import (
     ImportsContacts,
     ListsInvoices,
@@ -224,25 +221,10 @@ class XeroConnector(
 
     # ---- sending
     def push(self, kind: RecordKind, batch: Sequence[Any]) -> list[Outcome]:
-        if not batch:
-            return []
-        pusher = Pusher(self.client)
-        try:
-            if kind in ("customer", "supplier"):
-                outcomes = pusher.contacts(batch)
-            elif kind == "invoice":
-                outcomes = pusher.invoices(batch)
-            elif kind == "credit_note":
-                outcomes = pusher.credit_notes(batch)
-            elif kind == "payment":
-                outcomes = pusher.payments(batch)
-            else:
-                return [Rejected("validation", f"Xero cannot take a {kind!r}")] * len(batch)
-        except Exception as exc:  # noqa: BLE001 - push must answer with outcomes, never raise
-            return [batch_outcome(exc)] * len(batch)
-        if len(outcomes) != len(batch):  # our own bug; never guess which record is which
-            return [Uncertain("internal: outcome count mismatch")] * len(batch)
-        return outcomes
+        p = Pusher(self.client)
+        return push_by_kind(kind, batch, self.title, {
+            "customer": p.contacts, "supplier": p.contacts, "invoice": p.invoices,
+            "credit_note": p.credit_notes, "payment": p.payments}, batch_outcome)
 
     def complete(self, record: Any, external_id: str) -> Outcome:
         if isinstance(record, DocumentRecord) and record.kind == "credit_note" and (
@@ -258,13 +240,7 @@ class XeroConnector(
         return outcome
 
     def find(self, record: Any) -> str | None:
-        if isinstance(record, ContactRecord):
-            return Pusher(self.client).find_contact(record)
-        if isinstance(record, DocumentRecord):
-            return Pusher(self.client).find_document(record)
-        if isinstance(record, PaymentRecord):
-            return Pusher(self.client).find_payment(record)
-        raise TypeError(f"not a record: {record!r}")
+        return find_by_type(Pusher(self.client), record)
 
 
 def _account_kind(xero_type: str) -> Any:
