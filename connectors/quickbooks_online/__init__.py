@@ -32,7 +32,6 @@ import requests
 from connectors.base import (
     ConnectorError,
     Contact,
-    ContactRecord,
     Credentials,
     DocumentRecord,
     LedgerAccount,
@@ -41,14 +40,12 @@ from connectors.base import (
     PackageError,
     PackageInvoice,
     PackageTaxRate,
-    PaymentRecord,
     PushConnector,
     RecordKind,
-    Rejected,
     Sent,
     Tenant,
-    Uncertain,
 )
+from connectors.batching import find_by_type, push_by_kind
 from connectors.capabilities import (
     CreatesServiceItems,
     ImportsContacts,
@@ -274,36 +271,15 @@ class QuickBooksOnlineConnector(
 
     # ---- sending
     def push(self, kind: RecordKind, batch: Sequence[Any]) -> list[Outcome]:
-        if not batch:
-            return []
-        pusher = Pusher(self.client)
-        try:
-            if kind in ("customer", "supplier"):
-                outcomes = pusher.contacts(kind, batch)
-            elif kind == "invoice":
-                outcomes = pusher.invoices(batch)
-            elif kind == "credit_note":
-                outcomes = pusher.credit_notes(batch)
-            elif kind == "payment":
-                outcomes = pusher.payments(batch)
-            else:
-                return [Rejected("validation", f"QuickBooks Online cannot take a {kind!r}")
-                        ] * len(batch)
-        except Exception as exc:  # noqa: BLE001 - push must answer with outcomes, never raise
-            return [batch_outcome(exc)] * len(batch)
-        if len(outcomes) != len(batch):  # our own bug; never guess which record is which
-            return [Uncertain("internal: outcome count mismatch")] * len(batch)
-        return outcomes
+        p = Pusher(self.client)
+        return push_by_kind(kind, batch, self.title, {
+            "customer": lambda b: p.contacts("customer", b),
+            "supplier": lambda b: p.contacts("supplier", b),
+            "invoice": p.invoices, "credit_note": p.credit_notes, "payment": p.payments},
+            batch_outcome)
 
     def find(self, record: Any) -> str | None:
-        pusher = Pusher(self.client)
-        if isinstance(record, ContactRecord):
-            return pusher.find_contact(record)
-        if isinstance(record, DocumentRecord):
-            return pusher.find_document(record)
-        if isinstance(record, PaymentRecord):
-            return pusher.find_payment(record)
-        raise TypeError(f"not a record: {record!r}")
+        return find_by_type(Pusher(self.client), record)
 
     def complete(self, record: Any, external_id: str) -> Outcome:
         if (isinstance(record, DocumentRecord) and record.kind == "credit_note"
