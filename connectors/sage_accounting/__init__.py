@@ -28,7 +28,6 @@ import requests
 
 from connectors.base import (
     Contact,
-    ContactRecord,
     Credentials,
     DocumentRecord,
     LedgerAccount,
@@ -36,13 +35,11 @@ from connectors.base import (
     Outcome,
     PackageInvoice,
     PackageTaxRate,
-    PaymentRecord,
     PushConnector,
     RecordKind,
-    Rejected,
     Tenant,
-    Uncertain,
 )
+from connectors.batching import find_by_type, push_by_kind
 from connectors.capabilities import ImportsContacts, ListsInvoices
 from connectors.oauth2 import OAuth2ConnectorMixin, OAuth2Provider
 from connectors.sage_accounting import client as http
@@ -139,24 +136,10 @@ class SageAccountingConnector(OAuth2ConnectorMixin, ImportsContacts, ListsInvoic
         return Pusher(self.client, self.chart)
 
     def push(self, kind: RecordKind, batch: Sequence[Any]) -> list[Outcome]:
-        if not batch:
-            return []
-        pusher = self._pusher()
-        try:
-            if kind in ("customer", "supplier"):
-                outcomes = pusher.contacts(batch)
-            elif kind in ("invoice", "credit_note"):
-                outcomes = pusher.documents(batch)
-            elif kind == "payment":
-                outcomes = pusher.payments(batch)
-            else:
-                return [Rejected("validation", f"Sage Accounting cannot take a {kind!r}")
-                        ] * len(batch)
-        except Exception as exc:  # noqa: BLE001 - push must answer with outcomes, never raise
-            return [batch_outcome(exc)] * len(batch)
-        if len(outcomes) != len(batch):  # our own bug; never guess which record is which
-            return [Uncertain("internal: outcome count mismatch")] * len(batch)
-        return outcomes
+        p = self._pusher()
+        return push_by_kind(kind, batch, self.title, {
+            "customer": p.contacts, "supplier": p.contacts, "invoice": p.documents,
+            "credit_note": p.documents, "payment": p.payments}, batch_outcome)
 
     def complete(self, record: Any, external_id: str) -> Outcome:
         if isinstance(record, DocumentRecord):
@@ -164,11 +147,4 @@ class SageAccountingConnector(OAuth2ConnectorMixin, ImportsContacts, ListsInvoic
         return super().complete(record, external_id)
 
     def find(self, record: Any) -> str | None:
-        pusher = self._pusher()
-        if isinstance(record, ContactRecord):
-            return pusher.find_contact(record)
-        if isinstance(record, DocumentRecord):
-            return pusher.find_document(record)
-        if isinstance(record, PaymentRecord):
-            return pusher.find_payment(record)
-        raise TypeError(f"not a record: {record!r}")
+        return find_by_type(self._pusher(), record)
