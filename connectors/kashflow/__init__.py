@@ -26,7 +26,6 @@ import requests
 
 from connectors.base import (
     Contact,
-    ContactRecord,
     Credentials,
     DocumentRecord,
     LedgerAccount,
@@ -34,13 +33,11 @@ from connectors.base import (
     Outcome,
     PackageInvoice,
     PackageTaxRate,
-    PaymentRecord,
     PushConnector,
     RecordKind,
-    Rejected,
     Tenant,
-    Uncertain,
 )
+from connectors.batching import find_by_type, push_by_kind
 from connectors.capabilities import CredentialsLogin, ImportsContacts, ListsInvoices
 from connectors.kashflow import login as signin
 from connectors.kashflow.client import KashFlowClient
@@ -166,31 +163,13 @@ class KashFlowConnector(CredentialsLogin, ImportsContacts, ListsInvoices, PushCo
 
     # ---- sending
     def push(self, kind: RecordKind, batch: Sequence[Any]) -> list[Outcome]:
-        if not batch:
-            return []
-        try:
-            if kind in ("customer", "supplier"):
-                outcomes = self.pusher.contacts(batch)
-            elif kind in ("invoice", "credit_note"):
-                outcomes = self.pusher.documents(batch)
-            elif kind == "payment":
-                outcomes = self.pusher.payments(batch)
-            else:
-                return [Rejected("validation", f"KashFlow cannot take a {kind!r}")] * len(batch)
-        except Exception as exc:  # noqa: BLE001 - push must answer with outcomes, never raise
-            return [batch_outcome(exc)] * len(batch)
-        if len(outcomes) != len(batch):  # our own bug; never guess which record is which
-            return [Uncertain("internal: outcome count mismatch")] * len(batch)
-        return outcomes
+        p = self.pusher
+        return push_by_kind(kind, batch, self.title, {
+            "customer": p.contacts, "supplier": p.contacts, "invoice": p.documents,
+            "credit_note": p.documents, "payment": p.payments}, batch_outcome)
 
     def find(self, record: Any) -> str | None:
-        if isinstance(record, ContactRecord):
-            return self.pusher.find_contact(record)
-        if isinstance(record, DocumentRecord):
-            return self.pusher.find_document(record)
-        if isinstance(record, PaymentRecord):
-            return self.pusher.find_payment(record)
-        raise TypeError(f"not a record: {record!r}")
+        return find_by_type(self.pusher, record)
 
     def complete(self, record: Any, external_id: str) -> Outcome:
         """A credit note's application to its invoice is the one step after creation."""
