@@ -71,8 +71,7 @@ def parse(reply: str | bytes) -> etree._Element:
         root = etree.fromstring(reply, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise QbxmlResponseError(
-            f"QuickBooks Desktop's response is not well-formed XML ({exc.msg}, line "
-            f"{exc.lineno})."
+            f"QuickBooks Desktop's response is not well-formed XML ({exc.msg})."
         ) from None
     if root.tag != "QBXML":
         raise QbxmlResponseError(
