@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from connectors.base import Rejected
+
 # maxLength facets in qbxml130.xsd (verified against the schema file).
 NAME_MAX = 41
 COMPANY_NAME_MAX = 41
@@ -69,6 +71,13 @@ class PayloadError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def rejected(error: PayloadError, reference: str = "") -> Rejected:
+    """The outcome of a record refused here: a validation refusal in our own words (nothing
+    was sent, so there are no QuickBooks words to keep)."""
+    details = {"reference": reference} if reference else {}
+    return Rejected("validation", str(error), error.field, details)
 
 
 def _latin1(char: str) -> bool:

@@ -27,7 +27,14 @@ from typing import Literal
 
 from lxml import etree
 
-from connectors.base import Address, ContactRecord, DocumentLine, DocumentRecord, PaymentRecord
+from connectors.base import (
+    Address,
+    ContactRecord,
+    DocumentLine,
+    DocumentRecord,
+    PaymentRecord,
+    Rejected,
+)
 from connectors.money import round_money, to_pennies
 from connectors.quickbooks_desktop import limits
 from connectors.quickbooks_desktop.limits import PayloadError
@@ -45,6 +52,7 @@ ItemKind = Literal["all", "service", "non_inventory", "other_charge"]
 __all__ = [
     "PayloadError",
     "account_query",
+    "add_request",
     "amount",
     "apply_credit_add",
     "credit_memo_add",
@@ -486,3 +494,23 @@ def _ref_number_query(name: str, request_id: str, ref_number: str, label: str
     # Linked transactions say how much of the invoice is paid or credited already.
     _sub(rq, "IncludeLinkedTxns", "true")
     return rq
+
+
+# --------------------------------------------------------------------------- one record
+def add_request(record: ContactRecord | DocumentRecord | PaymentRecord, request_id: str
+                ) -> etree._Element | Rejected:
+    """The Add request for any of our records, or the Rejected("validation") that QuickBooks
+    would have given it, worded for the bookkeeper and naming the field: what the pull engine
+    puts in a session's request, record by record, so one bad record never reaches QuickBooks
+    (with stopOnError it would stop every record after it)."""
+    try:
+        if isinstance(record, ContactRecord):
+            build = customer_add if record.kind == "customer" else vendor_add
+            return build(record, request_id)
+        if isinstance(record, PaymentRecord):
+            return receive_payment_add(record, request_id)
+        if record.kind == "invoice":
+            return invoice_add(record, request_id)
+        return credit_memo_add(record, request_id)
+    except PayloadError as error:
+        return limits.rejected(error, record.reference)

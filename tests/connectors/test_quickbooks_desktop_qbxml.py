@@ -24,6 +24,7 @@ from connectors.base import (
     DocumentLine,
     DocumentRecord,
     PaymentRecord,
+    Rejected,
 )
 from connectors.quickbooks_desktop import limits, qbxml
 from connectors.quickbooks_desktop.limits import PayloadError
@@ -401,3 +402,17 @@ def test_the_wrong_kind_of_record_is_a_programming_error() -> None:
         qbxml.customer_add(supplier(), "1")
     with pytest.raises(ValueError):
         qbxml.invoice_add(credit_note(), "1")
+
+
+def test_add_request_renders_each_kind_or_gives_the_refusal(schema: etree.XMLSchema) -> None:
+    records = [customer(), supplier(), invoice(), credit_note(), payment()]
+    built = [qbxml.add_request(r, str(i)) for i, r in enumerate(records)]
+    assert [b.tag for b in built] == [  # type: ignore[union-attr]
+        "CustomerAddRq", "VendorAddRq", "InvoiceAddRq", "CreditMemoAddRq",
+        "ReceivePaymentAddRq"]
+    _valid(schema, qbxml.envelope(built))  # type: ignore[arg-type]
+    refused = qbxml.add_request(invoice(reference="INV-10000001"), "9")
+    assert isinstance(refused, Rejected)
+    assert (refused.reason, refused.field, refused.details) == (
+        "validation", "RefNumber", {"reference": "INV-10000001"})
+    assert "QuickBooks Desktop allows at most 11" in refused.package_message
