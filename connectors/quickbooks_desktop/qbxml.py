@@ -9,8 +9,9 @@ QuickBooks returned; no ids are fixed in advance):
 - DocumentLine.account_code is the FullName of a QuickBooks Item (lines post through Items, as
   in QuickBooks Online), DocumentLine.tax_code the Name of a SalesTaxCode, and
   PaymentRecord.bank_account_code the FullName of the Account the payment is deposited to.
-- Customers are referred to by FullName, the Name we gave them (the same cleaning as
-  CustomerAdd's Name, so the two spellings cannot drift apart).
+- Customers are referred to by ListID (contact_external_id, what CustomerAdd returned or the
+  import linked) and by FullName, the Name we gave them (cleaned as CustomerAdd's Name, so the
+  two spellings cannot drift apart); QuickBooks ignores FullName when ListID is there.
 - Invoices paid or credited are referred to by the TxnID QuickBooks returned for them
   (Allocation.invoice_external_id, DocumentRecord.invoice_external_id).
 - Our references: contacts in AccountNumber (99 characters), documents in RefNumber (11), a
@@ -103,8 +104,14 @@ def _sub(parent: etree._Element, tag: str, value: str | None = None) -> etree._E
     return child
 
 
-def _ref(parent: etree._Element, tag: str, full_name: str) -> None:
+def _ref(parent: etree._Element, tag: str, full_name: str, list_id: str = "") -> None:
     ref = _sub(parent, tag)
+    if list_id:
+        # Intuit's CustomerAdd reference: "if a CustomerRef aggregate includes both FullName
+        # and ListID, FullName will be ignored". The ListID survives a rename in QuickBooks
+        # and a linked customer whose QuickBooks name is not ours; FullName stays for a
+        # person reading the request.
+        _sub(ref, "ListID", list_id)
     _sub(ref, "FullName", full_name)
 
 
@@ -247,7 +254,7 @@ def _document(record: DocumentRecord, name: str, line_tag: str, request_id: str
     if not record.lines:
         raise PayloadError(line_tag, f"The {what} {number} has no lines.")
     rq, body = _rq(name, request_id)
-    _ref(body, "CustomerRef", customer)
+    _ref(body, "CustomerRef", customer, record.contact_external_id.strip())
     _sub(body, "TxnDate", _date(record.date))
     _sub(body, "RefNumber", number)
     if record.kind == "invoice":
@@ -281,9 +288,9 @@ def credit_memo_add(record: DocumentRecord, request_id: str) -> etree._Element:
 
 
 # --------------------------------------------------------------------------- payments
-def _payment_head(body: etree._Element, customer: str, when: date, reference: str,
-                  total: Decimal, bank: str | None, memo: str) -> None:
-    _ref(body, "CustomerRef", customer)
+def _payment_head(body: etree._Element, customer: tuple[str, str], when: date,
+                  reference: str, total: Decimal, bank: str | None, memo: str) -> None:
+    _ref(body, "CustomerRef", *customer)
     _sub(body, "TxnDate", _date(when))
     ref_number = reference if len(reference) <= limits.PAYMENT_REF_NUMBER_MAX else ""
     if ref_number:
@@ -322,7 +329,8 @@ def receive_payment_add(record: PaymentRecord, request_id: str) -> etree._Elemen
                                                                "PaymentAmount")))
     rq, body = _rq("ReceivePaymentAdd", request_id)
     # The whole reference lives in Memo: RefNumber holds 20 characters and ours can be longer.
-    _payment_head(body, customer, record.date, reference, record.amount, bank, reference)
+    _payment_head(body, (customer, record.contact_external_id.strip()), record.date,
+                  reference, record.amount, bank, reference)
     for txn_id, paid in applied:
         block = _sub(body, "AppliedToTxnAdd")
         _sub(block, "TxnID", txn_id)
@@ -347,7 +355,8 @@ def apply_credit_add(credit: DocumentRecord, credit_txn_id: str, credit_amount: 
         f"Credit note {credit.reference} applied to invoice {credit.invoice_reference or ''}",
         "Memo", "memo", limits.MEMO_MAX)
     rq, body = _rq("ReceivePaymentAdd", request_id)
-    _payment_head(body, customer, credit.date, "", Decimal("0"), None, memo)
+    _payment_head(body, (customer, credit.contact_external_id.strip()), credit.date, "",
+                  Decimal("0"), None, memo)
     block = _sub(body, "AppliedToTxnAdd")
     _sub(block, "TxnID", credit.invoice_external_id)
     # No PaymentAmount: nothing is paid, only credited.

@@ -192,9 +192,12 @@ def outcome(answer: Answer, record: Record) -> Outcome:
     return classify(answer.status_code, answer.message, record)
 
 
-# 3140: "There is an invalid reference to QuickBooks Customer "Smith" in the Invoice."
-_INVALID_REF = re.compile(r"invalid reference to QuickBooks\s+(?P<kind>[A-Za-z ]+?)\s+\"",
-                          re.I)
+# 3140, as integrators quote it: 'There is an invalid reference to QuickBooks Customer "Smith"
+# in the Invoice.' and, with no name quoted, 'There is an invalid reference to QuickBooks Item
+# in the Invoice line. The specified record does not exist in the list.'
+# (consolibyte/quickbooks-php issue 256). The kind ends at the quote or at " in the".
+_INVALID_REF = re.compile(
+    r"invalid reference to QuickBooks\s+(?P<kind>[A-Za-z /]+?)\s*(?:\"|\bin the\b|$)", re.I)
 _LOCKED = re.compile(r"closing date|closed period|period is closed", re.I)
 
 

@@ -210,6 +210,8 @@ def test_a_colon_in_a_name_is_not_taken_for_a_sub_customer() -> None:
 
 def test_invoice_lines_post_through_items_with_our_pennies() -> None:
     body = qbxml.invoice_add(invoice(), "3").find("InvoiceAdd")
+    assert [c.tag for c in body.find("CustomerRef")] == ["ListID", "FullName"]
+    assert body.findtext("CustomerRef/ListID") == "80000001-1"
     assert body.findtext("CustomerRef/FullName") == "Hollis & Daughters Ltd"
     assert body.findtext("TxnDate") == "2026-11-02"
     assert body.findtext("RefNumber") == "INV-1001"

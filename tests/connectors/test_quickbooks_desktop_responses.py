@@ -137,6 +137,17 @@ def test_3140_invalid_reference_says_which_reference(named: str, record: object,
     assert got.details[detail[0]] == detail[1]
 
 
+def test_3140_without_a_quoted_name_still_says_which_reference() -> None:
+    # The words of issue 256 in consolibyte/quickbooks-php, as QuickBooks gave them.
+    message = ("There is an invalid reference to QuickBooks Item in the Invoice line. "
+               "The specified record does not exist in the list.")
+    (got,) = responses.outcomes(reply(rs("InvoiceAddRs", "1", 3140, message)),
+                                [("1", INVOICE)])
+    assert isinstance(got, Rejected)
+    assert (got.reason, got.field, got.package_message) == ("account_unknown", "ItemRef",
+                                                            message)
+
+
 def test_3120_object_not_found_for_a_payment_is_a_missing_invoice() -> None:
     message = 'Object "1A2B-1" specified in the request cannot be found.'
     (got,) = responses.outcomes(reply(rs("ReceivePaymentAddRs", "1", 3120, message)),
