@@ -37,6 +37,7 @@ ACCOUNT_NUMBER_MAX = 99
 DOC_REF_NUMBER_MAX = 11  # InvoiceAdd / CreditMemoAdd RefNumber
 PAYMENT_REF_NUMBER_MAX = 20  # ReceivePaymentAdd RefNumber
 MEMO_MAX = 4095
+ID_MAX = 36  # IDTYPE (qbxmltypes130.xsd): ListID and TxnID
 DESC_MAX = 4095
 # Not a schema facet: ListRef FullName is a plain STRTYPE; QuickBooks' own limit for an item's
 # full name (parents joined with ":") is 159 in Intuit's docs (unverified here).
@@ -133,6 +134,16 @@ def text(value: str | None, field: str, label: str, max_len: int, required: bool
             f"The {label} '{clean}' is {len(clean)} characters long; QuickBooks Desktop allows "
             f"at most {max_len}. Shorten it in Ledgerlink and send it again.",
         )
+    return clean
+
+
+def quickbooks_id(value: str | None, field: str, label: str) -> str:
+    """A ListID or TxnID QuickBooks gave us, checked against IDTYPE; a longer one cannot be
+    QuickBooks' and would fail the whole request, so it is refused here."""
+    clean = (value or "").strip()
+    if len(clean) > ID_MAX or not clean.isascii():
+        raise PayloadError(field, f"The QuickBooks id '{clean}' of {label} is not one "
+                                  "QuickBooks Desktop gave; link it again.")
     return clean
 
 

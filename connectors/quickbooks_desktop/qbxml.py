@@ -254,7 +254,9 @@ def _document(record: DocumentRecord, name: str, line_tag: str, request_id: str
     if not record.lines:
         raise PayloadError(line_tag, f"The {what} {number} has no lines.")
     rq, body = _rq(name, request_id)
-    _ref(body, "CustomerRef", customer, record.contact_external_id.strip())
+    _ref(body, "CustomerRef", customer,
+         limits.quickbooks_id(record.contact_external_id, "CustomerRef/ListID",
+                              f"customer '{customer}'"))
     _sub(body, "TxnDate", _date(record.date))
     _sub(body, "RefNumber", number)
     if record.kind == "invoice":
@@ -325,11 +327,14 @@ def receive_payment_add(record: PaymentRecord, request_id: str) -> etree._Elemen
             raise PayloadError("AppliedToTxnAdd/PaymentAmount",
                                f"The amount paid against invoice {allocation.invoice_reference}"
                                " must be more than zero.")
-        applied.append((allocation.invoice_external_id, amount(allocation.amount,
-                                                               "PaymentAmount")))
+        txn_id = limits.quickbooks_id(allocation.invoice_external_id, "AppliedToTxnAdd/TxnID",
+                                      f"invoice {allocation.invoice_reference}")
+        applied.append((txn_id, amount(allocation.amount, "PaymentAmount")))
     rq, body = _rq("ReceivePaymentAdd", request_id)
     # The whole reference lives in Memo: RefNumber holds 20 characters and ours can be longer.
-    _payment_head(body, (customer, record.contact_external_id.strip()), record.date,
+    list_id = limits.quickbooks_id(record.contact_external_id, "CustomerRef/ListID",
+                                   f"customer '{customer}'")
+    _payment_head(body, (customer, list_id), record.date,
                   reference, record.amount, bank, reference)
     for txn_id, paid in applied:
         block = _sub(body, "AppliedToTxnAdd")
@@ -355,13 +360,18 @@ def apply_credit_add(credit: DocumentRecord, credit_txn_id: str, credit_amount: 
         f"Credit note {credit.reference} applied to invoice {credit.invoice_reference or ''}",
         "Memo", "memo", limits.MEMO_MAX)
     rq, body = _rq("ReceivePaymentAdd", request_id)
-    _payment_head(body, (customer, credit.contact_external_id.strip()), credit.date, "",
+    list_id = limits.quickbooks_id(credit.contact_external_id, "CustomerRef/ListID",
+                                   f"customer '{customer}'")
+    _payment_head(body, (customer, list_id), credit.date, "",
                   Decimal("0"), None, memo)
     block = _sub(body, "AppliedToTxnAdd")
-    _sub(block, "TxnID", credit.invoice_external_id)
+    _sub(block, "TxnID", limits.quickbooks_id(credit.invoice_external_id,
+                                              "AppliedToTxnAdd/TxnID",
+                                              f"invoice {credit.invoice_reference or ''}"))
     # No PaymentAmount: nothing is paid, only credited.
     set_credit = _sub(block, "SetCredit")
-    _sub(set_credit, "CreditTxnID", credit_txn_id)
+    _sub(set_credit, "CreditTxnID", limits.quickbooks_id(credit_txn_id, "SetCredit/CreditTxnID",
+                                                         f"credit note {credit.reference}"))
     _sub(set_credit, "AppliedAmount", amount(credit_amount, "AppliedAmount"))
     return rq
 

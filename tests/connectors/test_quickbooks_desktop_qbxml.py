@@ -391,6 +391,11 @@ def test_missing_mappings_and_links_are_refused_in_a_bookkeepers_words() -> None
          "AppliedToTxnAdd/TxnID", "Invoice INV-1001 is not in QuickBooks Desktop yet"),
         (lambda: qbxml.customer_add(customer(name="  "), "1"), "Name",
          "customer name is empty"),
+        (lambda: qbxml.invoice_add(invoice(contact_external_id="x" * 37), "3"),
+         "CustomerRef/ListID", "is not one QuickBooks Desktop gave; link it again"),
+        (lambda: qbxml.receive_payment_add(
+            payment(allocations=(Allocation("T" * 37, "INV-1009", D("5")),)), "5"),
+         "AppliedToTxnAdd/TxnID", "of invoice INV-1009 is not one"),
     ]
     for build, field, words in cases:
         with pytest.raises(PayloadError) as caught:
