@@ -379,9 +379,9 @@ def apply_credit_add(credit: DocumentRecord, credit_txn_id: str, credit_amount: 
 # --------------------------------------------------------------------------- queries
 def _query(name: str, request_id: str, iterator: Literal["Start", "Continue"] | None = None,
            iterator_id: str | None = None) -> etree._Element:
-    rq = etree.Element(f"{name}Rq", requestID=request_id)
     if not request_id:
         raise ValueError("every request carries a requestID: responses are matched by it")
+    rq = etree.Element(f"{name}Rq", requestID=request_id)
     if iterator:
         # Iterators die with the Web Connector session (statusCode 3391 after it): a list
         # read must finish within one session.
