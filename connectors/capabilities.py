@@ -100,6 +100,10 @@ class SetupPage(ABC):
     """Packages set up on a page of ours (e.g. the Web Connector's .qwc download)."""
 
     setup_endpoint: ClassVar[str]  # a Flask endpoint name
+    # The wizard's step in the package's own words ("Set up the QuickBooks Web Connector", and
+    # what that means); "" keeps the wizard's generic ones. "{title}" is the package's title.
+    setup_label: ClassVar[str] = ""
+    setup_help: ClassVar[str] = ""
 
 
 # --------------------------------------------------------------------------- optional features

@@ -47,7 +47,8 @@ PENDING_SECONDS = 15 * 60  # time to choose an organisation after consenting
 AUTH_STEP_LABELS = {
     "oauth2": "Sign in to {title}",
     "credentials": "Enter your {title} login",
-    "web_connector": "Set up the QuickBooks Web Connector",
+    # A package set up on a page of ours words its own step (SetupPage.setup_label).
+    "web_connector": "Set up {title} on your computer",
     "agent": "Install the Ledgerlink agent",
 }
 AUTH_STEP_HELP = {
@@ -56,7 +57,7 @@ AUTH_STEP_HELP = {
     "credentials": "{title} has no sign-in page for other apps, so Ledgerlink signs in with "
                    "your login. It is stored encrypted and used only to send your records.",
     "web_connector": "{title} runs on your own computer. You download a small file that tells "
-                     "the QuickBooks Web Connector where to collect records from.",
+                     "the program beside it where to collect records from.",
     "agent": "{title} runs on your own computer. A small Ledgerlink agent on that computer "
              "collects records from here and writes them into {title}.",
 }
@@ -143,8 +144,7 @@ def _endpoint_url(endpoint: str | None, **values: Any) -> str | None:
 
 
 def steps_for(cls: type[Connector]) -> tuple[Step, ...]:
-    title = cls.title
-    steps = [Step("auth", AUTH_STEP_LABELS.get(cls.auth_kind, "Sign in").format(title=title))]
+    steps = [Step("auth", auth_label(cls))]
     if cls.auth_kind in ("oauth2", "credentials"):
         steps.append(Step("organisation", f"Choose the {cls.tenant_word}"))
     if can_import(cls):
@@ -169,11 +169,23 @@ def package_choice(key: str) -> PackageChoice:
         available = setup_url is not None
     return PackageChoice(
         key=key, title=cls.title, auth_kind=kind,
-        auth_label=AUTH_STEP_LABELS.get(kind, "Sign in").format(title=cls.title),
-        auth_help=AUTH_STEP_HELP.get(kind, "").format(title=cls.title),
+        auth_label=auth_label(cls), auth_help=auth_help(cls),
         available=available, steps=steps_for(cls), fields=credential_fields(cls),
         setup_url=setup_url, tenant_word=cls.tenant_word,
     )
+
+
+def auth_label(cls: type[Connector]) -> str:
+    """The wizard's first step: the package's own words for a setup page, else ours."""
+    if issubclass(cls, SetupPage) and cls.setup_label:
+        return cls.setup_label.format(title=cls.title)
+    return AUTH_STEP_LABELS.get(cls.auth_kind, "Sign in").format(title=cls.title)
+
+
+def auth_help(cls: type[Connector]) -> str:
+    if issubclass(cls, SetupPage) and cls.setup_help:
+        return cls.setup_help.format(title=cls.title)
+    return AUTH_STEP_HELP.get(cls.auth_kind, "").format(title=cls.title)
 
 
 def package_choices() -> list[PackageChoice]:
