@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -122,6 +122,8 @@ class SoapFault(Exception):
         super().__init__(message)
         self.code: FaultCode = code
         self.message = message
+        # The envelope's version once parse_call has read it: the fault answers in kind.
+        self.soap_version: SoapVersion = "1.1"
 
     def __str__(self) -> str:
         return f"soap:{self.code}: {self.message}"
@@ -172,6 +174,14 @@ def parse_call(body: bytes, soap_action: str | None = None,
     except etree.XMLSyntaxError as exc:
         raise SoapFault("Client", f"the request body is not well-formed XML: {exc}") from None
     version = _envelope_version(root)
+    try:
+        return _call(root, version, soap_action)
+    except SoapFault as error:
+        error.soap_version = version
+        raise
+
+
+def _call(root: etree._Element, version: SoapVersion, soap_action: str | None) -> SoapCall:
     envelope_ns = SOAP12_NS if version == "1.2" else SOAP11_NS
     bodies = [c for c in root if c.tag == f"{{{envelope_ns}}}Body"]
     if len(bodies) != 1:
@@ -348,3 +358,29 @@ def _xml_text(method: str, text: str) -> str:
 
 def _bytes(envelope: etree._Element) -> bytes:
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer to one call: status, Content-Type and body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+def respond(body: bytes, soap_action: str | None,
+            handle: Callable[[SoapCall], Result]) -> Answer:
+    """Parse a call, let `handle` answer it, and write the reply; a SoapFault from parsing or
+    from `handle` becomes a Fault (HTTP 500 in SOAP 1.1; in 1.2, 400 for the sender's fault and
+    500 for ours). Other exceptions from `handle` propagate: they are our bugs, not answers."""
+    call: SoapCall | None = None
+    try:
+        call = parse_call(body, soap_action=soap_action)
+        value = handle(call)
+        return Answer(200, call.content_type, reply(call.method, value, call.soap_version))
+    except SoapFault as error:
+        version = call.soap_version if call is not None else error.soap_version
+        status = 400 if version == "1.2" and error.code == "Client" else FAULT_HTTP_STATUS
+        content_type = SOAP12_CONTENT_TYPE if version == "1.2" else SOAP11_CONTENT_TYPE
+        return Answer(status, content_type, fault(error, version))

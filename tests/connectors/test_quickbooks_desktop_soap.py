@@ -296,3 +296,50 @@ def test_fault_is_a_soap_11_fault(code: str, status: str, spec_client: zeep.Clie
     assert faultcode.nsmap["soap"] == ENV  # the prefix of the QName resolves to SOAP 1.1
     assert element.findtext("faultstring") == "parameter 'ticket' <is> & was bad"
     assert soap.FAULT_HTTP_STATUS == 500
+
+
+def test_a_latin_1_envelope_reads_as_text() -> None:
+    body = ('<?xml version="1.0" encoding="ISO-8859-1"?>'
+            f'<soap:Envelope xmlns:soap="{ENV}"><soap:Body>'
+            + _op("getLastError", "<ticket>caf\u00e9 \u00a3</ticket>")
+            + "</soap:Body></soap:Envelope>").encode("latin-1")
+    assert parse_call(body).params == {"ticket": "caf\u00e9 \u00a3"}
+
+
+def test_respond_answers_a_call_with_its_reply() -> None:
+    seen: list[soap.SoapCall] = []
+
+    def handle(call: soap.SoapCall) -> soap.Result:
+        seen.append(call)
+        return 42
+
+    answer = soap.respond(envelope(_op("receiveResponseXML", "<ticket>t</ticket>")),
+                          '"http://developer.intuit.com/receiveResponseXML"', handle)
+    assert (answer.status, answer.content_type) == (200, soap.SOAP11_CONTENT_TYPE)
+    assert answer.body == reply("receiveResponseXML", 42)
+    assert seen[0].params["ticket"] == "t"
+
+
+def test_respond_turns_faults_into_fault_envelopes() -> None:
+    def refuse(call: soap.SoapCall) -> soap.Result:
+        raise SoapFault("Server", "the database is down")
+
+    ours = soap.respond(envelope(_op("getLastError")), None, refuse)
+    assert ours.status == 500
+    assert etree.fromstring(ours.body).findtext(f".//{{{ENV}}}Fault/faultcode") == "soap:Server"
+    theirs = soap.respond(b"not xml", None, refuse)
+    assert theirs.status == 500
+    assert etree.fromstring(theirs.body).findtext(f".//{{{ENV}}}Fault/faultcode") == \
+        "soap:Client"
+    twelve = soap.respond(b'<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope">'
+                          b"<e:Body><nosuch/></e:Body></e:Envelope>", None, refuse)
+    assert (twelve.status, twelve.content_type) == (400, soap.SOAP12_CONTENT_TYPE)
+    assert b"soap:Sender" in twelve.body and b"must be in the namespace" in twelve.body
+
+
+def test_respond_lets_our_own_bugs_propagate() -> None:
+    def broken(call: soap.SoapCall) -> soap.Result:
+        raise KeyError("bug")
+
+    with pytest.raises(KeyError):
+        soap.respond(envelope(_op("getLastError")), None, broken)

@@ -16,6 +16,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import pytest
 from lxml import etree
 from werkzeug.serving import make_server
 
-from connectors.quickbooks_desktop.soap import SoapCall, SoapFault, fault, parse_call, reply
+from connectors.quickbooks_desktop.soap import SoapCall, SoapFault, respond
 from connectors.quickbooks_desktop.wsdl import wsdl
 from sandboxes.quickbooks_desktop import web_connector as wc
 from sandboxes.quickbooks_desktop.wc_company import (
@@ -52,7 +53,7 @@ REQUESTS = [f'<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq '
 
 class ScriptedCodecService:
     """Test glue for the codec (see the module docstring): a scripted stand-in for the app's
-    Web Connector service."""
+    Web Connector service. Its methods bear the WSDL's operation and parameter names."""
 
     def __init__(self, script: list[str], *, client_answer: str = "", auth_status: str = "",
                  ticket_seconds: float | None = None, connection_error_answer: str = "done",
@@ -81,13 +82,13 @@ class ScriptedCodecService:
     def params(self, method: str) -> list[dict[str, str | int]]:
         return [c.params for c in self.calls if c.method == method]
 
-    def serverVersion(self, strVersion: str) -> str:  # noqa: N802, N803 - the WSDL's names
+    def serverVersion(self, strVersion: str) -> str:
         return "scripted 1.0"
 
-    def clientVersion(self, strVersion: str) -> str:  # noqa: N802, N803
+    def clientVersion(self, strVersion: str) -> str:
         return self.client_answer
 
-    def authenticate(self, strUserName: str, strPassword: str) -> list[str]:  # noqa: N802, N803
+    def authenticate(self, strUserName: str, strPassword: str) -> list[str]:
         if (strUserName, strPassword) != (USER, PASSWORD):
             return ["", "nvu"]
         self.issued_at = self.now
@@ -102,7 +103,7 @@ class ScriptedCodecService:
             return True
         return False
 
-    def sendRequestXML(self, ticket: str, **_: object) -> str:  # noqa: N802
+    def sendRequestXML(self, ticket: str, **_: object) -> str:
         if self._expired(ticket):
             return ""
         if self.noops:
@@ -115,7 +116,7 @@ class ScriptedCodecService:
             return ""
         return self.script[self.answered]
 
-    def receiveResponseXML(self, ticket: str, response: str, hresult: str,  # noqa: N802
+    def receiveResponseXML(self, ticket: str, response: str, hresult: str,
                            message: str) -> int:
         if self._expired(ticket):
             return -1
@@ -125,13 +126,13 @@ class ScriptedCodecService:
         self.answered += 1
         return self.answered * 100 // len(self.script)
 
-    def connectionError(self, ticket: str, hresult: str, message: str) -> str:  # noqa: N802
+    def connectionError(self, ticket: str, hresult: str, message: str) -> str:
         return self.connection_error_answer
 
-    def getLastError(self, ticket: str) -> str:  # noqa: N802
+    def getLastError(self, ticket: str) -> str:
         return self.last_error
 
-    def closeConnection(self, ticket: str) -> str:  # noqa: N802
+    def closeConnection(self, ticket: str) -> str:
         return "OK"
 
 
@@ -154,14 +155,10 @@ class Server:
             self.service.wsdl_loads += 1
             start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
             return [wsdl(self.url)]
-        try:
-            call = parse_call(body, soap_action=environ.get("HTTP_SOAPACTION"))
-            answer = reply(call.method, self.service.handle(call))
-            status = "200 OK"
-        except SoapFault as error:
-            answer, status = fault(error), "500 Internal Server Error"
-        start_response(status, [("Content-Type", "text/xml; charset=utf-8")])
-        return [answer]
+        answer = respond(body, environ.get("HTTP_SOAPACTION"), self.service.handle)
+        start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}",
+                       [("Content-Type", answer.content_type)])
+        return [answer.body]
 
     def company(self, company_id: str, body: bytes, start_response: Any) -> list[bytes]:
         request = body.decode("utf-8")
