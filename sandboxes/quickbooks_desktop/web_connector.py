@@ -71,6 +71,7 @@ CONNECTION_ERROR = "connection error"  # connectionError answered "done"
 STOPPED = "stopped"  # StopAfterRequest: the PC went away
 NETWORK = "network failure"
 SOAP_FAULT = "soap fault"
+BAD_ANSWER = "unreadable answer"  # not a SOAP reply at all (an HTML error page, say)
 TOO_MANY = "too many requests"
 
 
@@ -83,6 +84,9 @@ class SessionReport:
     client_version_answer: str = ""
     warnings: list[str] = field(default_factory=list)  # clientVersion "W:" texts
     auth_status: str = ""  # authenticate's second string ("", "none", "nvu", a file path ...)
+    # All of authenticate's strings: a third and fourth, when sent, are the seconds to put the
+    # next update off and the least seconds between updates (QBWC 2.x; not acted on here).
+    auth_result: list[str] = field(default_factory=list)
     ticket: str = ""
     company_file: str = ""  # the strCompanyFileName sent
     requests: list[str] = field(default_factory=list)  # qbXML requests handed to us
@@ -141,11 +145,17 @@ def run_session(qbwc_url: str, username: str, password: str, process: Processor,
         if isinstance(fault, NetworkFailure) and transport.calls[fault.call] == fault.number:
             report.faults_met.append(describe(fault))
     except zeep.exceptions.Fault as exc:
-        report.ended = SOAP_FAULT
-        report.last_error = str(exc.message)
+        if exc.code is None:  # zeep's word for an error status whose body is no Fault
+            report.ended = BAD_ANSWER
+            report.last_error = f"the service's error answer is not a SOAP Fault ({exc.message})"
+        else:
+            report.ended = SOAP_FAULT
+            report.last_error = str(exc.message)
     except zeep.exceptions.Error as exc:  # an answer zeep cannot read: the session fails
-        report.ended = SOAP_FAULT
+        report.ended = BAD_ANSWER
         report.last_error = f"{type(exc).__name__}: {exc}"
+    finally:
+        transport.session.close()
     return report
 
 
@@ -162,6 +172,7 @@ def _run(session: _Session, username: str, password: str, company_file: str,
         return
     result = session.call("authenticate", strUserName=username, strPassword=password)
     strings = ["" if s is None else str(s) for s in (result or [])]
+    report.auth_result = list(strings)
     strings += [""] * (2 - len(strings))
     report.ticket, report.auth_status = strings[0], strings[1]
     if report.auth_status == "nvu":

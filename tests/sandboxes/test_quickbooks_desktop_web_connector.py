@@ -151,6 +151,9 @@ class Server:
         body = environ["wsgi.input"].read(size) if size else b""
         if path.startswith("/sandbox/quickbooks_desktop/companies/"):
             return self.company(path.split("/")[-2], body, start_response)
+        if path == "/broken":
+            start_response("500 Internal Server Error", [("Content-Type", "text/html")])
+            return [b"<html><body>Internal Server Error</body></html>"]
         if environ["REQUEST_METHOD"] == "GET" and query == "wsdl":
             self.service.wsdl_loads += 1
             start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
@@ -226,6 +229,7 @@ def test_a_session_runs_in_the_web_connector_s_order(server: Server) -> None:
     assert report.ended == wc.DONE and report.completed
     assert report.server_version == "scripted 1.0"
     assert report.ticket == TICKET and report.company_file == COMPANY
+    assert report.auth_result == [TICKET, ""]
     assert report.requests == REQUESTS[:2] == echo.seen
     assert report.percents == [50, 100]
     assert report.close_message == "OK"
@@ -325,6 +329,12 @@ def test_a_soap_fault_from_the_service_ends_the_session_in_its_words(server: Ser
     report = session(server)
     assert report.ended == wc.SOAP_FAULT
     assert report.last_error == "the database is down"
+
+
+def test_an_answer_that_is_not_soap_ends_the_session(server: Server) -> None:
+    report = wc.run_session(server.url.replace("/qbwc", "/broken"), USER, PASSWORD, Echo())
+    assert report.ended == wc.BAD_ANSWER and report.calls == ["serverVersion"]
+    assert "not a SOAP Fault" in report.last_error
 
 
 def test_a_processor_error_is_answered_with_its_hresult(server: Server) -> None:
