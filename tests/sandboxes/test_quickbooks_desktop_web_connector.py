@@ -5,8 +5,9 @@ wsdl.py behind a werkzeug server on the other.
 The service behind the codec here is `ScriptedCodecService`: TEST GLUE for the codec, not
 product behaviour (the app's real service, with tickets in the database and the hand-out of
 records, is the lead's). It hands out a list of qbXML requests and records every call, so the
-tests can prove zeep <-> our codec, the call order the Web Connector uses, each fault a session
-can meet, and loading the WSDL from `?wsdl`.
+tests can prove zeep <-> our codec, the call order the Web Connector uses, and loading the WSDL
+from `?wsdl`; test_quickbooks_desktop_web_connector_faults.py uses it for each fault a session
+can meet.
 """
 
 from __future__ import annotations
@@ -33,14 +34,7 @@ from sandboxes.quickbooks_desktop.wc_company import (
     company_url,
     hcp_response,
 )
-from sandboxes.quickbooks_desktop.wc_faults import (
-    PARSE_HRESULT,
-    AnswerWithError,
-    ConnectionErrorInstead,
-    NetworkFailure,
-    StopAfterRequest,
-    WaitBeforeAnswer,
-)
+from sandboxes.quickbooks_desktop.wc_faults import PARSE_HRESULT
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT.parent / "shared" / "specs" / "quickbooks-desktop"
@@ -367,94 +361,7 @@ def test_any_error_carrying_an_hresult_is_answered_alike(server: Server) -> None
     assert service.params("receiveResponseXML")[0]["hresult"] == "0x80040400"
 
 
-# --------------------------------------------------------------------------- faults
-def test_stop_after_a_request_leaves_it_unanswered(server: Server) -> None:
-    service = scripted(server)
-    report = session(server, fault=StopAfterRequest(2))
-    assert service.methods()[3:] == ["sendRequestXML", "receiveResponseXML", "sendRequestXML"]
-    assert report.ended == wc.STOPPED and len(report.requests) == 2
-    assert report.faults_met == ["stopped after request 2 was handed out"]
-
-
-def test_answer_with_an_error(server: Server) -> None:
-    service = scripted(server)
-    report = session(server, fault=AnswerWithError(1, "0x80040401", "no such thing"))
-    [received] = service.params("receiveResponseXML")
-    assert (received["response"], received["hresult"], received["message"]) == \
-        ("", "0x80040401", "no such thing")
-    assert report.last_error == "0x80040401: no such thing"
-    assert report.faults_met == ["request 1 answered with error 0x80040401"]
-
-
-@pytest.mark.parametrize("request_number", [0, 1])
-def test_connection_error_instead_of_answering(server: Server, request_number: int) -> None:
-    service = scripted(server)
-    report = session(server, fault=ConnectionErrorInstead(request_number))
-    expected = ["sendRequestXML"] if request_number else []
-    assert service.methods()[3:] == [*expected, "connectionError", "closeConnection"]
-    [sent] = service.params("connectionError")
-    assert sent == {"ticket": TICKET, "hresult": "0x80040408",
-                    "message": "Could not start QuickBooks."}
-    assert report.ended == wc.CONNECTION_ERROR and report.connection_error_answer == "done"
-
-
-def test_connection_error_answered_with_another_file_opens_it(server: Server) -> None:
-    service = scripted(server, connection_error_answer=r"E:\Backup.qbw")
-    report = session(server, fault=ConnectionErrorInstead(1))
-    assert report.completed
-    assert report.requests == [REQUESTS[0], *REQUESTS[:2]]
-    sent = service.params("sendRequestXML")
-    assert [s["strCompanyFileName"] for s in sent] == [COMPANY, r"E:\Backup.qbw",
-                                                       r"E:\Backup.qbw"]
-    assert sent[1]["strHCPResponse"] == hcp_response()  # a fresh connection to QuickBooks
-
-
-def test_waiting_past_the_ticket_s_lifetime(server: Server) -> None:
-    service = scripted(server, ticket_seconds=60)
-
-    def clock(seconds: float) -> None:
-        service.now += seconds
-
-    report = session(server, fault=WaitBeforeAnswer(1, seconds=61, sleep=clock))
-    assert service.now == 61
-    assert report.percents == [-1] and report.last_error == "ticket expired"
-    assert report.calls[-3:] == ["receiveResponseXML", "getLastError", "closeConnection"]
-    assert report.faults_met == ["waited 61 s before answering request 1"]
-
-
-def test_waiting_within_the_ticket_s_lifetime_is_harmless(server: Server) -> None:
-    service = scripted(server, ticket_seconds=60)
-    report = session(server, fault=WaitBeforeAnswer(1, seconds=59,
-                                                    sleep=lambda s: setattr(service, "now", s)))
-    assert report.completed
-
-
-def test_a_network_failure_after_the_call_reached_the_service(server: Server) -> None:
-    service = scripted(server)
-    report = session(server, fault=NetworkFailure("receiveResponseXML", 1))
-    # The service took the response; the Web Connector never heard its answer and stopped.
-    assert service.methods()[-1] == "receiveResponseXML" and service.answered == 1
-    assert report.calls[-1] == "receiveResponseXML" and report.percents == []
-    assert report.ended == wc.NETWORK and "answer lost" in report.last_error
-    assert report.faults_met == ["network failure after call 1 of receiveResponseXML "
-                                 "reached the service"]
-
-
-def test_a_network_failure_before_the_call_reached_the_service(server: Server) -> None:
-    service = scripted(server)
-    report = session(server, fault=NetworkFailure("sendRequestXML", 2, reached_server=False))
-    assert service.methods().count("sendRequestXML") == 1
-    assert report.calls[-1] == "sendRequestXML" and report.ended == wc.NETWORK
-
-
-def test_a_service_that_is_down_is_a_network_failure(
-        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("QBD_SANDBOX_WSDL")  # even the WSDL cannot be had
-    report = wc.run_session(_closed_url(), USER, PASSWORD, Echo(), timeout=5)
-    assert report.ended == wc.NETWORK and report.calls == []
-
-
-def _closed_url() -> str:
+def closed_url() -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -484,7 +391,7 @@ def test_company_refusals_become_hresults(server: Server) -> None:
         company_processor(base, "gone")("<QBXML/>")
     assert gone.value.hresult == "0x80004005" and "HTTP 404" in gone.value.message
     with pytest.raises(ProcessorError, match="did not answer"):
-        company_processor(_closed_url().removesuffix("/qbwc"), "c-1", timeout=5)("<QBXML/>")
+        company_processor(closed_url().removesuffix("/qbwc"), "c-1", timeout=5)("<QBXML/>")
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -499,8 +406,8 @@ def test_the_cli_runs_one_session(server: Server) -> None:
 
 def test_the_cli_survives_the_service_being_down(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger=wc.__name__):
-        code = wc.main(["--url", _closed_url(), "--username", USER, "--password", PASSWORD,
-                        "--company-url", _closed_url(), "--every", "0", "--runs", "2"])
+        code = wc.main(["--url", closed_url(), "--username", USER, "--password", PASSWORD,
+                        "--company-url", closed_url(), "--every", "0", "--runs", "2"])
     assert code == 1
     assert [r.getMessage().split(":")[0] for r in caplog.records] == \
         ["session network failure"] * 2
