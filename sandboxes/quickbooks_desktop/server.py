@@ -1,0 +1,93 @@
+"""The company simulator over HTTP, under /sandbox/quickbooks_desktop in sandbox mode:
+
+- POST /companies {"name": ...} -> 201 {"company_id": ...}: a new seeded UK company file;
+- POST /companies/<id>/qbxml, the qbXML request as the body (text/xml) -> the response
+  document (text/xml): QBXMLRP2's ProcessRequest, for the simulated Web Connector in another
+  process. A document refused whole (ProcessRequest's COM error) is 400 with JSON
+  {"hresult": "0x80040400", "message": "...", "detail": "..."};
+- POST /companies/<id>/end_session -> {"iterators_ended": n}: QBXMLRP2's EndSession (the
+  session's iterators die);
+- GET /companies/<id>/books -> JSON of every customer, vendor, invoice, credit memo and
+  payment, as stored (for tests counting records).
+An unknown company is 404 {"error": "unknown_company"}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from sandboxes.kit import store as kit_store
+from sandboxes.kit.errors import Refused, read_json
+from sandboxes.quickbooks_desktop import iterators, seed, store
+from sandboxes.quickbooks_desktop.processor import ParseError, UnknownCompany, process
+
+bp = Blueprint("quickbooks_desktop_sandbox", __name__, url_prefix="/sandbox/quickbooks_desktop")
+MAX_BODY_BYTES = 5_000_000
+NAME_MAX = 159
+
+Answer = tuple[Response, int]
+
+
+def _unknown() -> Answer:
+    return jsonify({"error": "unknown_company"}), 404
+
+
+@bp.route("/companies", methods=["POST"])
+def create() -> Answer:
+    try:
+        body, _ = read_json(10_000)
+    except Refused as refused:
+        return jsonify({"error": refused.problem, "detail": refused.detail}), refused.status
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        return jsonify({"error": "bad_name",
+                        "detail": f"name must be text of 1 to {NAME_MAX} characters"}), 400
+    company_id = seed.create_company(name.strip())
+    kit_store.commit()
+    return jsonify({"company_id": company_id}), 201
+
+
+@bp.route("/companies/<company_id>/qbxml", methods=["POST"])
+def qbxml(company_id: str) -> Answer:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return jsonify({"error": "too_large"}), 413
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode(request.mimetype_params.get("charset") or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        text = raw.decode("latin-1")
+    try:
+        answer = process(company_id, text)
+    except ParseError as error:
+        return jsonify({"hresult": error.hresult, "message": error.message,
+                        "detail": error.detail}), 400
+    except UnknownCompany:
+        return _unknown()
+    return Response(answer, mimetype="text/xml", content_type="text/xml; charset=utf-8"), 200
+
+
+@bp.route("/companies/<company_id>/end_session", methods=["POST"])
+def end_session(company_id: str) -> Answer:
+    with store.writing(company_id):
+        kit_store.rollback()
+        if store.company(company_id) is None:
+            return _unknown()
+        ended = iterators.end_session(company_id)
+        kit_store.commit()
+    return jsonify({"iterators_ended": ended}), 200
+
+
+@bp.route("/companies/<company_id>/books", methods=["GET"])
+def books(company_id: str) -> Answer:
+    found = store.company(company_id)
+    if found is None:
+        return _unknown()
+    shown: dict[str, Any] = {"company_id": company_id, "name": found["name"]}
+    for key, collection in (("customers", store.CUSTOMERS), ("vendors", store.VENDORS),
+                            ("invoices", store.INVOICES),
+                            ("credit_memos", store.CREDIT_MEMOS),
+                            ("payments", store.PAYMENTS)):
+        shown[key] = store.find_data(company_id, collection)
+    return jsonify(shown), 200
