@@ -7,7 +7,9 @@ unverified: that QuickBooks UK rounds VAT per line and sums the lines (InvoiceLi
 TaxAmount per line in the 13.0 schema, which suggests it), and how it splits a tax-inclusive
 Amount (here: VAT = gross x rate / (100 + rate), to the penny; net = gross - VAT). When Amount
 and Rate are both given, Amount is kept (our renderer sends both, the Amount being its penny
-figure); QuickBooks' own check of the two against each other is not simulated.
+figure); QuickBooks' own check of the two against each other is not simulated. A line's
+TaxAmount (the 13.0 schema's UK/CA field on InvoiceLineAdd) is taken as its VAT when given
+(unverified: whether QuickBooks UK checks it against the code's rate).
 """
 
 from __future__ import annotations
@@ -34,7 +36,11 @@ def line_net(quantity: Decimal | None, rate: Decimal | None, amount: Decimal | N
     return pennies((quantity if quantity is not None else Decimal(1)) * unit)
 
 
-def line_figures(amount: Decimal, tax_rate: Decimal, included: bool) -> LineFigures:
+def line_figures(amount: Decimal, tax_rate: Decimal, included: bool,
+                 given_tax: Decimal | None = None) -> LineFigures:
+    if given_tax is not None:
+        tax = pennies(given_tax)
+        return LineFigures(amount - tax if included else amount, tax)
     if included:
         tax = pennies(amount * tax_rate / (HUNDRED + tax_rate))
         return LineFigures(amount - tax, tax)

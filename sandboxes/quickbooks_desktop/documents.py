@@ -59,7 +59,7 @@ def ar_account(company: str, body: etree._Element, where: str) -> dict[str, Any]
     raise save_error(where, "The company file has no Accounts Receivable account.")
 
 
-def _tax_rate(company: str, code: dict[str, Any]) -> Decimal:
+def tax_rate(company: str, code: dict[str, Any]) -> Decimal:
     if not code.get("IsTaxable"):
         return Decimal(0)
     vat = code.get("ItemSalesTaxRef") or {}
@@ -93,7 +93,8 @@ def _line(company: str, block: etree._Element, customer: dict[str, Any], where: 
                                    "code.")
     price = Decimal(str((item.get("SalesOrPurchase") or {}).get("Price") or 0))
     gross = arithmetic.line_net(quantity, rate, amount, price)
-    figures = arithmetic.line_figures(gross, _tax_rate(company, code), included)
+    figures = arithmetic.line_figures(gross, tax_rate(company, code), included,
+                                      decimal(block, "TaxAmount", kind))
     line = {"ItemRef": ref_to(item), "Desc": desc or None,
             "Quantity": decimal_text(quantity) if quantity is not None else None,
             "Rate": decimal_text(rate) if rate is not None else None,

@@ -96,7 +96,8 @@ _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _VERSION = re.compile(r"<\?qbxml\s+version\s*=\s*[\"']([^\"']*)[\"']\s*\?>")
 
 
-def _parse(request_xml: str) -> etree._Element:
+def parse_request(request_xml: str) -> etree._Element:
+    """The QBXML root of a request document, or ParseError (see above)."""
     try:
         request_xml.encode("latin-1")
     except UnicodeEncodeError as exc:
@@ -185,8 +186,8 @@ def process(company_id: str, request_xml: str) -> str:
     """The response document QuickBooks would give for `request_xml` in this company file;
     ParseError when the document is refused whole, UnknownCompany when there is no such file.
     Commits what the message set did."""
-    msgs_rq = _parse(request_xml).find("QBXMLMsgsRq")
-    if msgs_rq is None:  # _parse has made sure of it; this satisfies the type checker
+    msgs_rq = parse_request(request_xml).find("QBXMLMsgsRq")
+    if msgs_rq is None:  # parse_request made sure of it; this satisfies the type checker
         raise ParseError(PARSE_HRESULT, PARSE_WORDS, "no QBXMLMsgsRq")
     with store.writing(company_id):
         kit_store.rollback()  # read afresh under the lock
