@@ -24,8 +24,9 @@ class Ref(NamedTuple):
 
     @property
     def shown(self) -> str:
-        """What QuickBooks quotes in a 3140: the name, else the id."""
-        return self.full_name or self.list_id
+        """What a 3140 quotes: what was looked up, the ListID when there is one (unverified:
+        which of the two QuickBooks quotes)."""
+        return self.list_id or self.full_name
 
 
 def text(element: etree._Element, path: str) -> str:
