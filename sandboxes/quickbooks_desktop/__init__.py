@@ -6,8 +6,12 @@ What is Intuit's and what is ours is said module by module; every status code an
 not in the schema is unverified (replies.py names where each came from).
 """
 
-from sandboxes.quickbooks_desktop.iterators import end_session
-from sandboxes.quickbooks_desktop.processor import ParseError, UnknownCompany, process
+from sandboxes.quickbooks_desktop.processor import (
+    ParseError,
+    UnknownCompany,
+    end_session,
+    process,
+)
 from sandboxes.quickbooks_desktop.seed import create_company, ensure_company
 from sandboxes.quickbooks_desktop.server import bp
 

@@ -3,7 +3,7 @@
 An iterator keeps the ids its Start matched (a snapshot: what is added later is not in it) and
 hands them out MaxReturned at a time; iteratorRemainingCount says how many are left. Iterators
 are stored (so a Continue may reach another web process) and die with the session: the
-simulated Web Connector ends one with `end_session`, after which a Continue gets 3391, as an
+simulated Web Connector ends one with processor.end_session, after which a Continue gets 3391, as an
 iterator outliving its session does in QuickBooks (PACKAGES.md's field notes; the words are
 ours, unverified). A finished iterator still answers a Continue, with nothing left (unverified).
 """
@@ -98,7 +98,8 @@ def _continue(company: str, rq: etree._Element, collection: str, page_size: int 
 
 
 def end_session(company: str) -> int:
-    """End the company's session: every open iterator dies (not committed). How many did."""
+    """Every open iterator of the company dies (not committed: processor.end_session commits).
+    How many did."""
     gone = store.ids(company, store.ITERATORS)
     for iterator_id in gone:
         store.delete(company, store.ITERATORS, iterator_id)

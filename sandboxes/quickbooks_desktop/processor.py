@@ -19,6 +19,8 @@ does with the company file open.
   echoed on QBXMLMsgsRs and the response is kept; a later message set carrying that id as
   oldMessageSetID gets the kept response back, none of its own requests run. An
   oldMessageSetID not kept runs the message set as usual.
+- responseData="includeNone": every Rs keeps its status and loses its Rets (the SDK guide's
+  meaning of the attribute; unverified that queries lose theirs too).
 - A request the simulator does not run is answered 3250 naming it; a request whose content
   the handlers cannot read (only possible without the schema) is a 3180 naming what is wrong.
 
@@ -37,6 +39,7 @@ from lxml import etree
 from sandboxes.kit import store as kit_store
 from sandboxes.quickbooks_desktop import (
     documents,
+    iterators,
     lists,
     payments,
     replies,
@@ -157,6 +160,7 @@ def _rolled_back(answers: list[etree._Element], failed: etree._Element) -> None:
 
 def _run(company_id: str, msgs_rq: etree._Element) -> etree._Element:
     on_error = msgs_rq.get("onError", "stopOnError")
+    bare = msgs_rq.get("responseData") == "includeNone"
     msgs_rs = etree.Element("QBXMLMsgsRs")
     answers: list[etree._Element] = []
     for rq in msgs_rq:
@@ -172,6 +176,9 @@ def _run(company_id: str, msgs_rq: etree._Element) -> etree._Element:
             msgs_rs.set("messageSetStatusCode", answer.get("statusCode", ""))
         break
     for answer in answers:
+        if bare:
+            for child in list(answer):
+                answer.remove(child)
         msgs_rs.append(answer)
     return msgs_rs
 
@@ -207,3 +214,15 @@ def process(company_id: str, request_xml: str) -> str:
             store.put(company_id, store.MESSAGE_SETS, new, {"response": response})
         kit_store.commit()
         return response
+
+
+def end_session(company_id: str) -> int:
+    """QBXMLRP2's EndSession: the company's open iterators die (committed); how many did.
+    UnknownCompany when there is no such file."""
+    with store.writing(company_id):
+        kit_store.rollback()
+        if store.company(company_id) is None:
+            raise UnknownCompany(company_id)
+        ended = iterators.end_session(company_id)
+        kit_store.commit()
+        return ended

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandboxes.kit import store as kit_store
 from sandboxes.quickbooks_desktop import store
 from sandboxes.quickbooks_desktop.replies import ref
 
@@ -96,20 +97,24 @@ def _seed(company_id: str) -> None:
 
 
 def ensure_company(company_id: str, name: str) -> dict[str, Any]:
-    """The company file `company_id`, made and seeded on first use (not committed: the caller
-    commits). Idempotent: a second call finds the first's."""
-    found = store.company(company_id)
-    if found is not None:
-        return found
-    made = {"id": company_id, "name": name, "created": store.stamp(), "list_counter": 0,
-            "txn_counter": 0}
-    store.save_company(made)
-    _seed(company_id)
-    return store.company(company_id) or made
+    """The company file `company_id`, made, seeded and committed on first use. Idempotent, and
+    safe from several processes at once (under the company's write lock): a second call finds
+    the first's and changes nothing."""
+    with store.writing(company_id):
+        kit_store.rollback()  # read afresh under the lock
+        found = store.company(company_id)
+        if found is not None:
+            return found
+        made = {"id": company_id, "name": name, "created": store.stamp(), "list_counter": 0,
+                "txn_counter": 0}
+        store.save_company(made)
+        _seed(company_id)
+        kit_store.commit()
+        return store.company(company_id) or made
 
 
 def create_company(name: str) -> str:
-    """A new seeded company file under a fresh id (not committed)."""
+    """A new seeded company file under a fresh id (committed); its id."""
     company_id = store.new_company_id()
     ensure_company(company_id, name)
     return company_id

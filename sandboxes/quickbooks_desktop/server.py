@@ -18,9 +18,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandboxes.kit import store as kit_store
 from sandboxes.kit.errors import Refused, read_json
-from sandboxes.quickbooks_desktop import iterators, seed, store
+from sandboxes.quickbooks_desktop import processor, seed, store
 from sandboxes.quickbooks_desktop.processor import ParseError, UnknownCompany, process
 
 bp = Blueprint("quickbooks_desktop_sandbox", __name__, url_prefix="/sandbox/quickbooks_desktop")
@@ -45,7 +44,6 @@ def create() -> Answer:
         return jsonify({"error": "bad_name",
                         "detail": f"name must be text of 1 to {NAME_MAX} characters"}), 400
     company_id = seed.create_company(name.strip())
-    kit_store.commit()
     return jsonify({"company_id": company_id}), 201
 
 
@@ -70,12 +68,10 @@ def qbxml(company_id: str) -> Answer:
 
 @bp.route("/companies/<company_id>/end_session", methods=["POST"])
 def end_session(company_id: str) -> Answer:
-    with store.writing(company_id):
-        kit_store.rollback()
-        if store.company(company_id) is None:
-            return _unknown()
-        ended = iterators.end_session(company_id)
-        kit_store.commit()
+    try:
+        ended = processor.end_session(company_id)
+    except UnknownCompany:
+        return _unknown()
     return jsonify({"iterators_ended": ended}), 200
 
 

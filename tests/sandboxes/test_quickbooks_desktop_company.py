@@ -11,6 +11,7 @@ test_quickbooks_desktop_company_* files.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,6 @@ from lxml import etree
 from connectors.base import Address, ContactRecord
 from connectors.quickbooks_desktop import qbxml, responses
 from sandboxes.kit import db as kit_db
-from sandboxes.kit import store as kit_store
 
 ROOT = Path(__file__).resolve().parents[2]
 XSD = ROOT.parent / "shared" / "specs" / "quickbooks-desktop" / "qbxmlops130.xsd"
@@ -62,9 +62,7 @@ def qbd(qb_schema: etree.XMLSchema) -> Iterator[dict[str, Any]]:
 def company(qbd: dict[str, Any]) -> str:
     from sandboxes.quickbooks_desktop import create_company
 
-    made = create_company("Hollis Plumbing Ltd")
-    kit_store.commit()
-    return made
+    return create_company("Hollis Plumbing Ltd")
 
 
 def valid(schema: etree.XMLSchema, document: str) -> etree._Element:
@@ -135,13 +133,16 @@ def test_the_seeded_uk_company_lists(qbd, company) -> None:  # type: ignore[no-u
 
 
 def test_seeding_is_idempotent(qbd) -> None:  # type: ignore[no-untyped-def]
-    from sandboxes.quickbooks_desktop import ensure_company, store
+    from sandboxes.quickbooks_desktop import ensure_company, seed, store
 
-    first = ensure_company("fixed-id-" + qbd["app"].name[-4:] + str(id(qbd)), "Once Ltd")
-    again = ensure_company(first["id"], "Twice Ltd")
-    kit_store.commit()
-    assert again["name"] == "Once Ltd"
-    assert len(store.find_data(first["id"], store.ACCOUNTS)) == 8
+    company_id = f"fixed-{uuid.uuid4().hex[:8]}"
+    first = ensure_company(company_id, "Once Ltd")
+    kit_db.remove()  # another session: what the first call committed
+    again = ensure_company(company_id, "Twice Ltd")
+    assert again == first and again["name"] == "Once Ltd"
+    assert len(store.find_data(company_id, store.ACCOUNTS)) == len(seed.ACCOUNTS)
+    assert len(store.find_data(company_id, store.ITEMS)) == len(seed.ITEMS) + len(
+        seed.VAT_ITEMS)
 
 
 def test_item_queries_by_type_name_and_active_status(qbd, company) -> None:  # type: ignore[no-untyped-def]
@@ -230,7 +231,6 @@ def test_an_iterator_pages_customers_across_calls_and_dies_with_the_session(qbd,
     assert [c.name for c in seen] == names
     assert page.remaining == 0 and len(page.items) == 1
     assert end_session(company) == 1
-    kit_store.commit()
     [dead] = responses.answers(send(qbd, company, qbxml.customer_query(
         "3", max_returned=3, iterator="Continue", iterator_id=first.iterator_id)))
     assert (dead.status_code, dead.severity) == (3391, "Error")

@@ -217,3 +217,15 @@ def test_the_blueprint_over_http(qb_schema) -> None:  # type: ignore[no-untyped-
     assert client.get(f"{base}/nope/books").status_code == 404
     assert client.post(f"{base}/nope/qbxml", data=document,
                        content_type="text/xml").status_code == 404
+
+
+def test_response_data_include_none_keeps_statuses_only(qbd, company) -> None:  # type: ignore[no-untyped-def]
+    from sandboxes.quickbooks_desktop import process
+
+    document = qbxml.envelope([qbxml.customer_add(customer(), "1"),
+                               qbxml.account_query("2")]).decode()
+    reply = process(company, document.replace('onError="stopOnError"',
+                                              'responseData="includeNone" onError="stopOnError"'))
+    valid(qbd["schema"], reply)
+    assert [(a.status_code, a.rets) for a in responses.answers(reply)] == [(0, []), (0, [])]
+    assert names(company) == ["Hollis & Daughters Ltd"]
