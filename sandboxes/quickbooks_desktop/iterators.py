@@ -23,8 +23,8 @@ from sandboxes.quickbooks_desktop.replies import (
     EMPTY,
     EMPTY_WORDS,
     Refusal,
+    query_error,
     rs,
-    save_error,
 )
 
 Render = Callable[[dict[str, Any]], etree._Element]
@@ -35,7 +35,7 @@ def _max_returned(rq: etree._Element) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or int(raw) < 1:
-        raise save_error("query", f'MaxReturned "{raw}" is not a number of at least 1.')
+        raise query_error(f'MaxReturned "{raw}" is not a number of at least 1.')
     return int(raw)
 
 

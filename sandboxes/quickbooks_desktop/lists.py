@@ -25,6 +25,7 @@ from sandboxes.quickbooks_desktop.replies import (
     PARTIAL,
     Refusal,
     name_in_use,
+    query_error,
     ref,
     rs,
     save_error,
@@ -104,7 +105,7 @@ def _matches_name(rq: etree._Element, full_name: str) -> bool:
         test = {"StartsWith": folded.startswith, "EndsWith": folded.endswith,
                 "Contains": lambda w: w in folded}.get(criterion)
         if test is None:
-            raise save_error("query", f'MatchCriterion "{criterion}" is not known.')
+            raise query_error(f'MatchCriterion "{criterion}" is not known.')
         return test(wanted)
     name_range = rq.find("NameRangeFilter")
     if name_range is not None:

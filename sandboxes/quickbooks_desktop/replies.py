@@ -58,8 +58,14 @@ def not_found(txn_id: str) -> Refusal:
 
 
 def save_error(kind: str, words: str) -> Refusal:
-    return Refusal(SAVE_ERROR, f"There was an error when saving a {kind}. QuickBooks error "
-                               f"message: {words}")
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    return Refusal(SAVE_ERROR, f"There was an error when saving {article} {kind}. QuickBooks "
+                               f"error message: {words}")
+
+
+def query_error(words: str) -> Refusal:
+    """A query QuickBooks cannot run as asked (unverified: the code and words are ours)."""
+    return Refusal(SAVE_ERROR, f"There was an error when running the query. {words}")
 
 
 def rs_name(rq_tag: str) -> str:

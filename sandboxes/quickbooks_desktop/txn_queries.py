@@ -18,7 +18,7 @@ from lxml import etree
 
 from sandboxes.quickbooks_desktop import iterators, rets, store
 from sandboxes.quickbooks_desktop.reading import a_date, boolean, text
-from sandboxes.quickbooks_desktop.replies import PARTIAL, Refusal, save_error
+from sandboxes.quickbooks_desktop.replies import PARTIAL, Refusal, query_error
 
 
 def _ref_matches(rq: etree._Element, ref_number: str) -> bool:
@@ -33,7 +33,7 @@ def _ref_matches(rq: etree._Element, ref_number: str) -> bool:
             return folded.endswith(wanted)
         if criterion == "Contains":
             return wanted in folded
-        raise save_error("query", f'MatchCriterion "{criterion}" is not known.')
+        raise query_error(f'MatchCriterion "{criterion}" is not known.')
     ref_range = rq.find("RefNumberRangeFilter")
     if ref_range is not None:
         low, high = text(ref_range, "FromRefNumber"), text(ref_range, "ToRefNumber")
@@ -46,8 +46,8 @@ def _in_dates(rq: etree._Element, txn_date: str) -> bool:
     if dates is None:
         return True
     when = date.fromisoformat(txn_date)
-    low = a_date(dates, "FromTxnDate", "query")
-    high = a_date(dates, "ToTxnDate", "query")
+    low = a_date(dates, "FromTxnDate", "Query")
+    high = a_date(dates, "ToTxnDate", "Query")
     return (low is None or when >= low) and (high is None or when <= high)
 
 

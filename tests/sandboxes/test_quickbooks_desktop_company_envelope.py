@@ -229,3 +229,38 @@ def test_response_data_include_none_keeps_statuses_only(qbd, company) -> None:  
     valid(qbd["schema"], reply)
     assert [(a.status_code, a.rets) for a in responses.answers(reply)] == [(0, []), (0, [])]
     assert names(company) == ["Hollis & Daughters Ltd"]
+
+
+GARBAGE = (
+    '<InvoiceAddRq requestID="g"/>',
+    '<InvoiceAddRq requestID="g"><InvoiceAdd/></InvoiceAddRq>',
+    '<InvoiceAddRq requestID="g"><InvoiceAdd><CustomerRef><FullName>Hollis &amp; Daughters Ltd'
+    '</FullName></CustomerRef><TxnDate>2026-13-45</TxnDate></InvoiceAdd></InvoiceAddRq>',
+    '<ReceivePaymentAddRq requestID="g"><ReceivePaymentAdd><CustomerRef/></ReceivePaymentAdd>'
+    '</ReceivePaymentAddRq>',
+    '<ReceivePaymentAddRq requestID="g"><ReceivePaymentAdd><CustomerRef><FullName>Hollis &amp; '
+    'Daughters Ltd</FullName></CustomerRef><TotalAmount>NaN</TotalAmount></ReceivePaymentAdd>'
+    '</ReceivePaymentAddRq>',
+    '<CustomerQueryRq requestID="g" iterator="Continue"/>',
+    '<CustomerQueryRq requestID="g"><MaxReturned>-1</MaxReturned></CustomerQueryRq>',
+    '<CustomerQueryRq requestID="g"><NameFilter><MatchCriterion>Near</MatchCriterion>'
+    '<Name>H</Name></NameFilter></CustomerQueryRq>',
+    '<CustomerAddRq requestID="g"><CustomerAdd><Name> </Name></CustomerAdd></CustomerAddRq>',
+)
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_garbage_without_the_schema_is_an_error_answer_never_a_crash(qbd, company, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                     garbage: str) -> None:
+    from sandboxes.quickbooks_desktop import process
+
+    qbd["app"].config["QBD_SANDBOX_SCHEMA"] = ""
+    monkeypatch.delenv("QBD_SANDBOX_SCHEMA", raising=False)
+    add_customer(qbd, company, "Hollis & Daughters Ltd")
+    reply = process(company, '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML>'
+                             f'<QBXMLMsgsRq onError="stopOnError">{garbage}</QBXMLMsgsRq>'
+                             "</QBXML>")
+    valid(qbd["schema"], reply)
+    [answer] = responses.answers(reply)
+    assert (answer.request_id, answer.severity) == ("g", "Error") and answer.message
+    assert answer.status_code in (3180, 3391)
