@@ -36,6 +36,7 @@ def line_net(quantity: Decimal | None, rate: Decimal | None, amount: Decimal | N
     return pennies((quantity if quantity is not None else Decimal(1)) * unit)
 
 
+# unverified: VAT per line, to the penny, a half penny up; a given TaxAmount kept as it is.
 def line_figures(amount: Decimal, tax_rate: Decimal, included: bool,
                  given_tax: Decimal | None = None) -> LineFigures:
     if given_tax is not None:

@@ -140,6 +140,7 @@ def _document_add(company: str, rq: etree._Element, is_invoice: bool) -> etree._
         if found is not None:
             figures.append(found)
     subtotal, tax, total = arithmetic.totals(figures)
+    # unverified: RefNumber is not unique-enforced through qbXML; a missing one is numbered.
     ref_number = text(body, "RefNumber") or _next_ref_number(company, collection)
     txn_id, number = store.new_txn(company)
     made = store.stamp()

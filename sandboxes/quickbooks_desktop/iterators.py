@@ -87,6 +87,7 @@ def _continue(company: str, rq: etree._Element, collection: str, page_size: int 
               render: Render) -> etree._Element:
     iterator_id = rq.get("iteratorID", "")
     kept = store.get_data(company, store.ITERATORS, iterator_id)
+    # unverified: 3391 and its words (PACKAGES.md's field notes give the code only).
     if kept is None or kept["request"] != rq.tag:
         raise Refusal(BAD_ITERATOR, f'The iterator "{iterator_id}" is not valid: it is unknown '
                                     "or its session has ended.")

@@ -53,6 +53,7 @@ def _contact_add(company: str, rq: etree._Element, kind: str) -> etree._Element:
     name = text(body, "Name")
     if not name:
         raise save_error(kind, "Name is required.")
+    # unverified: names compared case-insensitively, over customers and vendors alike.
     if store.by_ref(company, store.CUSTOMERS, name) or store.by_ref(company, store.VENDORS,
                                                                     name):
         raise name_in_use(name)
@@ -137,7 +138,7 @@ def list_query(company: str, rq: etree._Element, collection: str,
             if not hit:
                 missing.append(wanted)
         partial = None
-        if missing:
+        if missing:  # unverified: 500 (Warn) and its words, as integrators quote them
             partial = Refusal(PARTIAL, "The query request has not been fully completed. There "
                                        f'was a required element ("{missing[0]}") that could '
                                        "not be found in QuickBooks.", "Warn")

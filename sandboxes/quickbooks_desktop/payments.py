@@ -54,6 +54,7 @@ def _money(data: dict[str, Any], field: str) -> Decimal:
 def _txn_of(company: str, collection: str, txn_id: str, customer: dict[str, Any]
             ) -> dict[str, Any]:
     found = store.get_data(company, collection, txn_id)
+    # unverified: another customer's transaction is answered as one that is not there.
     if found is None or found["CustomerRef"]["ListID"] != customer["ListID"]:
         raise not_found(txn_id)
     return found
@@ -117,6 +118,7 @@ def receive_payment_add(company: str, rq: etree._Element) -> etree._Element:
         invoice = invoices.get(txn_id) or _txn_of(company, store.INVOICES, txn_id, customer)
         invoices[txn_id] = invoice
         taken = paid + sum((c[1] for c in credits), ZERO)
+        # unverified: the code (3180) and words for applying more than an invoice owes.
         if taken > _money(invoice, "BalanceRemaining"):
             raise save_error(WHERE, f"The amount applied to invoice {invoice['RefNumber']} "
                                     f"({amount_text(taken)}) is more than its open balance "
@@ -166,6 +168,7 @@ def _record(company: str, rq: etree._Element, body: etree._Element,
     for invoice_id, paid, credits in asked:
         invoice = invoices[invoice_id]
         if paid:
+            # unverified: the signs of linked amounts (see above).
             invoice["links"].append(_link(payment, "ReceivePayment", -paid))
         credit_links = []
         for credit_id, credited in credits:

@@ -12,8 +12,9 @@ does with the company file open.
   whose severity is Error are not run and get no Rs (Intuit's SDK guide: processing stops
   there). continueOnError runs them all. rollbackOnError stops at the error and undoes the
   whole set; each Add before it that had succeeded is answered 3180 "rolled back" in place of
-  its Ret (unverified: the SDK guide says QuickBooks does not fully support rollbackOnError;
-  our answer keeps a client from taking a rolled-back record for made).
+  its Ret (unverified: what QuickBooks answers for the requests it rolled back, and whether
+  it rolls back every kind of request; our answer keeps a client from taking a rolled-back
+  record for made).
 - Error recovery (unverified, the attributes from qbxmlops130.xsd, the behaviour from the SDK
   guide's outline): a message set with newMessageSetID is answered as usual, the attribute is
   echoed on QBXMLMsgsRs and the response is kept; a later message set carrying that id as
@@ -102,6 +103,8 @@ _VERSION = re.compile(r"<\?qbxml\s+version\s*=\s*[\"']([^\"']*)[\"']\s*\?>")
 def parse_request(request_xml: str) -> etree._Element:
     """The QBXML root of a request document, or ParseError (see above)."""
     try:
+        # unverified: that QuickBooks refuses the whole document (PACKAGES.md's field notes say
+        # only that its text must be ISO-8859-1).
         request_xml.encode("latin-1")
     except UnicodeEncodeError as exc:
         raise ParseError(PARSE_HRESULT, PARSE_WORDS, "text outside ISO-8859-1") from exc
@@ -109,6 +112,7 @@ def parse_request(request_xml: str) -> etree._Element:
     version = _VERSION.search(body)
     if version is None:
         raise ParseError(PARSE_HRESULT, PARSE_WORDS, "no <?qbxml version?> instruction")
+    # unverified: QuickBooks answers older versions too; this file speaks 13.0 only.
     if version.group(1) not in SUPPORTED_VERSIONS:
         raise ParseError(VERSION_HRESULT, VERSION_WORDS, version.group(1))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
@@ -170,6 +174,8 @@ def _run(company_id: str, msgs_rq: etree._Element) -> etree._Element:
         answers.append(answer)
         if answer.get("statusSeverity") != "Error" or on_error == "continueOnError":
             continue
+        # stopOnError: nothing after the error runs or is answered (unverified beyond Intuit's
+        # SDK guide and what responses.py expects).
         if on_error == "rollbackOnError":
             kit_store.rollback()
             _rolled_back(answers, answer)
@@ -200,6 +206,7 @@ def process(company_id: str, request_xml: str) -> str:
         kit_store.rollback()  # read afresh under the lock
         if store.company(company_id) is None:
             raise UnknownCompany(company_id)
+        # unverified: error recovery as the SDK guide outlines it (see above).
         old = msgs_rq.get("oldMessageSetID")
         if old:
             kept = store.get_data(company_id, store.MESSAGE_SETS, old)

@@ -90,6 +90,7 @@ def _count(company_id: str, counter: str) -> int:
     return number
 
 
+# unverified: the shapes of ListIDs and TxnIDs (see above); only their uniqueness counts.
 def new_list_id(company_id: str) -> str:
     return f"{0x80000000 + _count(company_id, 'list_counter'):08X}-{int(now())}"
 

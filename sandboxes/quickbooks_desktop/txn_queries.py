@@ -74,6 +74,7 @@ def _query(company: str, rq: etree._Element, collection: str,
     if txn_ids:
         found = [txn for txn in (store.get_data(company, collection, t) for t in txn_ids) if txn]
         missing = [t for t in txn_ids if store.get_data(company, collection, t) is None]
+        # unverified: a TxnID not found answered as a ListID not found is.
         partial = None if not missing else Refusal(
             PARTIAL, "The query request has not been fully completed. There was a required "
                      f'element ("{missing[0]}") that could not be found in QuickBooks.', "Warn")
