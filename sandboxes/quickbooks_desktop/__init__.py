@@ -11,9 +11,10 @@ from sandboxes.quickbooks_desktop.processor import (
     UnknownCompany,
     end_session,
     process,
+    set_closing_date,
 )
 from sandboxes.quickbooks_desktop.seed import create_company, ensure_company
 from sandboxes.quickbooks_desktop.server import bp
 
 __all__ = ["ParseError", "UnknownCompany", "bp", "create_company", "end_session",
-           "ensure_company", "process"]
+           "ensure_company", "process", "set_closing_date"]

@@ -26,6 +26,7 @@ from sandboxes.quickbooks_desktop.reading import (
     a_date,
     boolean,
     decimal,
+    open_period,
     ref,
     required_ref,
     resolve,
@@ -131,6 +132,7 @@ def _document_add(company: str, rq: etree._Element, is_invoice: bool) -> etree._
         if vat_item["Type"] != "SalesTax":
             raise invalid_reference("Item", wanted.shown, where)
     txn_date: date = a_date(body, "TxnDate", where) or store.today()
+    open_period(company, txn_date, where)
     due = a_date(body, "DueDate", where) or txn_date
     included = boolean(body, "IsTaxIncluded", False)
     lines, figures = [], []

@@ -28,6 +28,7 @@ from sandboxes.quickbooks_desktop.reading import (
     a_date,
     boolean,
     decimal,
+    open_period,
     ref,
     required_ref,
     resolve,
@@ -102,6 +103,7 @@ def receive_payment_add(company: str, rq: etree._Element) -> etree._Element:
     account = ar_account(company, body, WHERE)
     deposit = _deposit(company, body)
     txn_date = a_date(body, "TxnDate", WHERE) or store.today()
+    open_period(company, txn_date, WHERE)
     given_total = decimal(body, "TotalAmount", WHERE)
     if boolean(body, "IsAutoApply", False):
         asked = _auto_applied(company, customer, given_total or ZERO)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import date
 
 from lxml import etree
 
@@ -221,6 +222,19 @@ def process(company_id: str, request_xml: str) -> str:
             store.put(company_id, store.MESSAGE_SETS, new, {"response": response})
         kit_store.commit()
         return response
+
+
+def set_closing_date(company_id: str, closing: date | None) -> None:
+    """The company file's closing date (None: none), as its owner sets it in QuickBooks'
+    preferences (committed); transactions dated on or before it are refused."""
+    with store.writing(company_id):
+        kit_store.rollback()
+        found = store.company(company_id)
+        if found is None:
+            raise UnknownCompany(company_id)
+        found["closing_date"] = closing.isoformat() if closing else None
+        store.save_company(found)
+        kit_store.commit()
 
 
 def end_session(company_id: str) -> int:

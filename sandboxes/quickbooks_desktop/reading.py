@@ -61,6 +61,17 @@ def a_date(element: etree._Element, path: str, kind: str) -> date | None:
         raise save_error(kind, f'"{raw}" in {path} is not a date.') from None
 
 
+def open_period(company: str, when: date, where: str) -> None:
+    """A transaction dated on or before the company file's closing date is refused.
+
+    unverified: QuickBooks asks its own user for the closing-date password; through qbXML the
+    code (3180 here) and words are a guess, worded so that "closing date" names the cause."""
+    closing = (store.company(company) or {}).get("closing_date")
+    if closing and when <= date.fromisoformat(closing):
+        raise save_error(where, f"The transaction date {when.isoformat()} is on or before the "
+                                f"closing date of the company file ({closing}).")
+
+
 def ref(element: etree._Element, tag: str) -> Ref | None:
     block = element.find(tag)
     if block is None:

@@ -5,6 +5,8 @@
   document (text/xml): QBXMLRP2's ProcessRequest, for the simulated Web Connector in another
   process. A document refused whole (ProcessRequest's COM error) is 400 with JSON
   {"hresult": "0x80040400", "message": "...", "detail": "..."};
+- POST /companies/<id>/closing_date {"date": "YYYY-MM-DD" | null} -> {"closing_date": ...}:
+  the company file's closing date (QuickBooks' preference), for provoking a locked period;
 - POST /companies/<id>/end_session -> {"iterators_ended": n}: QBXMLRP2's EndSession (the
   session's iterators die);
 - GET /companies/<id>/books -> JSON of every customer, vendor, invoice, credit memo and
@@ -14,6 +16,7 @@ An unknown company is 404 {"error": "unknown_company"}.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -64,6 +67,23 @@ def qbxml(company_id: str) -> Answer:
     except UnknownCompany:
         return _unknown()
     return Response(answer, mimetype="text/xml", content_type="text/xml; charset=utf-8"), 200
+
+
+@bp.route("/companies/<company_id>/closing_date", methods=["POST"])
+def closing_date(company_id: str) -> Answer:
+    try:
+        body, _ = read_json(10_000)
+        raw = body.get("date") if isinstance(body, dict) else None
+        closing = date.fromisoformat(raw) if isinstance(raw, str) and raw else None
+    except Refused as refused:
+        return jsonify({"error": refused.problem, "detail": refused.detail}), refused.status
+    except ValueError:
+        return jsonify({"error": "bad_date", "detail": "date must be YYYY-MM-DD or null"}), 400
+    try:
+        processor.set_closing_date(company_id, closing)
+    except UnknownCompany:
+        return _unknown()
+    return jsonify({"closing_date": closing.isoformat() if closing else None}), 200
 
 
 @bp.route("/companies/<company_id>/end_session", methods=["POST"])

@@ -259,3 +259,19 @@ def test_a_credit_memo_is_applied_to_its_invoice_through_set_credit(qbd, company
     left = refusal(qbd, company, qbxml.apply_credit_add(credit, memo_id, D("15.01"), "a2"))
     assert left.status_code == 3180
     assert books(company, "customers")[0]["Balance"] == "110.13"  # applying moves no money
+
+
+def test_nothing_goes_in_on_or_before_the_closing_date(qbd, company) -> None:  # type: ignore[no-untyped-def]
+    from sandboxes.quickbooks_desktop import set_closing_date
+
+    customer_id = add_customer(qbd, company, CUSTOMER)
+    one = add(qbd, company, qbxml.invoice_add(invoice(customer_id), "1")).findtext("TxnID")
+    set_closing_date(company, date(2026, 11, 2))
+    record = invoice(customer_id, reference="INV-1002")  # dated 2 November: the closing date
+    answer = refusal(qbd, company, qbxml.invoice_add(record, "2"))
+    assert answer.status_code == 3180 and "closing date" in answer.message
+    assert responses.outcome(answer, record).reason == "locked_period"  # type: ignore[union-attr]
+    later = payment(customer_id, Allocation(one, "INV-1001", D("1.00")), amount=D("1.00"))
+    ok(qbd, company, qbxml.receive_payment_add(later, "3"))  # 20 November: open
+    set_closing_date(company, None)
+    ok(qbd, company, qbxml.invoice_add(record, "4"))

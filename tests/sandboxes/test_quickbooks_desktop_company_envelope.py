@@ -208,6 +208,10 @@ def test_the_blueprint_over_http(qb_schema) -> None:  # type: ignore[no-untyped-
     assert [c["Name"] for c in books["customers"]] == ["Hollis & Daughters Ltd"]
     assert books["vendors"] == books["invoices"] == books["payments"] == []
     assert books["credit_memos"] == []
+    closed = client.post(f"{base}/{company_id}/closing_date", json={"date": "2026-01-31"})
+    assert closed.status_code == 200 and closed.get_json() == {"closing_date": "2026-01-31"}
+    assert client.post(f"{base}/{company_id}/closing_date", json={"date": "31/01"}
+                       ).status_code == 400
     ended = client.post(f"{base}/{company_id}/end_session")
     assert ended.status_code == 200 and ended.get_json() == {"iterators_ended": 1}
     broken = client.post(f"{base}/{company_id}/qbxml", data=b"<QBXML>",
