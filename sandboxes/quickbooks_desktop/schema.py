@@ -15,14 +15,14 @@ SETTING = "QBD_SANDBOX_SCHEMA"
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> etree.XMLSchema:
-    # Compiling the schema takes about a second: once per process and path.
+def load(path: str) -> etree.XMLSchema:
+    """The schema at `path`, compiled once per process (it takes about a second)."""
     return etree.XMLSchema(etree.parse(path))
 
 
 def configured() -> etree.XMLSchema | None:
     path = setting(SETTING)
-    return _load(path) if path else None
+    return load(path) if path else None
 
 
 def problem(tree: etree._Element) -> str | None:

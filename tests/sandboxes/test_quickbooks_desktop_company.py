@@ -34,7 +34,10 @@ D = Decimal
 def qb_schema() -> etree.XMLSchema:
     if not XSD.exists():
         pytest.skip(f"{XSD} is not here")
-    return etree.XMLSchema(etree.parse(str(XSD)))
+    from sandboxes.quickbooks_desktop import schema
+
+    # Intuit's file compiled by lxml, once per process for every module here and the sandbox.
+    return schema.load(str(XSD))
 
 
 def sandbox_app() -> Flask:
