@@ -5,6 +5,7 @@ from app.models.company import ApiKey, Company, Membership, User, utcnow
 from app.models.connection import Connection
 from app.models.notification import DigestRecipient, DigestState
 from app.models.package_list import PackageList
+from app.models.pull import PullClient, PullSession
 from app.models.records import Contact, Document, DocumentLine, Payment, PaymentAllocation
 from app.models.transfer import Attempt, Run, Transfer, TransferEvent
 
@@ -24,6 +25,8 @@ __all__ = [
     "PackageList",
     "Payment",
     "PaymentAllocation",
+    "PullClient",
+    "PullSession",
     "Run",
     "TaxMapping",
     "TaxRate",

@@ -48,6 +48,9 @@ class Transfer(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(64), default=new_key, unique=True)
     # A package may name a record by a URL, or a receipt by several ids: no short cap.
     external_id: Mapped[str | None] = mapped_column(String(1000))
+    # Pull packages only: the step a record is at when it takes more than one request (a
+    # QuickBooks Desktop credit memo is added, then applied to its invoice); "" is the add.
+    stage: Mapped[str] = mapped_column(String(24), default="", server_default="")
     attempt_count: Mapped[int] = mapped_column(default=0)
     attempt_id: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None]
