@@ -45,8 +45,12 @@ def connector_class(key: str) -> type[Connector]:
     return getattr(import_module(module_name), class_name)
 
 
-def package_keys() -> list[str]:
-    return list(_REGISTRY)
+def package_keys(mode: str | None = None) -> list[str]:
+    """Every registered package, or those of one mode: "push" (we call the package) or
+    "pull" (its desktop side collects from us)."""
+    if mode is None:
+        return list(_REGISTRY)
+    return [key for key in _REGISTRY if connector_class(key).mode == mode]
 
 
 def package_module(key: str, part: str) -> ModuleType:

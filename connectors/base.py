@@ -223,7 +223,17 @@ class AuthLost:
     detail: str = ""
 
 
-Outcome = Sent | Rejected | RetryLater | Uncertain | AuthLost
+@dataclass(frozen=True)
+class Continue:
+    """Pull packages only (connectors.capabilities.PullConnector): this step is done, the
+    record needs the request of `stage` next (`external_id`: what the package made so far).
+    From a check: `Continue("", "")` means the lost request made nothing, so add it."""
+
+    external_id: str
+    stage: str
+
+
+Outcome = Sent | Rejected | RetryLater | Uncertain | AuthLost | Continue
 
 
 # --------------------------------------------------------------------------- errors

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import requests
 
 from connectors.base import (
+    Connector,
     Credentials,
     LedgerAccount,
     OAuthSettings,
     Outcome,
     PackageInvoice,
+    PackageTaxRate,
     Record,
     RecordKind,
 )
@@ -142,20 +145,69 @@ class CreatesServiceItems(ABC):
 
 
 # --------------------------------------------------------------------------- pull packages
-@runtime_checkable
-class PullConnector(Protocol):
-    """A package that collects records from us (QuickBooks Desktop through the Web Connector,
-    Sage 50 through an agent). A placeholder for the next issues: nothing implements it yet.
+@dataclass(frozen=True)
+class PullItem:
+    """One record of a hand-out, as a pull connector renders it and reads its answer."""
 
-    It shares the lists and sign-in parts with push packages (connectors.base.Connector) and
-    differs where it must: instead of push/find/complete, each time the package asks for work
-    we render a request for a batch, and later read its answer into one outcome per record.
+    request_id: str  # unique within the hand-out; the package's answer names it back
+    record: Record
+    external_id: str = ""  # the package's id once an earlier stage made it ("" before)
+    # The record's own stage, parameter included: a stage's name up to ":" is its kind, which
+    # the whole hand-out shares; what follows is this record's ("apply:1250", its amount).
+    stage: str = ""
+
+
+class PullConnector(Connector):
+    """A package that collects records from us (QuickBooks Desktop through the Web Connector,
+    Sage 50 through an agent). Pure code like a push connector, but we never call the package:
+    each time its desktop side asks for work, the engine (app/sync/handout.py) claims a batch
+    under a lease and the connector renders it as the package's request; the answer, when it
+    comes, is read back into one outcome per record.
+
+    A record may take several requests (stages): "" is the first (the add); a connector that
+    needs more answers `Continue(external_id, stage)` and is asked to render that stage next.
+    A hand-out whose answer never came is uncertain: it is handed out again at
+    `check_stage(kind, stage)`, which must find what the lost request may have made before
+    anything is added (an answer `Continue("", "")` there means "not there: add it").
     """
 
-    def render_request(self, kind: RecordKind, batch: Sequence[Record]) -> str:
-        """The request the package will run (e.g. qbXML), for a batch of one kind."""
-        ...
+    mode: ClassVar[Literal["push", "pull"]] = "pull"
 
-    def read_answer(self, kind: RecordKind, batch: Sequence[Record], answer: str) -> list[Outcome]:
-        """One outcome per record of `batch`, in order, from the package's answer to it."""
-        ...
+    @abstractmethod
+    def render_request(self, kind: RecordKind, stage: str, items: Sequence[PullItem]) -> str:
+        """The request the package will run for a batch of one kind at one stage."""
+
+    @abstractmethod
+    def read_answer(
+        self, kind: RecordKind, stage: str, items: Sequence[PullItem], answer: str
+    ) -> list[Outcome]:
+        """One outcome per item of `items`, in order; never raises for the package's answer
+        (an answer it cannot read makes every item Uncertain)."""
+
+    def preflight(self, kind: RecordKind, stage: str, items: Sequence[PullItem]
+                  ) -> Mapping[str, Outcome]:
+        """Outcomes settled without the package (by request id): what it is certain to refuse
+        is refused here, in words, and never handed out."""
+        return {}
+
+    def check_stage(self, kind: RecordKind, stage: str) -> str:
+        """The stage that settles a hand-out at `stage` whose answer was lost."""
+        return "check"
+
+
+@dataclass(frozen=True)
+class PulledLists:
+    accounts: list[LedgerAccount]
+    tax_rates: list[PackageTaxRate]
+
+
+class ListsByRequest(ABC):
+    """A pull package whose lists (for the mapping) are asked of its desktop side like a
+    hand-out, and arrive with its answer: they are never fetched from here."""
+
+    @abstractmethod
+    def lists_request(self) -> str: ...
+
+    @abstractmethod
+    def read_lists(self, answer: str) -> PulledLists:
+        """The lists from the answer; BadReplyError (in words) when they cannot be read."""

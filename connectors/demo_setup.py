@@ -30,3 +30,7 @@ class DemoSetup:
     # user in its sandbox for (config, company id, tenant name) and return the form's fields,
     # which the demo then signs in with exactly as a person would in the wizard.
     sandbox_login: Callable[[Mapping[str, Any], int, str], dict[str, str]] | None = None
+    # For a package collected from a desktop (connectors.capabilities.PullConnector): make its
+    # simulated company file for (config, company id, tenant name) and return what the
+    # simulated desktop side needs to reach it (kept in the connection's credentials).
+    desktop_company: Callable[[Mapping[str, Any], int, str], dict[str, str]] | None = None
