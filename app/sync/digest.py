@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.models.notification import DEFAULT_FREQUENCY
 from app.models.transfer import FAILED
+from app.sync.pull_health import silence_sentence, silent_connections
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,13 @@ class Digest:
     watermark: int
     since: datetime | None
     base_url: str
+    # Desktop packages silent for longer than their schedule allows, in words.
+    silent: list[str] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
+        if not self.total:
+            return f"Ledgerlink: {self.silent[0].split('.')[0]} ({self.company.name})"
         needs = "record needs" if self.total == 1 else "records need"
         return f"Ledgerlink: {self.total:,} {needs} your attention ({self.company.name})"
 
@@ -129,7 +134,8 @@ def build_digest(company: Company, after_event_id: int, since: datetime | None =
     from app.records.labels import connection_name, package_title, record_labels, unknown_label
 
     failures = new_failures(company.id, after_event_id)
-    if not failures:
+    silent = [silence_sentence(h) for h in silent_connections(company.id)]
+    if not failures and not silent:
         return None
     base_url = current_app.config["BASE_URL"]
     labels = record_labels(company.id, {(t.record_type, t.record_id) for t, _ in failures})
@@ -166,7 +172,8 @@ def build_digest(company: Company, after_event_id: int, since: datetime | None =
         ))
     groups.sort(key=lambda g: (-g.count, g.title))
     return Digest(company=company, groups=groups, total=len(failures),
-                  watermark=max(e for _, e in failures), since=since, base_url=base_url)
+                  watermark=max((e for _, e in failures), default=after_event_id), since=since,
+                  base_url=base_url, silent=silent)
 
 
 def recipients(company_id: int) -> list[str]:

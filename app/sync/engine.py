@@ -153,6 +153,8 @@ class RunExecutor:
 
     def _execute(self) -> None:
         run, connection = self.run, self.connection
+        if self.cls.mode == "pull":
+            return  # collected by its desktop side (app/sync/handout.py); never pushed
         if connection.status != CONNECTED:
             self._finish("failed", f"{self.cls.title} is not connected: reconnect it first.")
             return

@@ -144,6 +144,18 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
     )
 
 
+def explain_waiting_for_lists(reason: str, package: str, collector: str) -> Explanation:
+    """An unmapped record of a package whose lists have not arrived from its desktop side
+    (`collector`: what collects there, "the Web Connector")."""
+    return Explanation(
+        reason,
+        f"Waiting for {package}'s lists: nothing can be mapped until {collector} on the "
+        f"computer with {package} has run once and sent them.",
+        f"Run {collector} on that computer, then map on the Mapping page; the record goes "
+        "with the next send.",
+    )
+
+
 def explain_preflight(reason: str, package: str, details: Mapping[str, str]) -> Explanation:
     """Words for a record we stopped before sending (nothing went to the package)."""
     if reason == "unmapped_account":

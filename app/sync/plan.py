@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from app.extensions import db
-from app.models import Connection, Contact, Document, Payment, Transfer, TransferEvent
+from app.models import (
+    Connection,
+    Contact,
+    Document,
+    PackageList,
+    Payment,
+    Transfer,
+    TransferEvent,
+)
 from app.models.transfer import (
     BLOCKED,
     DO_NOT_SEND,
@@ -17,7 +25,12 @@ from app.models.transfer import (
 )
 from app.sync.canonical import Chart, preflight
 from app.sync.cutoff import NOT_FOUND, explain_before_cutoff, is_before_cutoff
-from app.sync.explain import Explanation, explain_blocked, explain_preflight
+from app.sync.explain import (
+    Explanation,
+    explain_blocked,
+    explain_preflight,
+    explain_waiting_for_lists,
+)
 from app.sync.records import (
     ParentRef,
     load_rows,
@@ -25,6 +38,8 @@ from app.sync.records import (
     parent_label,
     parents_of,
 )
+from connectors import connector_class
+from connectors.capabilities import ListsByRequest
 
 # Failures found by our own checks: re-checked on every run, so fixing the mapping is enough.
 PREFLIGHT_REASONS = (
@@ -146,6 +161,7 @@ def _plan_chunk(
         k: load_rows(k, [r.record_id for r in all_refs if r.kind == k])
         for k in {r.kind for r in all_refs}
     }
+    lists_awaited = _lists_awaited(connection)
     for t in transfers:
         row = rows.get(t.record_id)
         if row is None:  # the record was deleted from under us
@@ -175,10 +191,28 @@ def _plan_chunk(
             continue
         problem = preflight(kind, row, chart)
         if problem is not None:
-            set_state(t, FAILED, explain_preflight(problem.reason, package_title, problem.details),
-                      run_id=run_id)
+            why = explain_preflight(problem.reason, package_title, problem.details)
+            if problem.reason in UNMAPPED and lists_awaited:
+                why = explain_waiting_for_lists(problem.reason, package_title, lists_awaited)
+            set_state(t, FAILED, why, run_id=run_id)
             continue
         set_state(t, PENDING, note="ready to send")
+
+
+UNMAPPED = ("unmapped_account", "unmapped_tax_rate")
+
+
+def _lists_awaited(connection: Connection) -> str:
+    """What must run on the customer's computer before anything can be mapped ("the Web
+    Connector"), when a package whose lists only its desktop side sends has not sent them;
+    "" otherwise. An unmapped record then waits for the lists, not for the bookkeeper."""
+    cls = connector_class(connection.package)
+    if not issubclass(cls, ListsByRequest):
+        return ""
+    if db.session.execute(
+            db.select(PackageList.id).filter_by(connection_id=connection.id).limit(1)).first():
+        return ""
+    return "the Web Connector" if cls.auth_kind == "web_connector" else "the agent"
 
 
 def in_package(t: Transfer) -> bool:

@@ -6,14 +6,30 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from app.extensions import db
-from app.models import Connection, Run, utcnow
+from app.models import Connection, Run, Transfer, utcnow
+from app.models.transfer import BLOCKED, PENDING, SENDING
 from app.queue import enqueue
 from app.redis_conn import REDIS_DOWN, QueueUnavailable, get_redis
+from connectors import connector_class
 
-__all__ = ["ACTIVE", "SEND_DATA", "QueueUnavailable", "active_run", "enqueue_run", "start_run"]
+__all__ = [
+    "ACTIVE", "SEND_DATA", "QueueUnavailable", "active_run", "enqueue_run", "is_pull",
+    "ready_words", "start_run",
+]
 
 ACTIVE = ("queued", "running", "waiting")
 SEND_DATA = "app.jobs.send_data"
+
+
+def is_pull(connection: Connection) -> bool:
+    """A desktop package collects its records from us: nothing is pushed to it."""
+    return connector_class(connection.package).mode == "pull"
+
+
+def ready_words(connection: Connection) -> str:
+    title = connector_class(connection.package).title
+    return (f"Ready: {title} will take these the next time it checks in with Ledgerlink; "
+            "the counts follow its answers as they arrive.")
 
 
 def active_run(connection_id: int) -> Run | None:
@@ -67,12 +83,28 @@ def start_run(
             return existing
         run = Run(company_id=connection.company_id, connection_id=connection.id, trigger=trigger,
                   scope=ids, description=description)
+        if is_pull(connection):
+            # Send Data means "ready now": the desktop side takes the records when it next
+            # checks in, and the run's counts follow its answers (app/sync/handout.py).
+            run.status, run.started_at, run.detail = "waiting", utcnow(), ready_words(connection)
+            run.total = _open_count(connection.id)
         db.session.add(run)
         connection.last_run_at = utcnow()
         db.session.commit()
+    if run.status == "waiting":
+        return run
     with _queue_errors():
         enqueue_run(run.id)
     return run
+
+
+def _open_count(connection_id: int) -> int:
+    return db.session.execute(
+        db.select(db.func.count(Transfer.id)).filter(
+            Transfer.connection_id == connection_id,
+            Transfer.state.in_((PENDING, BLOCKED, SENDING)),
+        )
+    ).scalar_one()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Connection, Run, Transfer, utcnow
 from app.models.connection import CONNECTED
 from app.models.transfer import SENDING
-from app.sync.runs import ACTIVE, active_run, enqueue_run, start_run
+from app.sync.runs import ACTIVE, active_run, enqueue_run, is_pull, start_run
 
 
 def start_due_runs() -> int:
@@ -33,6 +33,8 @@ def start_due_runs() -> int:
     interval = int(current_app.config.get("SEND_INTERVAL_SECONDS", 7200))
     started = 0
     for connection in list(due):
+        if is_pull(connection):
+            continue  # its desktop side collects on its own schedule: nothing to push
         if active_run(connection.id) is None:
             start_run(connection, trigger="schedule")
             started += 1
@@ -68,7 +70,9 @@ def recover() -> int:
     ).scalars()
     for conn_id in list(conn_ids):
         connection = db.session.get(Connection, conn_id)
-        if connection and connection.status == CONNECTED and active_run(conn_id) is None:
+        if connection is None or is_pull(connection):
+            continue  # a pull hand-out that expired is checked by the next hand-out itself
+        if connection.status == CONNECTED and active_run(conn_id) is None:
             # Settle those claims only: a recovery is not a Send Data, so it must not send
             # records nobody asked to send (a new connection not started, a contact unlinked).
             claims = db.session.execute(
