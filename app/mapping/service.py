@@ -34,9 +34,11 @@ from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
 from connectors import connector_class
 from connectors.base import Connector, ConnectorError
-from connectors.capabilities import CreatesServiceItems
+from connectors.capabilities import CreatesServiceItems, ListsByRequest
 
 LIST_KINDS = ("accounts", "tax_rates")
+# A pull package's lists marked due: its desktop side's next session asks for them first.
+LISTS_ASKED_AGAIN = datetime(2000, 1, 1)
 
 
 @dataclass
@@ -117,6 +119,9 @@ def fetch_lists(connection: Connection) -> Lists:
             fix_url("connections.reconnect", connection_id=connection.id))
         return lists
 
+    if issubclass(connector_class(connection.package), ListsByRequest):
+        return _pulled_lists(connection)
+
     def _all(connector: Connector) -> dict[str, dict]:
         return {"accounts": _fetch(connector.accounts, _account_entry),
                 "tax_rates": _fetch(connector.tax_rates, _tax_entry)}
@@ -128,6 +133,11 @@ def fetch_lists(connection: Connection) -> Lists:
         lists = cached_lists(connection)
         lists.problem = problem_words(connection, exc)
         return lists
+    _save_lists(connection, found)
+    return cached_lists(connection)
+
+
+def _save_lists(connection: Connection, found: Mapping[str, dict]) -> None:
     now = utcnow()
     rows = {r.kind: r for r in db.session.execute(
         db.select(PackageList).filter_by(connection_id=connection.id)).scalars()}
@@ -136,7 +146,35 @@ def fetch_lists(connection: Connection) -> Lists:
         row.data, row.fetched_at = data, now
         db.session.add(row)
     db.session.commit()
-    return cached_lists(connection)
+
+
+def store_lists(connection: Connection, accounts: list[Any], tax_rates: list[Any]) -> None:
+    """Lists a pull package's desktop side sent back (the Web Connector's answer): they
+    cannot be fetched from here, so they replace the cached ones as they arrive."""
+    _save_lists(connection, {
+        "accounts": {"supported": True, "entries": [_account_entry(a) for a in accounts]},
+        "tax_rates": {"supported": True, "entries": [_tax_entry(t) for t in tax_rates]},
+    })
+
+
+def _pulled_lists(connection: Connection) -> Lists:
+    """A pull package's lists cannot be fetched from here: they come with its desktop side's
+    next session. Asking again ("Refresh lists") marks them due, so that session asks for them
+    first; the lists it last sent stay on the page meanwhile."""
+    title = title_of(connection)
+    rows = list(db.session.execute(
+        db.select(PackageList).filter_by(connection_id=connection.id)).scalars())
+    for row in rows:
+        row.fetched_at = LISTS_ASKED_AGAIN
+    db.session.commit()
+    lists = cached_lists(connection)
+    waiting = (f"Waiting for {title}'s lists: they arrive the next time the Web Connector "
+               f"runs on the computer with {title} (press Update Selected there to send them "
+               "now).")
+    lists.problem = Problem(waiting if not lists.loaded else
+                            f"{title} will send its lists again the next time the Web "
+                            "Connector runs; these are the ones it sent last.")
+    return lists
 
 
 def lists_for(connection: Connection) -> Lists:
