@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.records.routes import bp as records_bp
     from app.runs.routes import bp as runs_bp
     from app.settings.routes import bp as settings_bp
+    from app.webconnector.routes import bp as webconnector_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
@@ -70,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # authenticated by bearer API keys, not cookies
+    app.register_blueprint(webconnector_bp)
+    csrf.exempt(webconnector_bp)  # the Web Connector's SOAP calls carry a ticket, no cookie
     register_error_handlers(app)
     register_security_headers(app)
 

@@ -227,6 +227,8 @@ def reconnect(connection_id: int) -> Response:
         _company_admin()
         if not ConfirmForm().validate_on_submit():
             abort(400, description="This form had expired. Please go back and try again.")
+        if choice.setup_url:  # set up on a page of ours: that page, for this connection
+            return redirect(f"{choice.setup_url}?connection_id={connection.id}")
         if choice.auth_kind != "oauth2":
             return redirect(url_for(".new", package=connection.package))
         try:

@@ -165,7 +165,8 @@ def package_choice(key: str) -> PackageChoice:
         available = bool(credential_fields(cls))
     else:
         if issubclass(cls, SetupPage):
-            setup_url = _endpoint_url(cls.setup_endpoint)
+            # The package's key goes along: one set-up page may serve several packages.
+            setup_url = _endpoint_url(cls.setup_endpoint, package=key)
         available = setup_url is not None
     return PackageChoice(
         key=key, title=cls.title, auth_kind=kind,

@@ -156,6 +156,9 @@ def run_phrase(run: Run, title: str) -> str:
         if run.total:
             return f"Sending {run.done:,} of {run.total:,}…"
         return "Getting records ready…"
+    if run.status == "waiting" and run.resume_at is None and run.detail:
+        # A pull package's run: it waits for the desktop side to check in, not for a pause.
+        return f"{run.detail} {run.done:,} of {run.total:,} done so far."
     if run.status == "waiting":
         resume = f"at {local(run.resume_at):%H:%M} ({minutes_until(run.resume_at)})" \
             if run.resume_at else "shortly"

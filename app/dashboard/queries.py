@@ -27,6 +27,7 @@ from app.records.labels import (  # noqa: F401 - re-exported for the pages that 
     record_labels,
     unknown_label,
 )
+from app.sync.pull_health import PullHealth, health_of
 
 ATTENTION_STATES = (FAILED, NEEDS_MANUAL_UPDATE, BLOCKED)
 WAITING_STATES = waiting.WAITING_STATES  # defined with the mapping-gap counting it serves
@@ -43,6 +44,7 @@ class ConnectionSummary:
     last_finished: Run | None
     active_run: Run | None
     name: str = ""  # "Xero · Acme Heating Ltd"
+    desktop: PullHealth | None = None  # a pull package's desktop side: when it last checked in
 
 
 def connections(company_id: int) -> list[ConnectionSummary]:
@@ -60,6 +62,7 @@ def connections(company_id: int) -> list[ConnectionSummary]:
             last_finished=_latest_run(company_id, conn.id, FINISHED),
             active_run=_latest_run(company_id, conn.id, ACTIVE),
             name=connection_name(conn),
+            desktop=health_of(conn),
         ))
     return summaries
 

@@ -1,0 +1,74 @@
+"""Connecting a Web Connector package: the connection, its Web Connector user and password
+(shown once), and the .qwc file the bookkeeper adds to the Web Connector."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+
+from app.connections.service import save_connection
+from app.extensions import db
+from app.models import Company, Connection, PullClient
+from app.models.connection import CONNECTED
+from app.sync.plan import ensure_transfers
+from app.webconnector import tickets
+from connectors import connector_class
+from connectors.base import Credentials, Tenant
+from connectors.quickbooks_desktop.qwc import qwc_file
+
+
+@dataclass
+class Setup:
+    connection: Connection
+    client: PullClient
+    password: str  # shown once; only its hash is kept
+
+
+def set_up(company_id: int, package: str, connection: Connection | None = None) -> Setup:
+    """A new connection (one company file: a second file is a second connection, with a Web
+    Connector user of its own), or `connection` again with a new password. New connections
+    start manual and unstarted, as every package's do: nothing goes before the mapping and
+    the preview."""
+    cls = connector_class(package)
+    if connection is None:
+        # Named for now; the Web Connector's first call says which company file it is.
+        tenant = Tenant(f"file-{uuid.uuid4().hex[:12]}", f"{cls.title} company file")
+        connection = save_connection(company_id, package, Credentials(), tenant,
+                                     schedule="manual", sending_started=False)
+    else:  # reconnecting: the same books, history and mapping; the old password ends
+        connection.status, connection.status_detail = CONNECTED, ""
+        db.session.commit()
+    ensure_transfers(connection)
+    client, password = tickets.set_up_client(connection)
+    return Setup(connection, client, password)
+
+
+def run_every_minutes() -> int:
+    return max(1, int(current_app.config.get("QBWC_RUN_EVERY_MINUTES", 60)))
+
+
+def qwc_for(connection: Connection) -> bytes:
+    """The .qwc file; ValueError (in words) when this server cannot be reached the way the
+    Web Connector requires (https, or the same PC)."""
+    client = tickets.client_of(connection.id)
+    if client is None:
+        raise ValueError("Set up the Web Connector user first.")
+    company = db.session.get(Company, connection.company_id)
+    cls = connector_class(connection.package)
+    try:
+        return qwc_file(
+            app_name=f"Ledgerlink ({company.name if company else connection.tenant_name})"[:80],
+            app_url=url_for("webconnector.endpoint", _external=True),
+            support_url=url_for("webconnector.support", _external=True),
+            username=client.username,
+            owner_id=client.owner_id, file_id=client.file_id,
+            run_every_minutes=run_every_minutes(),
+            description=f"Sends your job system's records into {cls.title}.",
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"The Web Connector cannot use this Ledgerlink address ({exc}). Serve Ledgerlink "
+            "over https (set BASE_URL to its https address), or run the Web Connector on the "
+            "same computer.") from exc
