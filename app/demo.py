@@ -67,6 +67,8 @@ def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connecti
     would, and map our chart to the demo's."""
     cls = connector_class(package)
     setup = demo_setup(package)
+    if cls.auth_kind == "web_connector":
+        return _connect_web_connector_sandbox(package, setup, company_id, tenant_name)
     if issubclass(cls, CredentialsLogin):
         creds, tenant = _log_in_to_sandbox(package, setup, company_id, tenant_name)
         connection = save_connection(company_id, package, creds, tenant)
@@ -80,6 +82,33 @@ def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connecti
     creds = exchange_code(package, callback["code"], redirect_uri(), callback=callback)
     tenant = setup.pick_tenant(list_tenants(package, creds), callback, tenant_name)
     connection = save_connection(company_id, package, creds, tenant)
+    set_mapping(connection, setup.accounts, setup.tax_rates)
+    return connection
+
+
+def _connect_web_connector_sandbox(package: str, setup: DemoSetup, company_id: int,
+                                   tenant_name: str) -> Connection:
+    """The wizard's Web Connector step, as an admin would take it, and a simulated company
+    file for the simulated Web Connector (sandbox mode runs one every minute) to sign in
+    with: its password is kept, encrypted, with the connection, as a Web Connector keeps it
+    on its PC. Sandbox only: a real connection keeps only the password's hash."""
+    from app.webconnector.setup import set_up
+
+    if setup.desktop_company is None:
+        raise RuntimeError(f"connectors/{package}/demo.py: a package collected from a desktop "
+                           "declares DEMO.desktop_company")
+    made = set_up(company_id, package)
+    place = setup.desktop_company(current_app.config, company_id, tenant_name)
+    connection = made.connection
+    creds = connection.credentials
+    connection.credentials = creds.with_tokens(
+        tenant_name=tenant_name,
+        extra={**creds.extra, **place, "sandbox_username": made.client.username,
+               "sandbox_password": made.password})
+    connection.tenant_name = tenant_name
+    # As every demo connection: mapped, on the automatic schedule and sending.
+    connection.schedule, connection.sending_started = "automatic", True
+    db.session.commit()
     set_mapping(connection, setup.accounts, setup.tax_rates)
     return connection
 
@@ -103,11 +132,12 @@ def _post_sample_records(api_key: str) -> None:
     system would, so the dashboard has something to show from the first minute."""
     base = current_app.config["BASE_URL"]
     headers = {"Authorization": f"Bearer {api_key}"}
-    records = generate(customers=6, invoices=12, payments=5, credit_notes=1, prefix="DEMO-")
+    # A short prefix: QuickBooks Desktop holds an invoice number in 11 characters (D-INV-00001).
+    records = generate(customers=6, invoices=12, payments=5, credit_notes=1, prefix="D-")
     # One invoice whose stated total disagrees with its lines, so a new user sees how a
     # problem is explained before anything reaches the package.
     records.append(("invoices", {
-        "source_id": "DEMO-I-TYPO", "number": "DEMO-INV-TYPO", "customer_source_id": "DEMO-C00000",
+        "source_id": "D-I-TYPO", "number": "D-INV-TYPO", "customer_source_id": "D-C00000",
         "date": "2026-11-02", "amounts_are": "exclusive", "total": 150.00,
         "reference": "Radiator swap (total typed by hand)",
         "lines": [{"description": "Radiator swap", "quantity": 1, "unit_price": 120.00,

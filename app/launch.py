@@ -36,6 +36,19 @@ def _wait_for(url: str, seconds: float = 60, supervisor: Supervisor | None = Non
     return False
 
 
+def _point_simulators_at_specs(env: os._Environ[str]) -> None:
+    """With ../shared/specs beside the project, the simulators check what they are sent
+    against the packages' official specs, as in the tests."""
+    from connectors import package_keys, package_module
+
+    shared = ROOT.parent / "shared"
+    for key in package_keys():
+        for name, relative in getattr(package_module(key, "settings"), "SANDBOX_SPECS",
+                                      {}).items():
+            if (shared / relative).exists():
+                env.setdefault(name, str(shared / relative))
+
+
 def main() -> int:
     env = os.environ
     env.setdefault("SANDBOX_MODE", "1")
@@ -54,7 +67,15 @@ def main() -> int:
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], check=True, cwd=ROOT
     )
     raise_keyboard_interrupt_on_sigterm()
-    supervisor = Supervisor(read_procfile(ROOT / "Procfile"), dict(env), ROOT)
+    _point_simulators_at_specs(env)
+    services = read_procfile(ROOT / "Procfile")
+    if env.get("SANDBOX_MODE") == "1" and env.get("DESKTOP_SIMULATORS", "1") not in (
+            "0", "false", "no"):
+        # The demo's desktop packages' side (a simulated Web Connector every minute), so
+        # records reach QuickBooks Desktop with no PC. DESKTOP_SIMULATORS=0: drive /qbwc
+        # from another client instead.
+        services.append(("desktop", "python -m app.desktop_simulators"))
+    supervisor = Supervisor(services, dict(env), ROOT)
     supervisor.start()
     try:
         if not _wait_for(f"{env['BASE_URL']}/healthz", supervisor=supervisor):
@@ -76,7 +97,7 @@ def main() -> int:
         # Ctrl-C reached only this process (each child leads its own session): stop the web
         # first (no new clicks), then cron, then the worker (a run it was in is queued again),
         # and Redis last, so nobody is left talking to a Redis that is gone.
-        supervisor.stop(["web", "cron", "worker"])
+        supervisor.stop(["desktop", "web", "cron", "worker"])
         if redis_proc is not None:
             redis_proc.terminate()
             try:
