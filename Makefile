@@ -32,12 +32,14 @@ lint: $(BIN)/.installed-dev
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py
 	$(BIN)/python bench/money_property.py
+	$(BIN)/python bench/web_connector_sessions.py
 
 ## The full-size journeys of every package (browser journey, every package, exactly once), then
 ## the push bench's figures for each package side by side.
 e2e: $(BIN)/.installed-dev
 	$(BIN)/python -m pytest -q tests/journey
 	$(BIN)/python bench/push_throughput.py --package all
+	$(BIN)/python bench/web_connector_sessions.py
 
 ## Fault injection (worker SIGKILLs, Redis restart, 5xx/429 storms, ...): figures, no asserts.
 faults: $(BIN)/.installed-dev

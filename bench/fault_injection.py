@@ -488,7 +488,7 @@ def main() -> None:
     parser.add_argument("--kill-runs", type=int, default=0, help="SIGKILL runs (default 5)")
     from connectors import package_keys
 
-    parser.add_argument("--package", choices=[*package_keys(), "both"], default="")
+    parser.add_argument("--package", choices=[*package_keys("push"), "both"], default="")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per run")
     parser.add_argument("--keep", action="store_true", help="keep the logs and database")
@@ -496,8 +496,8 @@ def main() -> None:
     args = parser.parse_args()
     records = args.records or (200 if args.quick else 1000)
     kill_runs = args.kill_runs or (2 if args.quick else 5)
-    package_arg = args.package or (package_keys()[0] if args.quick else "both")
-    packages = package_keys() if package_arg == "both" else [package_arg]
+    package_arg = args.package or (package_keys("push")[0] if args.quick else "both")
+    packages = package_keys("push") if package_arg == "both" else [package_arg]
     random.seed(args.seed or None)
     storm_faults = 8 if args.quick else 20
     scenarios: dict[str, Any] = {

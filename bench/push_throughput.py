@@ -95,7 +95,7 @@ class Package:
 # Every registered package, each describing itself in connectors/<key>/bench.py.
 PACKAGES = {
     key: Package(key, connector_class(key).title, package_module(key, "bench").BENCH)
-    for key in package_keys()
+    for key in package_keys("push")
 }
 
 
