@@ -29,7 +29,7 @@ from tests.api.mapping_helpers import (
 )
 from tests.sync.conftest import connected_books  # noqa: F401  (fixture used by these tests)
 
-PACKAGES = tuple(package_keys())
+PACKAGES = tuple(package_keys("push"))
 
 
 # --------------------------------------------------------------------------- GET and PUT

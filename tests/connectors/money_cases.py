@@ -39,7 +39,8 @@ from connectors.money_hook import PackageRefs, PayloadRequest
 
 # Our chart: rate key -> percent, and what the (placeholder) package codes are.
 RATES = {"zero": Decimal("0"), "reduced": Decimal("5"), "standard": Decimal("20")}
-TAX_CODES = {"zero": "TAX-ZERO", "reduced": "TAX-REDUCED", "standard": "TAX-STANDARD"}
+# Short enough for every package: QuickBooks Desktop names a sales tax code in 3 characters.
+TAX_CODES = {"zero": "Z", "reduced": "R", "standard": "S"}
 PACKAGE_RATES = {TAX_CODES[key]: rate for key, rate in RATES.items()}
 CHART = Chart(
     account_names={"sales": "Sales", "bank": "Bank"},

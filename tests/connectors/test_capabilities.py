@@ -17,7 +17,6 @@ from connectors.base import (
     Credentials,
     Outcome,
     PushConnector,
-    Record,
     RecordKind,
     Rejected,
 )
@@ -29,6 +28,7 @@ from connectors.capabilities import (
     OAuth2Auth,
     OrganisationDetails,
     PullConnector,
+    PullItem,
     SetupPage,
     WebPages,
 )
@@ -68,12 +68,11 @@ def _creds() -> Credentials:
     return Credentials(access_token="a", tenant_id="t")
 
 
-class _QbxmlLike(Connector):
+class _QbxmlLike(PullConnector):
     """The shape of a pull package: the shared lists, and render/read instead of push."""
 
     key = "pull_shape"
     title = "Pull Shape"
-    mode = "pull"
 
     def accounts(self):  # type: ignore[no-untyped-def]
         return []
@@ -84,11 +83,12 @@ class _QbxmlLike(Connector):
     def contacts(self):  # type: ignore[no-untyped-def]
         return []
 
-    def render_request(self, kind: RecordKind, batch: Sequence[Record]) -> str:
-        return "".join(f"<Add>{r.reference}</Add>" for r in batch)
+    def render_request(self, kind: RecordKind, stage: str, items: Sequence[PullItem]) -> str:
+        return "".join(f"<Add>{i.record.reference}</Add>" for i in items)
 
-    def read_answer(self, kind: RecordKind, batch: Sequence[Record], answer: str) -> list[Outcome]:
-        return [Rejected("validation", answer) for _ in batch]
+    def read_answer(self, kind: RecordKind, stage: str, items: Sequence[PullItem],
+                    answer: str) -> list[Outcome]:
+        return [Rejected("validation", answer) for _ in items]
 
 
 def test_pull_packages_share_the_interface_and_differ_only_in_sending() -> None:

@@ -57,7 +57,7 @@ def _records(p: str, customer: str, cases: list[Case]) -> list[tuple[str, dict]]
     return posts
 
 
-@pytest.mark.parametrize("key", package_keys())
+@pytest.mark.parametrize("key", package_keys("push"))
 def test_generated_cases_sent_for_real_come_to_our_totals(
         key, connected_books, worker_process) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
     books = connected_books(package=key)

@@ -1,4 +1,4 @@
-"""The contract suite runs once per registered package (connectors.package_keys()): every test
+"""The contract suite runs once per registered package (connectors.package_keys("push")): every test
 that takes `package` is parametrised over them, one connected sandbox organisation per package
 per test module (`org`), with a fault injector in front of the sandboxes."""
 

@@ -108,7 +108,8 @@ def test_make_run_replaces_a_killed_worker_and_ctrl_c_stops_quietly() -> None:
     assert "Stopped." in text
     stopping = [line.split("|")[0].split()[-1] for line in text.splitlines()
                 if line.rstrip().endswith("| stopping")]
-    assert stopping == ["web", "cron", "worker"], stopping
+    # The simulated desktop side first (it calls the web), then no new clicks, then the rest.
+    assert stopping == ["desktop", "web", "cron", "worker"], stopping
     for noise in ("Traceback", "Connection refused", "ConnectionError", "Error 111"):
         assert noise not in text, f"{noise!r} in the output:\n{text[-3000:]}"
     for pid in pids:

@@ -32,7 +32,10 @@ EXCLUDED_ENDPOINTS = {"static": "CSS and JavaScript files, the same for everyone
 
 # Pages anyone may open signed out (a reset link is its own credential).
 PUBLIC_ENDPOINTS = {"auth.login", "auth.forgot_password", "auth.reset_password", "healthz",
-                    "api.openapi"}
+                    "api.openapi",
+                    # The Web Connector's SOAP service: it signs in inside the SOAP call (user
+                    # and password, then a ticket), never with our cookie; and its help page.
+                    "webconnector.describe", "webconnector.endpoint", "webconnector.support"}
 
 # Answers that honestly refuse a foreign id: never 2xx/3xx, never a 409 that admits it exists.
 REFUSALS = {400, 401, 403, 404, 422}

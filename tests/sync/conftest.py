@@ -15,7 +15,7 @@ import requests
 
 from connectors import package_keys, package_module
 
-PACKAGES = tuple(package_keys())
+PACKAGES = tuple(package_keys("push"))
 
 
 @dataclass
