@@ -38,6 +38,7 @@ DOC_REF_NUMBER_MAX = 11  # InvoiceAdd / CreditMemoAdd RefNumber
 PAYMENT_REF_NUMBER_MAX = 20  # ReceivePaymentAdd RefNumber
 MEMO_MAX = 4095
 ID_MAX = 36  # IDTYPE (qbxmltypes130.xsd): ListID and TxnID
+SALES_TAX_CODE_MAX = 3  # SalesTaxCodeRef/FullName (qbxml130.xsd): a code such as "S"
 DESC_MAX = 4095
 # Not a schema facet: ListRef FullName is a plain STRTYPE; QuickBooks' own limit for an item's
 # full name (parents joined with ":") is 159 in Intuit's docs (unverified here).
