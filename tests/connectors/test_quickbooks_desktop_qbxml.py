@@ -219,7 +219,7 @@ def test_invoice_lines_post_through_items_with_our_pennies() -> None:
     assert body.findtext("Memo") == "Your ref: PO 778"
     first, second = body.findall("InvoiceLineAdd")
     assert [c.tag for c in first] == [
-        "ItemRef", "Desc", "Quantity", "Rate", "Amount", "SalesTaxCodeRef"]
+        "ItemRef", "Desc", "Quantity", "Rate", "Amount", "TaxAmount", "SalesTaxCodeRef"]
     assert first.findtext("ItemRef/FullName") == "Labour"
     assert (first.findtext("Quantity"), first.findtext("Rate"), first.findtext("Amount")) == (
         "2", "61.725", "123.45")
