@@ -35,6 +35,7 @@ _REGISTRY: dict[str, str] = {
     "sage_accounting": "connectors.sage_accounting:SageAccountingConnector",
     "freeagent": "connectors.freeagent:FreeAgentConnector",
     "kashflow": "connectors.kashflow:KashFlowConnector",
+    "quickbooks_desktop": "connectors.quickbooks_desktop:QuickBooksDesktopConnector",
 }
 
 
