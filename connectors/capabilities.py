@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import requests
 
 from connectors.base import (
     Connector,
+    Contact,
     Credentials,
     LedgerAccount,
     OAuthSettings,
@@ -199,6 +200,9 @@ class PullConnector(Connector):
 class PulledLists:
     accounts: list[LedgerAccount]
     tax_rates: list[PackageTaxRate]
+    # Its customers and suppliers, for the one-time import, linking and the look before
+    # creating a contact (a package that sends none leaves it empty).
+    contacts: list[Contact] = field(default_factory=list)
 
 
 class ListsByRequest(ABC):

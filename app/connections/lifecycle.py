@@ -14,6 +14,7 @@ from app.models import Connection
 from app.models.connection import DISCONNECTED
 from app.queue import enqueue
 from app.redis_conn import get_redis
+from app.sync.pulled_contacts import arrived, is_pulled
 from connectors import connector_class
 from connectors.capabilities import OAuth2Auth
 
@@ -23,6 +24,10 @@ IMPORT_JOB = "app.jobs.import_contacts"  # enqueued by path: nothing here import
 
 class ImportNotOffered(Exception):
     """The import already ran for this connection: it runs once only."""
+
+
+class ImportNotReady(Exception):
+    """A pull package's contacts have not come from its desktop side yet (words inside)."""
 
 
 def _import_key(connection_id: int) -> str:
@@ -38,6 +43,12 @@ def start_import(connection: Connection) -> str:
     """Queue the one-time import; a second click (or a second admin) joins the queued job."""
     if connection.imported_at is not None:
         raise ImportNotOffered(connection.id)
+    if is_pulled(connection) and not arrived(connection):
+        title = connector_class(connection.package).title
+        raise ImportNotReady(
+            f"{title}'s customers and suppliers have not arrived yet: they come with its "
+            f"lists the first time the computer with {title} checks in with Ledgerlink (for "
+            "the Web Connector: press Update Selected there). Then import.")
     existing = import_job_id(connection)
     if existing:
         status = _job_status(existing)

@@ -277,6 +277,9 @@ def import_step(connection_id: int) -> Response:
             abort(409, description=f"Reconnect {choice.title} before importing from it.")
         try:
             job_id = lifecycle.start_import(connection)
+        except lifecycle.ImportNotReady as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".import_step", connection_id=connection.id), code=303)
         except lifecycle.ImportNotOffered:
             flash("Customers and suppliers were already imported from this connection; the "
                   "import runs once only.", "error")

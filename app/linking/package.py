@@ -22,6 +22,7 @@ from app.sync.contact_match import entry_of
 from app.sync.precreate import CONTACTS_LIST, store_contacts
 from connectors import connector_class
 from connectors.base import AuthLostError, ConnectorError
+from connectors.capabilities import ListsByRequest
 
 KIND = CONTACTS_LIST
 
@@ -69,6 +70,15 @@ def fetch(connection: Connection) -> PackageContacts:
     if connection.status != CONNECTED:
         found = cached(connection)
         found.problem = problem_words(connection, AuthLostError(connection.status))
+        return found
+    if issubclass(connector_class(connection.package), ListsByRequest):
+        found = cached(connection)
+        found.problem = Problem(
+            f"{title_of(connection)}'s customers and suppliers come with its lists, each time "
+            "its desktop side checks in with Ledgerlink; these are the ones it sent last."
+            if found.loaded else
+            f"{title_of(connection)}'s customers and suppliers have not arrived yet: they come "
+            "with its lists, the next time its desktop side checks in with Ledgerlink.")
         return found
     try:
         entries = with_package(connection, lambda c: [entry_of(x) for x in c.contacts()])

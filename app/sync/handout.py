@@ -30,6 +30,7 @@ from app.models.transfer import PENDING, SENDING
 from app.records.snapshot import snapshot
 from app.sync.canonical import Chart
 from app.sync.plan import ensure_transfers, plan_kind, set_state
+from app.sync.precreate import CONTACT_KINDS, look_before_creating
 from app.sync.push import BatchResult, apply_outcome, build_records, claim_batch
 from app.sync.records import KIND_ORDER, label, load_rows
 from app.sync.runs import active_run
@@ -173,6 +174,10 @@ def _next_claim(connection: Connection, connector: PullConnector, lease_seconds:
     chart = Chart.load(connection.company_id, connection.id)
     for kind in KIND_ORDER:
         plan_kind(connection, kind, chart, connector.title)
+        if kind in CONTACT_KINDS:
+            # As before a push: a contact already in the package (in the list its desktop
+            # side sent) is linked, a likely twin held for the bookkeeper (precreate.py).
+            look_before_creating(connection, connector, kind, connector.title, {})
         claimed = claim_batch(connection.id, kind, size_of.get(kind, 1), lease_seconds)
         if claimed:
             return Handout(claimed[0].attempt_id or "", kind, ADD, [t.id for t in claimed])

@@ -23,6 +23,7 @@ from app.models.transfer import BLOCKED, FAILED, IN_PACKAGE, PENDING
 from app.sync.changes import record_saved
 from app.sync.contact_match import Ours, PackageIndex
 from app.sync.linking import link_transfer
+from app.sync.pulled_contacts import contacts_of
 from connectors import connector_class
 from connectors.base import Connector
 from connectors.base import Contact as PackageContact
@@ -144,7 +145,7 @@ def import_contacts(
     ours_already = _package_ids(connection)
     twins = WaitingTwins(connection)
     seen = 0
-    for contact in connector.contacts():
+    for contact in contacts_of(connection, connector):
         seen += 1
         if not contact.active:
             result.skipped_archived += 1

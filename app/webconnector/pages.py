@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Connection
 from app.webconnector import setup, tickets
 from app.webconnector.routes import bp
-from connectors import package_keys
+from connectors import connector_class, package_keys
 
 ADMIN_ONLY = ("Only an admin of this company can set up the Web Connector: its password opens "
               "the company's books to Ledgerlink.")
@@ -79,10 +79,19 @@ def create_login(package: str) -> Response:
         "webconnector/setup.html", choice=choice, current="auth", form=ConfirmForm(),
         can_change=True, admin_only=ADMIN_ONLY, made=made, qwc_problem=qwc_problem,
         minutes=setup.run_every_minutes(),
-        next_url=url_for("connections.mapping_step", connection_id=made.connection.id))
+        next_url=_next_step(made.connection))
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"  # the password is on this page, once
     return response
+
+
+def _next_step(connection: Connection) -> tuple[str, str]:
+    """The wizard's next step after this one: the one-time import, else the mapping."""
+    if wizard.can_import(connector_class(connection.package)) and connection.imported_at is None:
+        return (url_for("connections.import_step", connection_id=connection.id),
+                "Next: import customers and suppliers")
+    return (url_for("connections.mapping_step", connection_id=connection.id),
+            "Next: map nominal codes")
 
 
 @bp.get("/connections/<int:connection_id>/ledgerlink.qwc")

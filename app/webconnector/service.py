@@ -35,6 +35,7 @@ from app.sync.handout import (
     outcomes_by_id,
     ready_count,
 )
+from app.sync.pulled_contacts import keep
 from app.webconnector import tickets
 from connectors import connector_class
 from connectors.base import BadReplyError, Uncertain
@@ -294,6 +295,7 @@ def _receive_lists(ctx: SessionContext, response: str) -> int:
         db.session.commit()
         return -1
     store_lists(ctx.connection, found.accounts, found.tax_rates)
+    keep(ctx.connection, found.contacts)
     db.session.commit()
     return _percent(ctx)
 
