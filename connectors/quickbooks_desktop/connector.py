@@ -16,11 +16,18 @@ from connectors.base import (
     PackageTaxRate,
     RecordKind,
 )
-from connectors.capabilities import ListsByRequest, PullConnector, PulledLists, PullItem, SetupPage
+from connectors.capabilities import (
+    ImportsContacts,
+    ListsByRequest,
+    PullConnector,
+    PulledLists,
+    PullItem,
+    SetupPage,
+)
 from connectors.quickbooks_desktop import lists, stages
 
 
-class QuickBooksDesktopConnector(SetupPage, ListsByRequest, PullConnector):
+class QuickBooksDesktopConnector(SetupPage, ImportsContacts, ListsByRequest, PullConnector):
     key: ClassVar[str] = "quickbooks_desktop"
     title: ClassVar[str] = "QuickBooks Desktop"
     tenant_word: ClassVar[str] = "company file"

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from connectors.base import LedgerAccount, PackageTaxRate
+from connectors.base import Contact, LedgerAccount, PackageTaxRate
 from connectors.capabilities import PulledLists
 from connectors.quickbooks_desktop import qbxml, responses
 from connectors.quickbooks_desktop.responses import QbItem
 
 ACCOUNTS, ITEMS, TAX_CODES, TAX_ITEMS = "accounts", "items", "tax_codes", "tax_items"
+CUSTOMERS, VENDORS = "customers", "vendors"
 SALES_ITEM_TYPES = ("Service", "NonInventory", "OtherCharge")
 
 
@@ -27,6 +28,11 @@ def lists_request() -> str:
         qbxml.item_query(ITEMS),
         qbxml.sales_tax_code_query(TAX_CODES),
         qbxml.item_sales_tax_query(TAX_ITEMS),
+        # Customers and vendors too, inactive ones included: the one-time import, linking and
+        # the look for a twin before any CustomerAdd read them (unverified: one answer holds a
+        # large company's list; an iterator would die with the session anyway, 3391).
+        qbxml.customer_query(CUSTOMERS),
+        qbxml.vendor_query(VENDORS),
     ], on_error="continueOnError").decode("utf-8")
 
 
@@ -51,4 +57,7 @@ def read_lists(answer: str) -> PulledLists:
                        active=c.active, description=c.description)
         for c in responses.sales_tax_codes(answer, TAX_CODES)
     ]
-    return PulledLists(accounts, tax_rates)
+    contacts = [c for request_id in (CUSTOMERS, VENDORS)
+                for c in responses.contacts(answer, request_id).items
+                if isinstance(c, Contact)]
+    return PulledLists(accounts, tax_rates, contacts)
