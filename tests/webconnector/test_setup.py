@@ -99,3 +99,13 @@ def test_only_an_admin_makes_the_login(app, qbd_server, make_company) -> None:  
         assert db.session.execute(db.select(Connection).filter_by(
             company_id=made.company_id)).scalars().all() == []
         db.session.remove()
+
+
+def test_the_import_waits_for_the_web_connectors_first_run(app, qbd_server, make_company) -> None:  # type: ignore[no-untyped-def]
+    made = make_company()
+    client = signed_in(app, made)
+    _, _, connection_id = _make_login(client)
+    page = client.get(f"/connections/{connection_id}/import")
+    answer = client.post(f"/connections/{connection_id}/import",
+                         data={"csrf_token": csrf_from(text(page))}, follow_redirects=True)
+    assert "have not arrived yet" in text(answer), text(answer)[:2000]
