@@ -37,8 +37,12 @@ def _allowed() -> timedelta:
 
 
 def health_of(connection: Connection, now: datetime | None = None) -> PullHealth | None:
-    """None for a push connection, or a pull one whose desktop side is not set up yet."""
-    if connector_class(connection.package).mode != "pull":
+    """None for a push connection, or a pull one whose desktop side is not set up yet (or a
+    package no longer registered)."""
+    try:
+        if connector_class(connection.package).mode != "pull":
+            return None
+    except KeyError:
         return None
     client = db.session.execute(
         db.select(PullClient).filter_by(connection_id=connection.id)).scalar_one_or_none()
@@ -54,7 +58,8 @@ def health_of(connection: Connection, now: datetime | None = None) -> PullHealth
 
 def silent_connections(company_id: int, now: datetime | None = None) -> list[PullHealth]:
     conns = db.session.execute(
-        db.select(Connection).filter_by(company_id=company_id, status=CONNECTED)).scalars()
+        db.select(Connection).join(PullClient, PullClient.connection_id == Connection.id)
+        .filter(Connection.company_id == company_id, Connection.status == CONNECTED)).scalars()
     found = [health_of(c, now) for c in conns]
     return [h for h in found if h is not None and h.silent]
 

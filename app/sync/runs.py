@@ -22,8 +22,12 @@ SEND_DATA = "app.jobs.send_data"
 
 
 def is_pull(connection: Connection) -> bool:
-    """A desktop package collects its records from us: nothing is pushed to it."""
-    return connector_class(connection.package).mode == "pull"
+    """A desktop package collects its records from us: nothing is pushed to it. (A package no
+    longer registered is left to the push path, which says so in the run.)"""
+    try:
+        return connector_class(connection.package).mode == "pull"
+    except KeyError:
+        return False
 
 
 def ready_words(connection: Connection) -> str:
