@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import requests
 from flask import current_app
 from redis.exceptions import LockNotOwnedError, RedisError
+from rq.exceptions import StopRequested
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
@@ -197,6 +198,8 @@ class RunExecutor:
             return
         except (RunTakenOver, OperationalError, RedisError):
             raise  # our database or Redis went away: the sweep resumes the run once it is back
+        except StopRequested:
+            raise  # the worker is stopping (SIGTERM): the run is queued again, not failed
         except Exception as exc:  # noqa: BLE001 - a fault of ours must end the run, not loop it
             self._fail_on_error(exc)
             return

@@ -25,3 +25,14 @@ class UnstorableIdQbo(QuickBooksOnlineConnector):
         if kind == "invoice" and batch:
             return [Sent(Unstorable())] * len(batch)  # type: ignore[arg-type]
         return super().push(kind, batch)
+
+
+class StoppedWhileStartingQbo(QuickBooksOnlineConnector):
+    """The worker is told to stop (RQ's StopRequested, an Exception) while the run sets up."""
+
+    key = "qbo_stopped_while_starting"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from rq.exceptions import StopRequested
+
+        raise StopRequested()

@@ -75,3 +75,26 @@ def test_an_error_of_ours_fails_the_run_in_words_and_the_next_run_sends_once(
     assert Counter(i["DocNumber"] for i in in_qbo) == {f"{p}INV-1": 1}
     customers = _qbo_query(app, books.connection_id, "select * from Customer")["Customer"]
     assert Counter(c["DisplayName"] for c in customers)[f"Fault Heating {p}"] == 1
+
+
+def test_a_stop_of_the_worker_is_no_error_of_ours(app, connected_books, monkeypatch) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """SIGTERM reaches the worker as RQ's StopRequested (an Exception) when no job is marked
+    running: the run must stay open for the next worker, never end "failed"."""
+    from rq.exceptions import StopRequested
+
+    from app.sync.engine import execute_run
+
+    monkeypatch.setitem(connectors._REGISTRY, "qbo_stopped_while_starting",
+                        "tests.sync.faulty_packages:StoppedWhileStartingQbo")
+    books = connected_books(package="quickbooks_online")
+    _set_package(app, books.connection_id, "qbo_stopped_while_starting")
+    run_id = books.send()["id"]
+    with app.app_context():
+        from rq import Queue
+
+        from app.redis_conn import get_redis
+
+        Queue(app.config["RQ_QUEUE"], connection=get_redis()).empty()
+        with pytest.raises(StopRequested):
+            execute_run(run_id)
+    assert books.get(f"runs/{run_id}")["status"] == "running"
