@@ -48,6 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     throttle.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
+    from app.agent.pages import bp as agent_setup_bp
+    from app.agent.routes import bp as agent_api_bp
     from app.api.routes import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.connections.routes import bp as connections_bp
@@ -73,6 +75,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)  # authenticated by bearer API keys, not cookies
     app.register_blueprint(webconnector_bp)
     csrf.exempt(webconnector_bp)  # the Web Connector's SOAP calls carry a ticket, no cookie
+    app.register_blueprint(agent_api_bp)
+    csrf.exempt(agent_api_bp)  # authenticated by agent tokens, not cookies
+    app.register_blueprint(agent_setup_bp)
     register_error_handlers(app)
     register_security_headers(app)
 

@@ -67,8 +67,8 @@ def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connecti
     would, and map our chart to the demo's."""
     cls = connector_class(package)
     setup = demo_setup(package)
-    if cls.auth_kind == "web_connector":
-        return _connect_web_connector_sandbox(package, setup, company_id, tenant_name)
+    if cls.auth_kind in ("web_connector", "agent"):
+        return _connect_desktop_sandbox(package, setup, company_id, tenant_name)
     if issubclass(cls, CredentialsLogin):
         creds, tenant = _log_in_to_sandbox(package, setup, company_id, tenant_name)
         connection = save_connection(company_id, package, creds, tenant)
@@ -86,25 +86,37 @@ def connect_sandbox(package: str, company_id: int, tenant_name: str) -> Connecti
     return connection
 
 
-def _connect_web_connector_sandbox(package: str, setup: DemoSetup, company_id: int,
-                                   tenant_name: str) -> Connection:
-    """The wizard's Web Connector step, as an admin would take it, and a simulated company
-    file for the simulated Web Connector (sandbox mode runs one every minute) to sign in
-    with: its password is kept, encrypted, with the connection, as a Web Connector keeps it
-    on its PC. Sandbox only: a real connection keeps only the password's hash."""
+def _desktop_login(package: str, company_id: int) -> tuple[Connection, str, str]:
+    """The wizard's desktop step, as an admin would take it: the connection, and the user
+    and secret its desktop side signs in with (the Web Connector's password, the agent's
+    token)."""
+    if connector_class(package).auth_kind == "agent":
+        from app.agent.setup import set_up as set_up_agent
+
+        agent = set_up_agent(company_id, package)
+        return agent.connection, agent.client.username, agent.token
     from app.webconnector.setup import set_up
 
+    made = set_up(company_id, package)
+    return made.connection, made.client.username, made.password
+
+
+def _connect_desktop_sandbox(package: str, setup: DemoSetup, company_id: int,
+                             tenant_name: str) -> Connection:
+    """The wizard's desktop step and a simulated company for the simulated desktop side
+    (sandbox mode runs it, app/desktop_simulators.py) to sign in with: its secret is kept,
+    encrypted, with the connection, as the desktop side keeps it on its PC. Sandbox only: a
+    real connection keeps only the secret's hash."""
     if setup.desktop_company is None:
         raise RuntimeError(f"connectors/{package}/demo.py: a package collected from a desktop "
                            "declares DEMO.desktop_company")
-    made = set_up(company_id, package)
+    connection, username, secret = _desktop_login(package, company_id)
     place = setup.desktop_company(current_app.config, company_id, tenant_name)
-    connection = made.connection
     creds = connection.credentials
     connection.credentials = creds.with_tokens(
         tenant_name=tenant_name,
-        extra={**creds.extra, **place, "sandbox_username": made.client.username,
-               "sandbox_password": made.password})
+        extra={**creds.extra, **place, "sandbox_username": username,
+               "sandbox_password": secret})
     connection.tenant_name = tenant_name
     # As every demo connection: mapped, on the automatic schedule and sending.
     connection.schedule, connection.sending_started = "automatic", True

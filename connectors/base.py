@@ -195,6 +195,9 @@ class Sent:
     # Set when the package's totals are not ours (a penny of VAT rounded another way): the
     # document is in the package all the same, so its id is kept and nothing is resent.
     totals_differ: TotalsDiffer | None = None
+    # A step the package's desktop side could not take, for the bookkeeper to finish there
+    # ("allocate it to INV-1001 in Sage": Sage 50 cannot import a receipt's allocation).
+    finish_by_hand: str = ""
 
 
 @dataclass(frozen=True)

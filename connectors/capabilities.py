@@ -12,6 +12,7 @@ or `PullConnector` (below: the package, or an agent beside it, calls us).
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from connectors.base import (
     PackageTaxRate,
     Record,
     RecordKind,
+    Uncertain,
 )
 
 
@@ -156,6 +158,10 @@ class PullItem:
     # The record's own stage, parameter included: a stage's name up to ":" is its kind, which
     # the whole hand-out shares; what follows is this record's ("apply:1250", its amount).
     stage: str = ""
+    # The reference we chose for the record in the package, for packages that leave choosing
+    # it to us (ChoosesReferences: Sage 50's account refs); "" otherwise. Kept with the
+    # transfer, so a record handed out again carries the same one and is found by it.
+    reference: str = ""
 
 
 class PullConnector(Connector):
@@ -173,6 +179,15 @@ class PullConnector(Connector):
     """
 
     mode: ClassVar[Literal["push", "pull"]] = "pull"
+    # What on the customer's computer collects the records, in a bookkeeper's words ("the Web
+    # Connector"), for the dashboard, the digest and the waiting words.
+    collector: ClassVar[str] = "the agent"
+
+    @classmethod
+    def schedule_minutes(cls, settings: Mapping[str, Any]) -> int:
+        """How often the desktop side checks in, at the longest, when all is well: a silence
+        of more than two of these is worth telling someone about."""
+        return 60
 
     @abstractmethod
     def render_request(self, kind: RecordKind, stage: str, items: Sequence[PullItem]) -> str:
@@ -205,9 +220,15 @@ class PulledLists:
     contacts: list[Contact] = field(default_factory=list)
 
 
-class ListsByRequest(ABC):
-    """A pull package whose lists (for the mapping) are asked of its desktop side like a
-    hand-out, and arrive with its answer: they are never fetched from here."""
+class ListsFromDesktop:
+    """A pull package whose lists (for the mapping) and contacts (for the import and linking)
+    arrive from its desktop side and are kept (app/sync/pulled_contacts.py): they are never
+    fetched from here, and what was last sent is what the pages show."""
+
+
+class ListsByRequest(ListsFromDesktop, ABC):
+    """A pull package whose lists are asked of its desktop side like a hand-out, and arrive
+    with its answer (the Web Connector)."""
 
     @abstractmethod
     def lists_request(self) -> str: ...
@@ -215,3 +236,69 @@ class ListsByRequest(ABC):
     @abstractmethod
     def read_lists(self, answer: str) -> PulledLists:
         """The lists from the answer; BadReplyError (in words) when they cannot be read."""
+
+
+class ChoosesReferences(ABC):
+    """A package where we choose each customer's and supplier's reference, and the package
+    holds us to it (Sage 50: an account ref of at most 8 characters, unique in the company).
+    The engine keeps the one chosen with the transfer, unique per connection and clear of the
+    references the desktop side sent in its contact list, so a record handed out again is
+    looked for by the same reference."""
+
+    reference_length: ClassVar[int] = 8
+
+    @abstractmethod
+    def reference_stem(self, record: Record) -> str:
+        """The reference this record would have if nothing else had it (the engine shortens
+        it and adds digits when another record has it already)."""
+
+
+class AgentPackage(ListsFromDesktop, PullConnector):
+    """A pull package collected by the Ledgerlink agent (app/agent/: JSON over HTTPS). The
+    agent takes records as writer-ready payloads and answers for each one; the request and
+    answer texts of PullConnector are those payloads and answers as JSON."""
+
+    auth_kind = "agent"
+    # The agent's config file for this package, as the wizard shows it once: "{server_url}"
+    # and "{token}" are filled in (the rest is the package's own: where its data is).
+    agent_config: ClassVar[str] = 'server_url = "{server_url}"\ntoken = "{token}"\n'
+
+    @classmethod
+    def poll_seconds(cls, settings: Mapping[str, Any]) -> int:
+        """How often the agent asks for work when there is none."""
+        return 30
+
+    @abstractmethod
+    def payload(self, kind: RecordKind, item: PullItem) -> dict[str, Any]:
+        """What the agent's writer needs to write this record into the package."""
+
+    @abstractmethod
+    def read_result(self, kind: RecordKind, stage: str, item: PullItem,
+                    result: Mapping[str, Any]) -> Outcome:
+        """The outcome of the agent's answer for one record ({"status": "created" | "exists" |
+        "rejected" | "retry", "reference", "message", "field", "note"}), already checked to
+        have that shape."""
+
+    @abstractmethod
+    def read_lists(self, name: str, body: Mapping[str, Any]) -> PulledLists:
+        """One list the agent sent (name: accounts, tax_codes or contacts) as the platform's
+        types: only that part of PulledLists is filled. BadReplyError (in words) for a list
+        that cannot be read."""
+
+    def check_first(self, stage: str) -> bool:
+        return stage == self.check_stage("customer", stage)
+
+    def render_request(self, kind: RecordKind, stage: str, items: Sequence[PullItem]) -> str:
+        return json.dumps([{"key": i.record.key, "kind": kind,
+                            "check_first": self.check_first(i.stage or stage),
+                            "payload": self.payload(kind, i)} for i in items])
+
+    def read_answer(self, kind: RecordKind, stage: str, items: Sequence[PullItem],
+                    answer: str) -> list[Outcome]:
+        try:
+            by_key = {r["key"]: r for r in json.loads(answer)}
+        except (ValueError, TypeError, KeyError):
+            return [Uncertain("the agent's answer could not be read")] * len(items)
+        return [self.read_result(kind, i.stage or stage, i, by_key[i.record.key])
+                if i.record.key in by_key else Uncertain("no answer for this record")
+                for i in items]

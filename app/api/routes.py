@@ -3,28 +3,23 @@ app/records and app/sync)."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from app.api.auth import Unauthorized, require_api_key, unauthorized_response
-from app.api.body import read_body_within_limit
+from app.api.body import ApiError, validated_body
 from app.api.mapping_present import present_mapping, present_refusal
 from app.api.mapping_schemas import MappingIn
 from app.api.openapi import openapi_document
 from app.api.present import present, present_run
 from app.api.schemas import (
-    BadJson,
     ContactIn,
     CreditNoteIn,
     InvoiceIn,
     PaymentIn,
-    describe_type,
-    field_path,
-    nul_fields,
-    parse_json_body,
 )
 from app.extensions import db
 from app.mapping import bulk, service
@@ -45,13 +40,6 @@ M = TypeVar("M", bound=BaseModel)
 # URL segment -> record type, for the GET routes.
 TYPES = {"customers": "customer", "suppliers": "supplier", "invoices": "invoice",
          "credit-notes": "credit_note", "payments": "payment"}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(body)
-        self.status = status
-        self.body = body
 
 
 @bp.errorhandler(ApiError)
@@ -77,53 +65,6 @@ def _too_large(_exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
                    f"{limit / 1048576:g} MB limit; send fewer lines or records per request"), 413
 
 
-def _message(error: Any) -> str:
-    """Pydantic's words where they are plain, ours where they talk about Python."""
-    kind, value = error["type"], error.get("input")
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        return "is not a field we accept here"
-    if kind == "string_type":
-        return f"must be a string, not {describe_type(value)}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"must be an object, not {describe_type(value)}"
-    if kind == "list_type":
-        return f"must be an array, not {describe_type(value)}"
-    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("email",):
-        return "is not an email address"
-    return str(error["msg"])
-
-
-def _body(model: type[M]) -> M:
-    """The request's JSON body validated against `model`: 400 if it is not JSON, 422 if it
-    does not fit the model."""
-    if not request.mimetype or request.mimetype != "application/json":
-        raise ApiError(400, {"error": "bad_request", "message": "send the body as JSON with "
-                             f"'Content-Type: application/json' (got "
-                             f"'{request.mimetype or 'none'}')"})
-    raw = read_body_within_limit()
-    try:
-        data = parse_json_body(raw)
-    except BadJson as exc:
-        raise ApiError(400, {"error": "bad_request", "message": str(exc)}) from exc
-    if not isinstance(data, dict):
-        raise ApiError(422, {"error": "invalid_request", "problems": [
-            {"field": "(body)", "message": "the body must be a JSON object"}]})
-    nul = nul_fields(data)
-    if nul:
-        raise ApiError(422, {"error": "invalid_request", "problems": [
-            {"field": f, "message": m} for f, m in nul]})
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            {"field": field_path(e["loc"]), "message": _message(e)}
-            for e in exc.errors(include_url=False)
-        ]
-        raise ApiError(422, {"error": "invalid_request", "problems": problems}) from exc
-
-
 def _saved(record_type: str, saved: Saved):  # type: ignore[no-untyped-def]
     return jsonify(present(record_type, saved.row)), 201 if saved.created else 200
 
@@ -136,32 +77,32 @@ def openapi():  # type: ignore[no-untyped-def]
 @bp.post("/customers")
 @require_api_key
 def post_customer():  # type: ignore[no-untyped-def]
-    return _saved("customer", upsert_contact(g.company_id, "customer", _body(ContactIn)))
+    return _saved("customer", upsert_contact(g.company_id, "customer", validated_body(ContactIn)))
 
 
 @bp.post("/suppliers")
 @require_api_key
 def post_supplier():  # type: ignore[no-untyped-def]
-    return _saved("supplier", upsert_contact(g.company_id, "supplier", _body(ContactIn)))
+    return _saved("supplier", upsert_contact(g.company_id, "supplier", validated_body(ContactIn)))
 
 
 @bp.post("/invoices")
 @require_api_key
 def post_invoice():  # type: ignore[no-untyped-def]
-    return _saved("invoice", upsert_document(g.company_id, "invoice", _body(InvoiceIn)))
+    return _saved("invoice", upsert_document(g.company_id, "invoice", validated_body(InvoiceIn)))
 
 
 @bp.post("/credit-notes")
 @require_api_key
 def post_credit_note():  # type: ignore[no-untyped-def]
     return _saved("credit_note",
-                  upsert_document(g.company_id, "credit_note", _body(CreditNoteIn)))
+                  upsert_document(g.company_id, "credit_note", validated_body(CreditNoteIn)))
 
 
 @bp.post("/payments")
 @require_api_key
 def post_payment():  # type: ignore[no-untyped-def]
-    return _saved("payment", upsert_payment(g.company_id, _body(PaymentIn)))
+    return _saved("payment", upsert_payment(g.company_id, validated_body(PaymentIn)))
 
 
 @bp.get("/<any(customers, suppliers, invoices, 'credit-notes', payments):kind>/<path:source_id>")
@@ -223,7 +164,7 @@ def mapping(connection_id: int):  # type: ignore[no-untyped-def]
 
 
 def _put_mapping(connection: Connection, refresh: bool):  # type: ignore[no-untyped-def]
-    body = _body(MappingIn)
+    body = validated_body(MappingIn)
     wanted = {section: getattr(body, section) for section in bulk.SECTIONS}
     outcome = bulk.set_entries(connection, wanted, refresh)
     if outcome.unavailable:

@@ -22,7 +22,7 @@ from app.sync.contact_match import entry_of
 from app.sync.precreate import CONTACTS_LIST, store_contacts
 from connectors import connector_class
 from connectors.base import AuthLostError, ConnectorError
-from connectors.capabilities import ListsByRequest
+from connectors.capabilities import ListsFromDesktop
 
 KIND = CONTACTS_LIST
 
@@ -71,7 +71,7 @@ def fetch(connection: Connection) -> PackageContacts:
         found = cached(connection)
         found.problem = problem_words(connection, AuthLostError(connection.status))
         return found
-    if issubclass(connector_class(connection.package), ListsByRequest):
+    if issubclass(connector_class(connection.package), ListsFromDesktop):
         found = cached(connection)
         found.problem = Problem(
             f"{title_of(connection)}'s customers and suppliers come with its lists, each time "

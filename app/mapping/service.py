@@ -34,7 +34,7 @@ from app.packages.problems import Problem, read_problem
 from app.sync.access import with_package
 from connectors import connector_class
 from connectors.base import Connector, ConnectorError
-from connectors.capabilities import CreatesServiceItems, ListsByRequest
+from connectors.capabilities import CreatesServiceItems, ListsFromDesktop
 
 LIST_KINDS = ("accounts", "tax_rates")
 # A pull package's lists marked due: its desktop side's next session asks for them first.
@@ -119,7 +119,7 @@ def fetch_lists(connection: Connection) -> Lists:
             fix_url("connections.reconnect", connection_id=connection.id))
         return lists
 
-    if issubclass(connector_class(connection.package), ListsByRequest):
+    if issubclass(connector_class(connection.package), ListsFromDesktop):
         return _pulled_lists(connection)
 
     def _all(connector: Connector) -> dict[str, dict]:
@@ -157,6 +157,13 @@ def store_lists(connection: Connection, accounts: list[Any], tax_rates: list[Any
     })
 
 
+def store_list(connection: Connection, kind: str, items: list[Any]) -> None:
+    """One list a pull package's desktop side sent on its own (the agent sends each list in
+    its own call): it replaces that cached list and leaves the other alone."""
+    entry = {"accounts": _account_entry, "tax_rates": _tax_entry}[kind]
+    _save_lists(connection, {kind: {"supported": True, "entries": [entry(x) for x in items]}})
+
+
 def _pulled_lists(connection: Connection) -> Lists:
     """A pull package's lists cannot be fetched from here: they come with its desktop side's
     next session. Asking again ("Refresh lists") marks them due, so that session asks for them
@@ -168,12 +175,12 @@ def _pulled_lists(connection: Connection) -> Lists:
         row.fetched_at = LISTS_ASKED_AGAIN
     db.session.commit()
     lists = cached_lists(connection)
-    waiting = (f"Waiting for {title}'s lists: they arrive the next time the Web Connector "
-               f"runs on the computer with {title} (press Update Selected there to send them "
-               "now).")
+    collector = str(getattr(connector_class(connection.package), "collector", "the agent"))
+    waiting = (f"Waiting for {title}'s lists: they arrive the next time {collector} runs on "
+               f"the computer with {title}.")
     lists.problem = Problem(waiting if not lists.loaded else
-                            f"{title} will send its lists again the next time the Web "
-                            "Connector runs; these are the ones it sent last.")
+                            f"{title} will send its lists again the next time {collector} "
+                            "runs; these are the ones it sent last.")
     return lists
 
 

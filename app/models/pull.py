@@ -35,6 +35,12 @@ class PullClient(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     client_version: Mapped[str] = mapped_column(String(40), default="")
     company_file: Mapped[str] = mapped_column(Text, default="")
+    # The package's own version, where its desktop side says it (the agent's heartbeat).
+    package_version: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The one install of an agent collecting for this connection now, until it has been silent
+    # for a lease: a second install (a copied config) is refused instead of racing the first.
+    holder_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    holder_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -37,6 +37,10 @@ class Transfer(db.Model):
         Index("ix_transfers_company_conn_state", "company_id", "connection_id", "state"),
         Index("ix_transfers_company_id_id", "company_id", "id"),  # the list, newest first
         Index("ix_transfers_blocked_by_id", "blocked_by_id"),  # what waits for a record
+        # The references we chose (ChoosesReferences packages) are unique per connection.
+        Index("ux_transfers_connection_package_ref", "connection_id", "package_ref",
+              unique=True, sqlite_where=text("package_ref != ''"),
+              postgresql_where=text("package_ref != ''")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -51,6 +55,9 @@ class Transfer(db.Model):
     # Pull packages only: the step a record is at when it takes more than one request (a
     # QuickBooks Desktop credit memo is added, then applied to its invoice); "" is the add.
     stage: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    # The reference we chose for a contact where the package leaves choosing it to us (Sage
+    # 50's account ref): chosen once, before its first hand-out, and kept for every later one.
+    package_ref: Mapped[str] = mapped_column(String(30), default="", server_default="")
     attempt_count: Mapped[int] = mapped_column(default=0)
     attempt_id: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[datetime | None]

@@ -60,6 +60,7 @@ REASON_TITLES = {
     "invoice_draft": "Its invoice is a draft in {package}, waiting for approval",
     "totals_differ": "{package} worked out a different total",
     "payment_partly_sent": "Only part of a payment went in",
+    "finish_by_hand": "In {package}, with one step left for you to do there",
     "totals_mismatch": "The lines do not add up to the total",
     "allocations_mismatch": "The payment's allocations do not add up",
     "allocation_exceeds_invoice": "More is allocated than the invoice comes to",

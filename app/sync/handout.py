@@ -29,13 +29,14 @@ from app.models import Attempt, Connection, Run, Transfer, utcnow
 from app.models.transfer import PENDING, SENDING
 from app.records.snapshot import snapshot
 from app.sync.canonical import Chart
+from app.sync.package_refs import assign
 from app.sync.plan import ensure_transfers, plan_kind, set_state
 from app.sync.precreate import CONTACT_KINDS, look_before_creating
 from app.sync.push import BatchResult, apply_outcome, build_records, claim_batch
 from app.sync.records import KIND_ORDER, label, load_rows
 from app.sync.runs import active_run
 from connectors.base import Continue, Outcome, Sent, Uncertain
-from connectors.capabilities import PullConnector, PullItem
+from connectors.capabilities import ChoosesReferences, PullConnector, PullItem
 
 ADD = ""  # the first stage of every record
 
@@ -72,7 +73,8 @@ def _lease(seconds: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def _items(connection: Connection, kind: str, transfers: list[Transfer]) -> list[PullItem]:
+def _items(connection: Connection, connector: PullConnector, kind: str,
+           transfers: list[Transfer]) -> list[PullItem]:
     """The canonical records for transfers, in transfer order; a transfer whose record can no
     longer be built (a parent left the package) goes back to be planned again."""
     chart = Chart.load(connection.company_id, connection.id)
@@ -80,8 +82,17 @@ def _items(connection: Connection, kind: str, transfers: list[Transfer]) -> list
     for t in unbuildable:
         set_state(t, PENDING, note="a parent is no longer in the package; planned again")
         t.lease_until, t.stage, t.attempt_id = None, ADD, None
-    return [PullItem(str(t.id), record, t.external_id or "", t.stage)
-            for t, record, _ in built]
+    return _with_references(connection, connector, kind, [
+        PullItem(str(t.id), record, t.external_id or "", t.stage, t.package_ref)
+        for t, record, _ in built])
+
+
+def _with_references(connection: Connection, connector: PullConnector, kind: str,
+                     items: list[PullItem]) -> list[PullItem]:
+    """Contacts of a package where we choose their references get one (kept from then on)."""
+    if kind in CONTACT_KINDS and isinstance(connector, ChoosesReferences) and items:
+        return assign(connection, connector, items)
+    return items
 
 
 def stage_kind(stage: str) -> str:
@@ -139,17 +150,18 @@ def _claim(connection: Connection, kind: str, stage: str, transfers: list[Transf
 MAX_EMPTY_CLAIMS = 20  # batches refused whole in pre-flight before a hand-out gives up
 
 
-def next_handout(connection: Connection, connector: PullConnector, lease_seconds: int
-                 ) -> Handout | None:
+def next_handout(connection: Connection, connector: PullConnector, lease_seconds: int,
+                 max_records: int | None = None) -> Handout | None:
     """The next batch for the desktop side, claimed under a lease and committed, its records
     built; None when nothing is ready. Records the connector refuses in pre-flight are failed
-    here, in words, and never handed out."""
+    here, in words, and never handed out. `max_records` caps the connector's batch sizes (the
+    desktop side may ask for smaller batches)."""
     for _ in range(MAX_EMPTY_CLAIMS):
-        handout = _next_claim(connection, connector, lease_seconds)
+        handout = _next_claim(connection, connector, lease_seconds, max_records)
         if handout is None:
             return None
         transfers = out_on(connection.id, handout.attempt_id)
-        handout.items = _items(connection, handout.kind, transfers)
+        handout.items = _items(connection, connector, handout.kind, transfers)
         refused = connector.preflight(handout.kind, handout.stage, handout.items)  # type: ignore[arg-type]
         if refused:
             apply_answer(connection, handout.attempt_id,
@@ -162,9 +174,10 @@ def next_handout(connection: Connection, connector: PullConnector, lease_seconds
     return None
 
 
-def _next_claim(connection: Connection, connector: PullConnector, lease_seconds: int
-                ) -> Handout | None:
-    size_of = {k: max(1, int(v)) for k, v in connector.limits.batch_size.items()}
+def _next_claim(connection: Connection, connector: PullConnector, lease_seconds: int,
+                max_records: int | None = None) -> Handout | None:
+    cap = max_records or 10**6
+    size_of = {k: max(1, min(cap, int(v))) for k, v in connector.limits.batch_size.items()}
     again = _reclaim(connection, connector, lease_seconds, size_of)
     if again is not None:
         return again
@@ -198,11 +211,11 @@ def out_on(connection_id: int, attempt_id: str) -> list[Transfer]:
 
 
 def items_of(connection: Connection, kind: str, transfers: list[Transfer]) -> list[PullItem]:
-    """The hand-out's items rebuilt, to read its answer against (the same records, ids and
-    order the request was rendered from)."""
+    """The hand-out's items rebuilt, to read its answer against (the same records, ids,
+    references and order the request was rendered from)."""
     chart = Chart.load(connection.company_id, connection.id)
     built, _ = build_records(connection.id, kind, transfers, chart)
-    return [PullItem(str(t.id), record, t.external_id or "", t.stage)
+    return [PullItem(str(t.id), record, t.external_id or "", t.stage, t.package_ref)
             for t, record, _ in built]
 
 

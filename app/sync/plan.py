@@ -39,7 +39,7 @@ from app.sync.records import (
     parents_of,
 )
 from connectors import connector_class
-from connectors.capabilities import ListsByRequest
+from connectors.capabilities import ListsFromDesktop
 
 # Failures found by our own checks: re-checked on every run, so fixing the mapping is enough.
 PREFLIGHT_REASONS = (
@@ -203,16 +203,16 @@ UNMAPPED = ("unmapped_account", "unmapped_tax_rate")
 
 
 def _lists_awaited(connection: Connection) -> str:
-    """What must run on the customer's computer before anything can be mapped ("the Web
-    Connector"), when a package whose lists only its desktop side sends has not sent them;
-    "" otherwise. An unmapped record then waits for the lists, not for the bookkeeper."""
+    """What must run on the customer's computer before anything can be mapped (the pull
+    connector's `collector`), when a package whose lists only its desktop side sends has not
+    sent them; "" otherwise. An unmapped record then waits for the lists, not for the bookkeeper."""
     cls = connector_class(connection.package)
-    if not issubclass(cls, ListsByRequest):
+    if not issubclass(cls, ListsFromDesktop):
         return ""
     if db.session.execute(
             db.select(PackageList.id).filter_by(connection_id=connection.id).limit(1)).first():
         return ""
-    return "the Web Connector" if cls.auth_kind == "web_connector" else "the agent"
+    return str(getattr(cls, "collector", "the agent"))
 
 
 def in_package(t: Transfer) -> bool:

@@ -30,7 +30,7 @@ from app.sync.plan import POSSIBLE_DUPLICATE, set_state
 from app.sync.records import load_rows
 from connectors import connector_class
 from connectors.base import AuthLostError, Connector, ConnectorError, RateLimitedError
-from connectors.capabilities import ListsByRequest
+from connectors.capabilities import ListsFromDesktop
 
 CONTACT_KINDS = ("customer", "supplier")
 CONTACTS_LIST = "contacts"  # the PackageList kind the Linking page reads
@@ -77,7 +77,7 @@ def used_package_ids(connection: Connection) -> dict[str, dict[str, str]]:
 def _read_package(connection: Connection, connector: Connector,
                   title: str) -> list[dict] | None:
     """The package's contacts, also kept for the Linking page; None if it cannot list them."""
-    if issubclass(connector_class(connection.package), ListsByRequest):
+    if issubclass(connector_class(connection.package), ListsFromDesktop):
         # Its desktop side sends them with its lists: what it sent last is what there is.
         row = db.session.execute(db.select(PackageList).filter_by(
             connection_id=connection.id, kind=CONTACTS_LIST)).scalar_one_or_none()

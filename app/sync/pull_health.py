@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Connection, PullClient, utcnow
 from app.models.connection import CONNECTED
 from connectors import connector_class
+from connectors.capabilities import PullConnector
 
 # Silent for longer than two of its runs (and a little): one missed run is a PC asleep, two is
 # worth telling someone.
@@ -28,11 +29,13 @@ class PullHealth:
     client_version: str
     since: datetime  # the last contact, or when it was set up if it never checked in
     silent: bool
-    collector: str = "the Web Connector"  # what on the PC collects the records
+    collector: str = "the agent"  # what on the PC collects the records
+    package_version: str = ""  # the package's own version, where its desktop side says it
+    company: str = ""  # the company (file) it last said it is working in
 
 
-def _allowed() -> timedelta:
-    minutes = int(current_app.config.get("QBWC_RUN_EVERY_MINUTES", 60))
+def _allowed(cls: type[PullConnector]) -> timedelta:
+    minutes = cls.schedule_minutes(current_app.config)
     return timedelta(minutes=max(1, minutes) * MISSED_RUNS) + SLACK
 
 
@@ -40,20 +43,20 @@ def health_of(connection: Connection, now: datetime | None = None) -> PullHealth
     """None for a push connection, or a pull one whose desktop side is not set up yet (or a
     package no longer registered)."""
     try:
-        if connector_class(connection.package).mode != "pull":
-            return None
+        cls = connector_class(connection.package)
     except KeyError:
+        return None
+    if not issubclass(cls, PullConnector):
         return None
     client = db.session.execute(
         db.select(PullClient).filter_by(connection_id=connection.id)).scalar_one_or_none()
     if client is None:
         return None
     since = client.last_contact_at or client.created_at
-    silent = connection.status == CONNECTED and since + _allowed() < (now or utcnow())
-    cls = connector_class(connection.package)
-    collector = "the Web Connector" if cls.auth_kind == "web_connector" else "the agent"
+    silent = connection.status == CONNECTED and since + _allowed(cls) < (now or utcnow())
     return PullHealth(connection.id, cls.title, client.last_contact_at, client.last_error,
-                      client.client_version, since, silent, collector)
+                      client.client_version, since, silent, cls.collector,
+                      client.package_version, client.company_file)
 
 
 def silent_connections(company_id: int, now: datetime | None = None) -> list[PullHealth]:

@@ -16,11 +16,11 @@ from app.sync.contact_match import entry_of
 from app.sync.precreate import CONTACTS_LIST, store_contacts
 from connectors import connector_class
 from connectors.base import Address, Connector, ConnectorError, Contact
-from connectors.capabilities import ListsByRequest
+from connectors.capabilities import ListsFromDesktop
 
 
 def is_pulled(connection: Connection) -> bool:
-    return issubclass(connector_class(connection.package), ListsByRequest)
+    return issubclass(connector_class(connection.package), ListsFromDesktop)
 
 
 def keep(connection: Connection, contacts: Iterable[Contact]) -> None:
@@ -34,6 +34,16 @@ def _entries(connection: Connection) -> list[dict[str, Any]] | None:
     row = db.session.execute(db.select(PackageList).filter_by(
         connection_id=connection.id, kind=CONTACTS_LIST)).scalar_one_or_none()
     return None if row is None else list((row.data or {}).get("entries", []))
+
+
+def sent_references(connection: Connection) -> set[str]:
+    """Every reference (and id) among the contacts the desktop side last sent, upper case."""
+    found: set[str] = set()
+    for entry in _entries(connection) or []:
+        for value in (entry.get("reference"), entry.get("id")):
+            if value:
+                found.add(str(value).upper())
+    return found
 
 
 def arrived(connection: Connection) -> bool:

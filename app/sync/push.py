@@ -207,6 +207,13 @@ def apply_outcome(
         t.lease_until = None
         if outcome.totals_differ is not None:
             _totals_differ(t, outcome.totals_differ, snap, package, label)
+        elif outcome.finish_by_hand:
+            # In the package, so never sent again; the step left over is the bookkeeper's.
+            set_state(t, NEEDS_MANUAL_UPDATE, Explanation(
+                "finish_by_hand",
+                f"{label} is in {package}, but one step was left for you: "
+                f"{outcome.finish_by_hand}.",
+                f"Do that in {package}, then press Done."))
         # The record was edited while it was on its way: the package has the old version.
         elif t.changes:
             set_state(

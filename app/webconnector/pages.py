@@ -4,50 +4,29 @@ that add it to the Web Connector. Admins only: the password opens the company's 
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, request, url_for
+from flask import abort, make_response, render_template
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.auth.company import require_company_id
 from app.connections import wizard
 from app.connections.forms import ConfirmForm
+from app.connections.setup_pages import admin_company, choice_for, connection_again, next_step
 from app.extensions import db
 from app.models import Connection
 from app.webconnector import setup, tickets
 from app.webconnector.routes import bp
-from connectors import connector_class, package_keys
 
 ADMIN_ONLY = ("Only an admin of this company can set up the Web Connector: its password opens "
               "the company's books to Ledgerlink.")
 
 
 def _admin_company() -> int:
-    company_id = require_company_id()
-    if current_user.role_in(company_id) != "admin":
-        abort(403, description=ADMIN_ONLY)
-    return company_id
+    return admin_company(ADMIN_ONLY)
 
 
 def _choice(package: str) -> wizard.PackageChoice:
-    if package not in package_keys():
-        abort(404, description=f"Ledgerlink does not know a package called “{package}”.")
-    choice = wizard.package_choice(package)
-    if choice.auth_kind != "web_connector":
-        abort(404, description=f"{choice.title} is not set up through the Web Connector.")
-    return choice
-
-
-def _again(company_id: int, package: str) -> Connection | None:
-    """The connection being reconnected (?connection_id=, this company's, this package's)."""
-    raw = request.values.get("connection_id", "")
-    if not raw:
-        return None
-    connection = db.session.execute(db.select(Connection).filter_by(
-        id=int(raw) if raw.isdigit() else 0, company_id=company_id,
-        package=package)).scalar_one_or_none()
-    if connection is None:
-        abort(404, description="There is no such connection in this company.")
-    return connection
+    return choice_for(package, "web_connector", "through the Web Connector")
 
 
 @bp.get("/connections/new/<package>/web-connector")
@@ -59,7 +38,7 @@ def setup_page(package: str) -> Response:
     return make_response(render_template(
         "webconnector/setup.html", choice=choice, current="auth", form=ConfirmForm(),
         can_change=admin, admin_only=ADMIN_ONLY, made=None,
-        again=_again(company_id, package)))
+        again=connection_again(company_id, package)))
 
 
 @bp.post("/connections/new/<package>/web-connector")
@@ -69,7 +48,7 @@ def create_login(package: str) -> Response:
     choice = _choice(package)
     if not ConfirmForm().validate_on_submit():
         abort(400, description="This form had expired. Please go back and try again.")
-    made = setup.set_up(company_id, package, _again(company_id, package))
+    made = setup.set_up(company_id, package, connection_again(company_id, package))
     qwc_problem = ""
     try:
         setup.qwc_for(made.connection)
@@ -78,20 +57,11 @@ def create_login(package: str) -> Response:
     page = render_template(
         "webconnector/setup.html", choice=choice, current="auth", form=ConfirmForm(),
         can_change=True, admin_only=ADMIN_ONLY, made=made, qwc_problem=qwc_problem,
-        minutes=setup.run_every_minutes(),
-        next_url=_next_step(made.connection))
+        minutes=setup.run_every_minutes(package),
+        next_url=next_step(made.connection))
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"  # the password is on this page, once
     return response
-
-
-def _next_step(connection: Connection) -> tuple[str, str]:
-    """The wizard's next step after this one: the one-time import, else the mapping."""
-    if wizard.can_import(connector_class(connection.package)) and connection.imported_at is None:
-        return (url_for("connections.import_step", connection_id=connection.id),
-                "Next: import customers and suppliers")
-    return (url_for("connections.mapping_step", connection_id=connection.id),
-            "Next: map nominal codes")
 
 
 @bp.get("/connections/<int:connection_id>/ledgerlink.qwc")

@@ -16,6 +16,7 @@ from app.sync.plan import ensure_transfers
 from app.webconnector import tickets
 from connectors import connector_class
 from connectors.base import Credentials, Tenant
+from connectors.capabilities import PullConnector
 from connectors.quickbooks_desktop.qwc import qwc_file
 
 
@@ -45,8 +46,10 @@ def set_up(company_id: int, package: str, connection: Connection | None = None) 
     return Setup(connection, client, password)
 
 
-def run_every_minutes() -> int:
-    return max(1, int(current_app.config.get("QBWC_RUN_EVERY_MINUTES", 60)))
+def run_every_minutes(package: str) -> int:
+    """The .qwc file's RunEveryNMinutes: the package's own schedule."""
+    cls = connector_class(package)
+    return cls.schedule_minutes(current_app.config) if issubclass(cls, PullConnector) else 60
 
 
 def qwc_for(connection: Connection) -> bytes:
@@ -64,7 +67,7 @@ def qwc_for(connection: Connection) -> bytes:
             support_url=url_for("webconnector.support", _external=True),
             username=client.username,
             owner_id=client.owner_id, file_id=client.file_id,
-            run_every_minutes=run_every_minutes(),
+            run_every_minutes=run_every_minutes(connection.package),
             description=f"Sends your job system's records into {cls.title}.",
         )
     except ValueError as exc:

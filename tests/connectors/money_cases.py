@@ -264,14 +264,19 @@ class Hooks:
     payload: Callable[..., PayloadRequest | None]
     totals: Callable[..., Any]
     amounts_left: Callable[..., dict[str, Decimal]]
+    # Optional (payloads.py `money_refused(kind, record) -> str | None`): the words of the
+    # connector's pre-flight for money its package cannot post at all (Sage 50's 8 digits);
+    # such a case is never sent, so there are no package figures to compare.
+    refuses: Callable[[str, Any], str | None] | None = None
 
 
 def package_hooks(key: str) -> Hooks:
     """The package's two hooks, or MissingHook naming the file and the function to write."""
     try:
-        payload = getattr(package_module(key, "payloads"), "document_payload", None)
+        payloads = package_module(key, "payloads")
     except ModuleNotFoundError:
-        payload = None
+        payloads = None
+    payload = getattr(payloads, "document_payload", None)
     if not callable(payload):
         raise MissingHook(
             f"{key}: add `document_payload(kind, record, refs) -> PayloadRequest` to "
@@ -292,7 +297,7 @@ def package_hooks(key: str) -> Hooks:
             "-> Totals` and `amounts_left(documents, settlements, rates) -> dict`: the "
             "package's figures for the connector's requests, by the sandbox's own arithmetic "
             "(sandboxes/kit/oracle.py, as connectors/__init__.py describes)")
-    return Hooks(key, payload, totals, left)
+    return Hooks(key, payload, totals, left, getattr(payloads, "money_refused", None))
 
 
 def check(hooks: Hooks, case: Case, ours: Ours | None = None) -> list[str]:
@@ -300,6 +305,11 @@ def check(hooks: Hooks, case: Case, ours: Ours | None = None) -> list[str]:
     `ours` is our_records(case), when the caller already has it."""
     ours = ours or our_records(case)
     problems = list(ours.problems)
+    if hooks.refuses is not None and any(
+            record is not None and hooks.refuses(kind, record)
+            for kind, record in (("invoice", ours.invoice), ("credit_note", ours.credit_note),
+                                 *(("payment", p) for p in ours.payments))):
+        return problems  # refused before sending, in words: the package never sees it
 
     def send(kind: str, record: Any, refs: PackageRefs = NO_REFS) -> Wire:
         request = hooks.payload(kind, record, refs)

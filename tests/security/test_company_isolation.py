@@ -425,7 +425,7 @@ def test_signed_out_every_private_route_asks_to_sign_in(app, make_company) -> No
                     problems.append(label)
                 elif rule.endpoint in PUBLIC_ENDPOINTS:
                     continue
-                elif path.startswith("/api/"):
+                elif path.startswith(("/api/", "/agent/")):  # bearer tokens, no cookie
                     if status != 401:
                         problems.append(label + " (expected 401)")
                 elif status != 302 or not where.split("?")[0].endswith("/login"):

@@ -35,7 +35,9 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.forgot_password", "auth.reset_password",
                     "api.openapi",
                     # The Web Connector's SOAP service: it signs in inside the SOAP call (user
                     # and password, then a ticket), never with our cookie; and its help page.
-                    "webconnector.describe", "webconnector.endpoint", "webconnector.support"}
+                    "webconnector.describe", "webconnector.endpoint", "webconnector.support",
+                    # The agent API's description; its calls sign in with an agent token.
+                    "agent_api.openapi"}
 
 # Answers that honestly refuse a foreign id: never 2xx/3xx, never a 409 that admits it exists.
 REFUSALS = {400, 401, 403, 404, 422}
