@@ -5,7 +5,7 @@ service (app/webconnector/) carries the documents both ways."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from connectors.base import (
     ConnectorError,
@@ -32,6 +32,7 @@ class QuickBooksDesktopConnector(SetupPage, ImportsContacts, ListsByRequest, Pul
     title: ClassVar[str] = "QuickBooks Desktop"
     tenant_word: ClassVar[str] = "company file"
     auth_kind = "web_connector"
+    collector: ClassVar[str] = "the Web Connector"
     # Nothing calls QuickBooks: these are records per qbXML request, one request per
     # sendRequestXML. 50 keeps one request's answer small enough for the Web Connector's
     # SOAP string (unverified: QBWC documents no size limit).
@@ -47,6 +48,11 @@ class QuickBooksDesktopConnector(SetupPage, ImportsContacts, ListsByRequest, Pul
         "computer, collects your records from Ledgerlink and puts them into {title}.")
     codes_are_shown = True  # Item FullNames and tax code names, as QuickBooks shows them
     contacts_span_kinds = False  # customers and vendors are separate lists
+
+    @classmethod
+    def schedule_minutes(cls, settings: Mapping[str, Any]) -> int:
+        # The .qwc file's RunEveryNMinutes: how often the Web Connector runs by itself.
+        return max(1, int(settings.get("QBWC_RUN_EVERY_MINUTES", 60)))
 
     def render_request(self, kind: RecordKind, stage: str, items: Sequence[PullItem]) -> str:
         return stages.render(stage, items)
