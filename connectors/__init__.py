@@ -36,6 +36,7 @@ _REGISTRY: dict[str, str] = {
     "freeagent": "connectors.freeagent:FreeAgentConnector",
     "kashflow": "connectors.kashflow:KashFlowConnector",
     "quickbooks_desktop": "connectors.quickbooks_desktop:QuickBooksDesktopConnector",
+    "sage50": "connectors.sage50:Sage50Connector",
 }
 
 
