@@ -71,9 +71,9 @@ def main() -> int:
     services = read_procfile(ROOT / "Procfile")
     if env.get("SANDBOX_MODE") == "1" and env.get("DESKTOP_SIMULATORS", "1") not in (
             "0", "false", "no"):
-        # The demo's desktop packages' side (a simulated Web Connector every minute), so
-        # records reach QuickBooks Desktop with no PC. DESKTOP_SIMULATORS=0: drive /qbwc
-        # from another client instead.
+        # The demo's desktop packages' side (sandboxes/<key>/desktop.py every minute: a
+        # simulated Web Connector, the Ledgerlink agent itself), so records reach desktop
+        # packages with no PC. DESKTOP_SIMULATORS=0: drive them from another client instead.
         services.append(("desktop", "python -m app.desktop_simulators"))
     supervisor = Supervisor(services, dict(env), ROOT)
     supervisor.start()

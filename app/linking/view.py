@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from app.linking import package, service
 from app.linking.suggest import ContactIndex, Ours, Suggestion
 from app.models import Connection
+from app.sync import package_refs
 from app.sync.plan import POSSIBLE_DUPLICATE
 from app.sync.precreate import FOUND_NOTE
 
@@ -64,6 +65,10 @@ class Page:
     found_total: int = 0
     message: str = ""
     refused: list[str] = field(default_factory=list)
+    # Packages where we choose each contact's reference (Sage 50's account refs): which is
+    # which, newest first.
+    references: list[tuple[str, str, str]] = field(default_factory=list)
+    references_total: int = 0
 
 
 def build(connection: Connection, contacts: package.PackageContacts, page: int = 1,
@@ -86,9 +91,11 @@ def build(connection: Connection, contacts: package.PackageContacts, page: int =
     linked, linked_total = service.linked_by_hand(connection, contacts.by_id())
     found, found_total = service.linked_by_hand(connection, contacts.by_id(),
                                                 note=FOUND_NOTE)
-    return Page(connection, package.title_of(connection), contacts, rows, total, page, pages,
-                q, strong[:STRONG_SHOWN], len(strong), linked, linked_total, found,
-                found_total)
+    built = Page(connection, package.title_of(connection), contacts, rows, total, page, pages,
+                 q, strong[:STRONG_SHOWN], len(strong), linked, linked_total, found,
+                 found_total)
+    built.references, built.references_total = package_refs.chosen(connection)
+    return built
 
 
 def row_for(connection: Connection, contacts: package.PackageContacts,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from app.extensions import db
-from app.models import Connection, Transfer
+from app.models import Connection, Contact, Transfer
 from app.sync.pulled_contacts import sent_references
 from connectors.capabilities import ChoosesReferences, PullItem
 
@@ -68,3 +68,17 @@ def assign(connection: Connection, connector: ChoosesReferences,
                              t.package_ref))
     db.session.flush()
     return done
+
+
+def chosen(connection: Connection, limit: int = 100) -> tuple[list[tuple[str, str, str]], int]:
+    """The references chosen on this connection, newest first: (our contact's name, customer
+    or supplier, the reference); and how many there are. For the Linking page, where a
+    bookkeeper looks up which account in the package is which of ours."""
+    base = (db.select(Contact.name, Transfer.record_type, Transfer.package_ref)
+            .join(Contact, Contact.id == Transfer.record_id)
+            .filter(Transfer.connection_id == connection.id, Transfer.package_ref != "",
+                    Transfer.record_type.in_(("customer", "supplier"))))
+    total = db.session.execute(
+        db.select(db.func.count()).select_from(base.subquery())).scalar_one()
+    rows = db.session.execute(base.order_by(Transfer.id.desc()).limit(limit)).all()
+    return [(name, kind, ref) for name, kind, ref in rows], total
