@@ -37,14 +37,16 @@ _FILLER = re.compile(r"\b(LTD|LIMITED|PLC|LLP|THE|AND|CO|COMPANY)\b")
 CONFIG = '''# The Ledgerlink agent's settings for Sage 50 Accounts.
 server_url = "{server_url}"
 token = "{token}"
-writer = "sdo"          # Sage Data Objects; "csv" writes Sage's import files instead
+# "sdo": Sage Data Objects; "csv": Sage's import files
+writer = "sdo"
 poll_seconds = 30
 
 [sdo]
-engine = "com"          # the SDO engine Sage 50 installs (SDOEngine.32)
-# The company's data folder, as Sage 50 shows it in Help > About (Program Details).
+engine = "com"
+# The company's data folder: Sage 50's Help > About shows it.
 data_path = 'C:\\ProgramData\\Sage\\Accounts\\2024\\Company.000\\ACCDATA'
-username = "manager"    # a Sage 50 user that may post
+# A Sage 50 user that may post
+username = "manager"
 password = ""
 
 [csv]
@@ -71,6 +73,7 @@ class Sage50Connector(SetupPage, ImportsContacts, ChoosesReferences, AgentPackag
     codes_are_shown = True  # nominal codes and T-codes, as Sage shows them
     contacts_span_kinds = False  # customers and suppliers are separate ledgers
     agent_config: ClassVar[str] = CONFIG
+    collector: ClassVar[str] = "the Ledgerlink agent"
     reference_length: ClassVar[int] = 8
 
     @classmethod
