@@ -186,7 +186,8 @@ class AgentLoop:
                 return retry(f"the agent could not look in Sage for it first: {exc}")
             if found is not None:
                 outcome.found += 1
-                return WriteResult("exists", reference=found)
+                return WriteResult("exists", reference=found,
+                                   note=self.writer.note_for(kind, payload))
         self.journal.attempt(key, batch_id, kind)
         try:
             result = self.writer.write(kind, payload)

@@ -44,26 +44,64 @@ def test_a_customer_record_column_by_column(writer: CsvFilesWriter) -> None:
     assert path.name.endswith("-9f0c1234-customers.csv")
     header, row = _rows(path)
     assert tuple(header) == RECORD_COLUMNS
-    # Sage reads records by position: A/C is A, VAT Number is column O (the 15th).
-    assert len(row) == 15
+    # Sage reads records by position: A/C is A, VAT Number is O (the 15th), E-mail AA (27th).
+    assert len(row) == 27
     assert row == ["ACMEHEAT", "Acme Heating Ltd", "1 High St", "Leeds", "", "", "LS1 1AA",
-                   "Ann Smith", "0113 000000", "", "", "", "", "", "GB123456789"]
-    assert path.name in result.note
-    assert "e-mail address is not in the import file" in result.note
+                   "Ann Smith", "0113 000000", "", "", "", "", "", "GB123456789",
+                   *[""] * 11, "a@b.c"]
+    # Nothing is left for the bookkeeper to do on this record, so the ack has no note.
+    assert result.note == ""
 
 
 def test_the_records_file_has_sages_column_positions() -> None:
     assert RECORD_COLUMNS.index("A/C") == 0 and RECORD_COLUMNS.index("Name") == 1
     assert RECORD_COLUMNS.index("Contact Name") == 7 and RECORD_COLUMNS.index("Telephone") == 8
     assert RECORD_COLUMNS.index("VAT Number") == ord("O") - ord("A")
+    assert RECORD_COLUMNS.index("Default Nominal Code") == ord("W") - ord("A")
+    assert RECORD_COLUMNS.index("Telephone 2") == ord("Z") - ord("A")
+    assert RECORD_COLUMNS.index("E-mail") == 26 and len(RECORD_COLUMNS) == 27  # column AA
+
+
+def test_the_import_instruction_is_logged_once_per_file_not_noted_on_each_record(
+        writer: CsvFilesWriter, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="ledgerlink_agent.writers.csv_files")
+    results = [writer.write("customer", customer(ref)) for ref in ("ONE", "TWO", "THREE")]
+    assert [r.note for r in results] == ["", "", ""]
+    said = [r.getMessage() for r in caplog.records if "import it into Sage 50" in r.getMessage()]
+    assert said == [f"{writer.file_for('customer')} is ready: import it into Sage 50 "
+                    "(File > Import)"]
+
+
+def test_the_files_are_windows_ansi(writer: CsvFilesWriter) -> None:
+    result = writer.write("customer", customer(name="Zoë Brontë & Søn – Café", address=[
+        "1 Rue Déak Ferenc", "Győr", "Łódź"]))
+    assert result.status == "created"
+    raw = writer.file_for("customer").read_bytes()
+    # cp1252's single bytes (ë, ø, en dash, é), not UTF-8's pairs, and no byte order mark.
+    assert b"Zo\xeb Bront\xeb & S\xf8n \x96 Caf\xe9" in raw
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    _, row = _rows(writer.file_for("customer"))
+    # ő, Ł, ź are not in cp1252: they lose their accent or stroke (ó is, and stays).
+    assert row[2:5] == ["1 Rue Déak Ferenc", "Gyor", "Lódz"]
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"name": "Nowak Plumbing 🔧"}, "Name"), ({"telephone": "0113 ☎"}, "Telephone")])
+def test_a_character_sage_cannot_store_is_refused_not_turned_into_a_question_mark(
+        writer: CsvFilesWriter, changes: dict[str, object], field: str) -> None:
+    result = writer.write("customer", customer(**changes))
+    assert result.status == "rejected" and result.field == field
+    assert "a character Sage 50 cannot store" in result.message
+    assert not writer.file_for("customer").exists()
 
 
 def test_suppliers_go_to_their_own_file(writer: CsvFilesWriter) -> None:
     result = writer.write("supplier", customer("PIPES01", name="Pipes & Co", address=["Unit 4"],
                                                email=""))
-    assert "e-mail" not in result.note
+    assert result.status == "created" and result.note == ""
     (_, row), = [_rows(writer.file_for("supplier"))]
     assert row[:3] == ["PIPES01", "Pipes & Co", "Unit 4"] and row[3:7] == ["", "", "", ""]
+    assert row[26] == ""
     assert not writer.file_for("customer").exists()
 
 
@@ -77,6 +115,7 @@ def test_suppliers_go_to_their_own_file(writer: CsvFilesWriter) -> None:
     ({"contact_name": "c" * 31}, "Contact Name", "at most 30"),
     ({"telephone": "0" * 31}, "Telephone", "at most 30"),
     ({"vat_number": "G" * 31}, "VAT Number", "at most 30"),
+    ({"email": "e" * 250 + "@b.com"}, "E-mail", "at most 255"),
 ])
 def test_a_record_sage_would_refuse_is_rejected_and_not_written(
         writer: CsvFilesWriter, changes: dict[str, object], field: str, words: str) -> None:
@@ -87,7 +126,7 @@ def test_a_record_sage_would_refuse_is_rejected_and_not_written(
 
 def test_an_invoice_is_one_row_per_line_column_by_column(writer: CsvFilesWriter) -> None:
     result = writer.write("invoice", invoice())
-    assert result.status == "created" and result.reference == "INV-1001"
+    assert result.status == "created" and result.reference == "INV-1001" and result.note == ""
     header, first, second = _rows(writer.file_for("invoice"))
     assert tuple(header) == TRANSACTION_COLUMNS
     assert len(first) == len(second) == 15
@@ -102,11 +141,17 @@ def test_a_credit_note_is_sc_and_names_its_invoice(writer: CsvFilesWriter) -> No
     payload = invoice("CN-5", type="SC", invoice_reference="INV-1001",
                       lines=[{"nominal_code": "4000", "tax_code": "t1", "net": "10",
                               "tax": "2", "details": "Refund", "department": 0}])
-    writer.write("credit_note", payload)
+    result = writer.write("credit_note", payload)
+    # Sage imports the SC unallocated: allocating it to its invoice is the bookkeeper's step.
+    assert result.note == "allocate this credit note to invoice INV-1001 in Sage"
     _, row = _rows(writer.file_for("credit_note"))
     assert row[0] == "SC" and row[5] == "CN-5"
     assert row[7] == "10.00" and row[8] == "T1" and row[9] == "2.00"  # 2 dp, upper-case T-code
     assert row[11] == "INV-1001"
+
+
+def test_a_credit_note_for_no_invoice_of_ours_has_no_note(writer: CsvFilesWriter) -> None:
+    assert writer.write("credit_note", invoice("CN-6", type="SC")).note == ""
 
 
 def test_a_receipt_becomes_a_payment_on_account_to_allocate_by_hand(
@@ -175,6 +220,17 @@ def test_check_first_finds_what_it_wrote_even_after_the_files_are_moved(
     later = CsvFilesWriter(writer.out_dir)
     assert later.find("invoice", invoice()) == "INV-1001"
     assert later.find("customer", customer()) == "ACMEHEAT"
+
+
+def test_the_step_left_is_the_same_for_a_record_found_in_the_files(
+        writer: CsvFilesWriter) -> None:
+    paid = writer.write("payment", receipt())
+    credit = invoice("CN-5", type="SC", invoice_reference="INV-1001")
+    credited = writer.write("credit_note", credit)
+    assert writer.find("payment", receipt()) == "PAY-77"
+    assert writer.note_for("payment", receipt()) == paid.note != ""
+    assert writer.note_for("credit_note", credit) == credited.note != ""
+    assert writer.note_for("invoice", invoice()) == writer.note_for("customer", customer()) == ""
 
 
 def test_it_has_no_sage_lists_to_send(writer: CsvFilesWriter) -> None:

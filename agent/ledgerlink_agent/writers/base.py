@@ -96,6 +96,11 @@ class Writer:
         """Sage's lists by name: "accounts", "tax_codes", "contacts" (only those it can read)."""
         raise NotImplementedError
 
+    def note_for(self, kind: str, payload: dict[str, Any]) -> str:
+        """The step left for the bookkeeper in Sage for a record this writer wrote (a receipt
+        to allocate), so a record found on check-first reports it as its write did."""
+        return ""
+
     def find(self, kind: str, payload: dict[str, Any]) -> str | None:
         """Sage's reference for a record already there (by account_ref or reference), else None."""
         raise NotImplementedError

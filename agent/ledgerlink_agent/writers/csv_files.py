@@ -1,20 +1,29 @@
 """The CSV writer: Sage 50's import files, for PCs where Sage Data Objects cannot be used.
 
-The bookkeeper imports the files in Sage 50 (File > Import). Layouts and limits follow
+The bookkeeper imports the files in Sage 50 (File > Import); the writer logs which file to
+import, once per file, instead of putting that on every record. Layouts and limits follow
 PACKAGES.md's field notes "Sage 50 (import files)":
 - customer / supplier records: A/C (8, no spaces, mandatory), Name 60, Address 1-5 at 60,
   Contact 30, Telephone 30, VAT number 30. Sage reads these by column position (Sage's
   knowledge base, "Customer record data fields you can import": VAT Number is column O, after
-  Fax, Analysis 1-3 and Department), so those columns are there, left blank. E-mail is left
-  out (its column is not confirmed): the ack's note asks the bookkeeper to add it in Sage;
+  Fax, Analysis 1-3 and Department; then M.T.D., Y.T.D., Prior Y.T.D., Credit Limit, Trading
+  Terms Text, Settlement Due Days, Sett. Discount, Default Nominal Code in P to W), so those
+  columns are there, left blank. E-mail is column AA, after Default Tax Code (X), Trade
+  Contact (Y) and Telephone 2 (Z): that is from Making I.T. Happen's layout of Sage 50's own
+  customer import (v12 and above) and the Sage 50 help's "CSV File Structures" table (an
+  "extended" field, 255 characters); the Sage article we read stops before column X, so the
+  e-mail column is unverified against a real Sage 50;
 - audit-trail transactions, 15 columns, one row per invoice line: Type, Account Reference,
   Nominal A/C Ref, Department Code (0-999), Date dd/mm/yyyy, Reference 30, Details 60,
   Net Amount (8 digits + 2 dp), Tax Code T0-T99 (blank = T0), Tax Amount, Exchange Rate,
   Extra Reference 30, User Name 32, Project Refn 12, Cost Code Refn 8.
-SR (a receipt against an invoice) cannot be imported: a receipt becomes SA, a payment on
-account, and the bookkeeper allocates it by hand; the ack's note says so.
-The heading rows use the column names above; the headings of the records file, the cp1252
-encoding and Sage's reading of a heading row are unverified against a real Sage 50.
+An ack's note is only for a step the bookkeeper must take in Sage for that record, because the
+platform turns every note into a record that needs finishing by hand:
+- SR (a receipt against an invoice) cannot be imported: a receipt becomes SA, a payment on
+  account, and the note says which invoices to allocate it to;
+- an imported SC is not allocated to its invoice: the note names the invoice.
+The heading rows use the column names above; the headings, the cp1252 encoding and Sage's
+reading of a heading row are unverified against a real Sage 50.
 This writer cannot read Sage, so it has no lists to send; check-first looks in the files it
 wrote (including any moved into sub-folders after import).
 """
@@ -22,17 +31,26 @@ wrote (including any moved into sub-folders after import).
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from .base import Writer, WriteResult, created, fits_sage_amount, money, rejected
 
+log = logging.getLogger(__name__)
+
 RECORD_COLUMNS = ("A/C", "Name", "Address Line 1", "Address Line 2", "Address Line 3",
                   "Address Line 4", "Address Line 5", "Contact Name", "Telephone", "Fax",
-                  "Analysis 1", "Analysis 2", "Analysis 3", "Department", "VAT Number")
+                  "Analysis 1", "Analysis 2", "Analysis 3", "Department", "VAT Number",
+                  "M.T.D.", "Y.T.D.", "Prior Y.T.D.", "Credit Limit", "Trading Terms Text",
+                  "Settlement Due Days", "Sett. Discount (%)", "Default Nominal Code",
+                  "Default Tax Code", "Trade Contact", "Telephone 2", "E-mail")
+# Sage's E_MAIL field holds 255 characters (the SDO field list; "CSV File Structures").
+EMAIL_LIMIT = 255
 TRANSACTION_COLUMNS = ("Type", "Account Reference", "Nominal A/C Ref", "Department Code", "Date",
                        "Reference", "Details", "Net Amount", "Tax Code", "Tax Amount",
                        "Exchange Rate", "Extra Reference", "User Name", "Project Refn",
@@ -44,6 +62,8 @@ RECEIPT_TAX_CODE = "T9"
 _TAX_CODE = re.compile(r"^T([0-9]{1,2})$")
 # Sage 50 reads its import files as Windows ANSI (unverified against a real Sage 50).
 ENCODING = "cp1252"
+# Letters with a stroke have no accent-free form in Unicode's decomposition: name them here.
+_STROKES = str.maketrans("ŁłĐđĦħŦŧı", "LlDdHhTti")
 
 
 class Refused(ValueError):
@@ -54,8 +74,35 @@ class Refused(ValueError):
         self.column = column
 
 
+def _in_windows_ansi(text: str, column: str) -> str:
+    """`text` as Sage can hold it: a letter cp1252 lacks loses its accent ("ő" -> "o"); a
+    character with no such form is refused, rather than written as "?" without a word."""
+    try:
+        text.encode(ENCODING)
+        return text
+    except UnicodeEncodeError:
+        pass
+    folded = []
+    for char in text:
+        try:
+            char.encode(ENCODING)
+            folded.append(char)
+            continue
+        except UnicodeEncodeError:
+            plain = "".join(c for c in unicodedata.normalize("NFKD", char.translate(_STROKES))
+                            if not unicodedata.combining(c))
+        try:
+            plain.encode(ENCODING)
+        except UnicodeEncodeError:
+            plain = ""
+        if not plain:
+            raise Refused(f"{column} has a character Sage 50 cannot store: {char!r}", column)
+        folded.append(plain)
+    return "".join(folded)
+
+
 def _text(value: Any, limit: int, column: str, *, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
+    text = _in_windows_ansi("" if value is None else str(value).strip(), column)
     if required and not text:
         raise Refused(f"{column} is required", column)
     if len(text) > limit:
@@ -118,7 +165,11 @@ def record_row(payload: dict[str, Any]) -> list[str]:
             _text(payload.get("contact_name"), 30, "Contact Name"),
             _text(payload.get("telephone"), 30, "Telephone"),
             "", "", "", "", "",  # Fax, Analysis 1-3, Department: not ours to set
-            _text(payload.get("vat_number"), 30, "VAT Number")]
+            _text(payload.get("vat_number"), 30, "VAT Number"),
+            # Turnovers, credit terms, defaults, trade contact, telephone 2: blank keeps
+            # Sage's own defaults for a new record.
+            *[""] * 11,
+            _text(payload.get("email"), EMAIL_LIMIT, "E-mail")]
 
 
 def _transaction_row(kind_type: str, payload: dict[str, Any], *, nominal: Any, department: Any,
@@ -177,6 +228,12 @@ def receipt_note(payload: dict[str, Any]) -> str:
     return f"written as a payment on account; allocate it to {target} in Sage"
 
 
+def credit_note_note(payload: dict[str, Any]) -> str:
+    """The step left for an imported credit note ("" when it credits no invoice of ours)."""
+    invoice = str(payload.get("invoice_reference") or "").strip()
+    return f"allocate this credit note to invoice {invoice} in Sage" if invoice else ""
+
+
 class CsvFilesWriter(Writer):
     """Writes Sage 50 import files into `out_dir`, one set of files per batch."""
 
@@ -219,17 +276,23 @@ class CsvFilesWriter(Writer):
             return rejected(str(exc), exc.column)
         path = self.file_for(kind)
         self._append(path, columns, rows)
+        return created(reference, self.note_for(kind, payload))
+
+    def note_for(self, kind: str, payload: dict[str, Any]) -> str:
+        """The step left in Sage for a record in these files ("" when there is none). The same
+        step is owed when check-first finds the record in a file, so an `exists` ack should
+        carry it too."""
         if kind == "payment":
-            return created(reference, receipt_note(payload))
-        note = f"in the import file {path.name}: import it into Sage 50"
-        if kind in ("customer", "supplier") and str(payload.get("email") or "").strip():
-            note += "; the e-mail address is not in the import file: add it in Sage"
-        return created(reference, note)
+            return receipt_note(payload)
+        if kind == "credit_note":
+            return credit_note_note(payload)
+        return ""
 
     def _append(self, path: Path, columns: tuple[str, ...], rows: list[list[str]]) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         new = not path.exists()
-        with path.open("a", encoding=ENCODING, errors="replace", newline="") as handle:
+        # Strict: every value went through _in_windows_ansi, so nothing can be lost here.
+        with path.open("a", encoding=ENCODING, newline="") as handle:
             out = csv.writer(handle)  # default dialect: CRLF line ends, as Windows expects
             if new:
                 out.writerow(columns)
@@ -237,6 +300,10 @@ class CsvFilesWriter(Writer):
             handle.flush()
             # The journal will say "written" next: the rows must be on disk before that.
             os.fsync(handle.fileno())
+        if new:
+            # Said once per file (a batch holds one kind, so once per batch), not on each
+            # record's ack: importing the file is one step for the whole batch.
+            log.info("%s is ready: import it into Sage 50 (File > Import)", path)
 
     def find(self, kind: str, payload: dict[str, Any]) -> str | None:
         if kind in ("customer", "supplier"):
