@@ -91,10 +91,11 @@ def test_two_demo_runs_at_once_make_one_demo(app, live_url) -> None:  # type: ig
     from connectors import connector_class
 
     for key, block in a["sandbox"].items():
-        # A web package's own API and token; a desktop one's Web Connector sign-in.
-        wanted = (("qbwc_url", "username", "password")
-                  if connector_class(key).auth_kind == "web_connector"
-                  else ("api_url", "access_token"))
+        # A web package's own API and token; a desktop one's Web Connector sign-in or agent
+        # token.
+        wanted = {"web_connector": ("qbwc_url", "username", "password"),
+                  "agent": ("agent_url", "agent_token")}.get(
+            connector_class(key).auth_kind, ("api_url", "access_token"))
         assert all(block.get(k) for k in wanted), (key, block)
     _keep_quiet(app, a["company_id"])
 

@@ -3,19 +3,14 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from flask import current_app
 
 from app.agent import tokens
-from app.connections.service import save_connection
-from app.extensions import db
+from app.connections.service import desktop_connection
 from app.models import Connection, PullClient
-from app.models.connection import CONNECTED
-from app.sync.plan import ensure_transfers
 from connectors import connector_class
-from connectors.base import Credentials, Tenant
 from connectors.capabilities import AgentPackage
 
 
@@ -30,16 +25,9 @@ def set_up(company_id: int, package: str, connection: Connection | None = None) 
     """A new connection (one company in the package: a second company is a second
     connection, with a token of its own), or `connection` again with a new token (the old one
     stops at once). New connections start manual and unstarted, as every package's do."""
-    cls = connector_class(package)
-    if connection is None:
-        # Named for now; the agent's first heartbeat says which company it is.
-        tenant = Tenant(f"company-{uuid.uuid4().hex[:12]}", f"{cls.title} company")
-        connection = save_connection(company_id, package, Credentials(), tenant,
-                                     schedule="manual", sending_started=False)
-    else:
-        connection.status, connection.status_detail = CONNECTED, ""
-        db.session.commit()
-    ensure_transfers(connection)
+    # Named for now; the agent's first heartbeat says which company it is.
+    placeholder = f"{connector_class(package).title} company"
+    connection = desktop_connection(company_id, package, placeholder, connection)
     client, token = tokens.issue(connection)
     return AgentSetup(connection, client, token)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 
 from flask import current_app
@@ -113,3 +114,22 @@ def set_mapping(
             db.session.add(row)
         row.package_code = code
     db.session.commit()
+
+
+def desktop_connection(company_id: int, package: str, placeholder: str,
+                       connection: Connection | None = None) -> Connection:
+    """A new connection of a desktop package, named `placeholder` ("{title} company file")
+    until its desktop side says which books it is, or `connection` again (reconnected: the
+    same books, history and mapping). New connections start manual and unstarted, as every
+    package's do: nothing goes before the mapping and the preview."""
+    from app.sync.plan import ensure_transfers
+
+    if connection is None:
+        tenant = Tenant(f"desktop-{uuid.uuid4().hex[:12]}", placeholder)
+        connection = save_connection(company_id, package, Credentials(), tenant,
+                                     schedule="manual", sending_started=False)
+    else:
+        connection.status, connection.status_detail = CONNECTED, ""
+        db.session.commit()
+    ensure_transfers(connection)
+    return connection

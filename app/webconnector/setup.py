@@ -3,19 +3,15 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from flask import current_app, url_for
 
-from app.connections.service import save_connection
+from app.connections.service import desktop_connection
 from app.extensions import db
 from app.models import Company, Connection, PullClient
-from app.models.connection import CONNECTED
-from app.sync.plan import ensure_transfers
 from app.webconnector import tickets
 from connectors import connector_class
-from connectors.base import Credentials, Tenant
 from connectors.capabilities import PullConnector
 from connectors.quickbooks_desktop.qwc import qwc_file
 
@@ -32,16 +28,9 @@ def set_up(company_id: int, package: str, connection: Connection | None = None) 
     Connector user of its own), or `connection` again with a new password. New connections
     start manual and unstarted, as every package's do: nothing goes before the mapping and
     the preview."""
-    cls = connector_class(package)
-    if connection is None:
-        # Named for now; the Web Connector's first call says which company file it is.
-        tenant = Tenant(f"file-{uuid.uuid4().hex[:12]}", f"{cls.title} company file")
-        connection = save_connection(company_id, package, Credentials(), tenant,
-                                     schedule="manual", sending_started=False)
-    else:  # reconnecting: the same books, history and mapping; the old password ends
-        connection.status, connection.status_detail = CONNECTED, ""
-        db.session.commit()
-    ensure_transfers(connection)
+    # Named for now; the Web Connector's first call says which company file it is.
+    placeholder = f"{connector_class(package).title} company file"
+    connection = desktop_connection(company_id, package, placeholder, connection)
     client, password = tickets.set_up_client(connection)
     return Setup(connection, client, password)
 
