@@ -11,7 +11,7 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/sandbox/")
+    return request.path.startswith(("/api/", "/agent/", "/sandbox/"))
 
 
 def _has_nul(values: object) -> bool:

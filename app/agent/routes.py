@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.agent import service
@@ -15,23 +18,48 @@ from app.extensions import db
 bp = Blueprint("agent_api", __name__, url_prefix="/agent/v1")
 
 
+def _error(status: int, error: str, message: str, **extra: Any) -> tuple[Response, int]:
+    # The contract names the words "detail"; the inbound API's clients read "message": both,
+    # so every client, and every log line the agent writes, carries the words.
+    return jsonify(error=error, message=message, detail=message, **extra), status
+
+
 @bp.errorhandler(service.AgentRefused)
 def _refused(exc: service.AgentRefused) -> tuple[Response, int]:
     db.session.rollback()
-    return jsonify(error=exc.error, message=exc.message), exc.status
+    return _error(exc.status, exc.error, exc.message)
 
 
 @bp.errorhandler(ApiError)
 def _bad_body(exc: ApiError) -> tuple[Response, int]:
     db.session.rollback()
-    return jsonify(exc.body), exc.status
+    body = dict(exc.body)
+    # Pydantic prefixes our own validators' words with "Value error, ": Python's, not ours.
+    problems = [{**p, "message": str(p["message"]).removeprefix("Value error, ")}
+                for p in body.pop("problems", [])]
+    # A 422 lists its problems; the summary names each field too, because the agent logs the
+    # words only and a bookkeeper reading "invalid_request" could do nothing with it.
+    words = body.pop("message", "") or "; ".join(
+        f"{p['field']}: {p['message']}" for p in problems)
+    return _error(exc.status, body.pop("error", "bad_request"), words, problems=problems)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    # The app's error pages are HTML outside /api/; the agent reads JSON words (a NUL in the
+    # address, refused before any view runs, lands here too).
+    db.session.rollback()
+    if isinstance(exc, RequestEntityTooLarge):
+        return _too_large(exc)
+    return _error(exc.code or 400, re.sub(r"\W+", "_", (exc.name or "error").lower()),
+                  exc.description or "")
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc: RequestEntityTooLarge) -> tuple[Response, int]:
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return jsonify(error="payload_too_large", message=f"the body is larger than the "
-                   f"{limit / 1048576:g} MB limit; send the list in fewer entries"), 413
+    return _error(413, "payload_too_large", f"the body is larger than the {limit / 1048576:g} "
+                  "MB limit; send the list in fewer entries")
 
 
 def _context() -> service.AgentContext:
@@ -50,9 +78,13 @@ def heartbeat() -> Response:
     return jsonify(service.heartbeat(ctx, validated_body(HeartbeatIn)))
 
 
-@bp.put("/lists/<any(accounts, tax_codes, contacts):name>")
+@bp.put("/lists/<name>")
 def put_list(name: str) -> Response:
     ctx = _context()
+    if name not in LIST_BODIES:
+        # Routed here, not left to the app's 404 page: the agent reads JSON words.
+        raise service.AgentRefused(404, "unknown_list", f"There is no list called “{name}”: "
+                                   f"send one of {', '.join(LIST_BODIES)}.")
     body = validated_body(LIST_BODIES[name]).model_dump(mode="json")
     return jsonify(stored=service.store_agent_list(ctx, name, body))
 

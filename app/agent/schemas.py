@@ -129,6 +129,7 @@ class StoredOut(BaseModel):
 class AgentError(BaseModel):
     error: str
     message: str = ""
+    detail: str = Field("", description="The same words as message.")
     problems: list[dict] = Field(default_factory=list)
 
 
