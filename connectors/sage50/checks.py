@@ -26,11 +26,15 @@ def _contact(p: dict[str, Any], what: str) -> Rejected | None:
 
 
 def _document(p: dict[str, Any], what: str) -> Rejected | None:
+    # The lines before the header's details: the details are the first line's description
+    # when the customer gave no reference, and the bookkeeper must be told which line to
+    # shorten, not about a "details" field they never typed.
     found = (limits.too_long([
         ("reference", f"The {what}'s number", p["reference"], limits.REFERENCE_MAX),
-        ("details", f"The {what}'s details", p["details"], limits.DETAILS_MAX),
         *[(f"lines[{i}].details", f"Line {i + 1}'s description", line["details"],
-           limits.DETAILS_MAX) for i, line in enumerate(p["lines"])]])
+           limits.DETAILS_MAX) for i, line in enumerate(p["lines"])],
+        ("details", f"The {what}'s customer reference (Sage 50's Details)", p["details"],
+         limits.DETAILS_MAX)])
         or limits.account_ref_fits(p["account_ref"], f"The {what}'s customer"))
     if found:
         return found
