@@ -15,23 +15,13 @@ refused. Groups (InvoiceLineGroupAdd), discounts and shipping lines are refused 
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from lxml import etree
 
 from sandboxes.quickbooks_desktop import arithmetic, rets, store
-from sandboxes.quickbooks_desktop.reading import (
-    a_date,
-    boolean,
-    decimal,
-    open_period,
-    ref,
-    required_ref,
-    resolve,
-    text,
-)
+from sandboxes.quickbooks_desktop.reading import a_date, boolean, decimal, ref, resolve, text
 from sandboxes.quickbooks_desktop.replies import (
     UNSUPPORTED,
     Refusal,
@@ -42,22 +32,14 @@ from sandboxes.quickbooks_desktop.replies import (
     save_error,
 )
 from sandboxes.quickbooks_desktop.replies import ref as ref_to
+from sandboxes.quickbooks_desktop.transactions import (
+    find_body,
+    move_customer_balance,
+    new_transaction,
+    open_transaction,
+)
 
 SALES_ITEMS = ("Service", "NonInventory", "OtherCharge")
-
-
-def ar_account(company: str, body: etree._Element, where: str) -> dict[str, Any]:
-    """ARAccountRef as given (an Accounts Receivable account), else the company's first."""
-    wanted = ref(body, "ARAccountRef")
-    if wanted is not None:
-        account = resolve(company, store.ACCOUNTS, wanted, "Account", where)
-        if account.get("AccountType") != "AccountsReceivable":
-            raise invalid_reference("Account", wanted.shown, where)
-        return account
-    for account in store.find_data(company, store.ACCOUNTS):
-        if account.get("AccountType") == "AccountsReceivable":
-            return account
-    raise save_error(where, "The company file has no Accounts Receivable account.")
 
 
 def tax_rate(company: str, code: dict[str, Any]) -> Decimal:
@@ -114,25 +96,20 @@ def _document_add(company: str, rq: etree._Element, is_invoice: bool) -> etree._
     tag, line_tag, where = (("InvoiceAdd", "InvoiceLineAdd", "Invoice") if is_invoice
                             else ("CreditMemoAdd", "CreditMemoLineAdd", "Credit Memo"))
     collection = store.INVOICES if is_invoice else store.CREDIT_MEMOS
-    body = rq.find(tag)
-    if body is None:
-        raise save_error(where, f"The request has no {tag}.")
+    body = find_body(rq, tag, where)
     for unsupported in (f"{line_tag[:-3]}GroupAdd", "DiscountLineAdd", "ShippingLineAdd",
                         "SalesTaxLineAdd", "SetCredit", "LinkToTxnID"):
         if body.find(unsupported) is not None:
             raise Refusal(UNSUPPORTED, f"{unsupported} in {tag} is not supported by this "
                                        "QuickBooks Desktop simulator.")
-    customer = resolve(company, store.CUSTOMERS, required_ref(body, "CustomerRef", where),
-                       "Customer", where)
-    account = ar_account(company, body, where)
+    opening = open_transaction(company, body, where)
+    customer, txn_date = opening.customer, opening.txn_date
     vat_item = None
     wanted = ref(body, "ItemSalesTaxRef")
     if wanted is not None:
         vat_item = resolve(company, store.ITEMS, wanted, "Item", where)
         if vat_item["Type"] != "SalesTax":
             raise invalid_reference("Item", wanted.shown, where)
-    txn_date: date = a_date(body, "TxnDate", where) or store.today()
-    open_period(company, txn_date, where)
     due = a_date(body, "DueDate", where) or txn_date
     included = boolean(body, "IsTaxIncluded", False)
     lines, figures = [], []
@@ -144,16 +121,11 @@ def _document_add(company: str, rq: etree._Element, is_invoice: bool) -> etree._
     subtotal, tax, total = arithmetic.totals(figures)
     # unverified: RefNumber is not unique-enforced through qbXML; a missing one is numbered.
     ref_number = text(body, "RefNumber") or _next_ref_number(company, collection)
-    txn_id, number = store.new_txn(company)
-    made = store.stamp()
+    txn_id, _made, data = new_transaction(company, opening)
     for index, line in enumerate(lines, start=1):
         line["TxnLineID"] = f"{index:X}-{txn_id}"[:36]
-    data: dict[str, Any] = {
-        "TxnID": txn_id, "TimeCreated": made, "TimeModified": made,
-        "EditSequence": store.edit_sequence(), "TxnNumber": str(number),
-        "CustomerRef": ref_to(customer), "ARAccountRef": ref_to(account),
-        "TxnDate": txn_date.isoformat(), "RefNumber": ref_number,
-        "Subtotal": amount_text(subtotal),
+    data |= {
+        "RefNumber": ref_number, "Subtotal": amount_text(subtotal),
         "ItemSalesTaxRef": ref_to(vat_item) if vat_item else None,
         "SalesTaxTotal": amount_text(tax), "Memo": text(body, "Memo") or None,
         "IsTaxIncluded": included, "lines": lines, "links": [],
@@ -164,10 +136,7 @@ def _document_add(company: str, rq: etree._Element, is_invoice: bool) -> etree._
     else:
         data |= {"TotalAmount": amount_text(total), "CreditRemaining": amount_text(total)}
     store.save(company, collection, data, "TxnID", ref_number)
-    change = total if is_invoice else -total
-    for field in ("Balance", "TotalBalance"):
-        customer[field] = amount_text(Decimal(customer.get(field) or 0) + change)
-    store.save(company, store.CUSTOMERS, customer, "ListID", customer["Name"])
+    move_customer_balance(company, customer, total if is_invoice else -total)
     answer = rs(rq)
     answer.append(rets.invoice(data) if is_invoice else rets.credit_memo(data))
     return answer

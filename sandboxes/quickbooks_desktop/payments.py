@@ -23,17 +23,7 @@ from typing import Any
 from lxml import etree
 
 from sandboxes.quickbooks_desktop import rets, store
-from sandboxes.quickbooks_desktop.documents import ar_account
-from sandboxes.quickbooks_desktop.reading import (
-    a_date,
-    boolean,
-    decimal,
-    open_period,
-    ref,
-    required_ref,
-    resolve,
-    text,
-)
+from sandboxes.quickbooks_desktop.reading import boolean, decimal, ref, resolve, text
 from sandboxes.quickbooks_desktop.replies import (
     amount_text,
     invalid_reference,
@@ -42,6 +32,13 @@ from sandboxes.quickbooks_desktop.replies import (
     save_error,
 )
 from sandboxes.quickbooks_desktop.replies import ref as ref_to
+from sandboxes.quickbooks_desktop.transactions import (
+    Opening,
+    find_body,
+    move_customer_balance,
+    new_transaction,
+    open_transaction,
+)
 
 WHERE = "Receive Payment"
 DEPOSIT_TYPES = ("Bank", "OtherCurrentAsset")
@@ -95,15 +92,10 @@ def _asked(body: etree._Element) -> list[tuple[str, Decimal, list[tuple[str, Dec
 
 
 def receive_payment_add(company: str, rq: etree._Element) -> etree._Element:
-    body = rq.find("ReceivePaymentAdd")
-    if body is None:
-        raise save_error(WHERE, "The request has no ReceivePaymentAdd.")
-    customer = resolve(company, store.CUSTOMERS, required_ref(body, "CustomerRef", WHERE),
-                       "Customer", WHERE)
-    account = ar_account(company, body, WHERE)
+    body = find_body(rq, "ReceivePaymentAdd", WHERE)
+    opening = open_transaction(company, body, WHERE)
+    customer = opening.customer
     deposit = _deposit(company, body)
-    txn_date = a_date(body, "TxnDate", WHERE) or store.today()
-    open_period(company, txn_date, WHERE)
     given_total = decimal(body, "TotalAmount", WHERE)
     if boolean(body, "IsAutoApply", False):
         asked = _auto_applied(company, customer, given_total or ZERO)
@@ -139,8 +131,7 @@ def receive_payment_add(company: str, rq: etree._Element) -> etree._Element:
     if applied_total > total:
         raise save_error(WHERE, f"The amounts applied ({amount_text(applied_total)}) are more "
                                 f"than the payment ({amount_text(total)}).")
-    return _record(company, rq, body, customer, account, deposit, txn_date.isoformat(),
-                   total, applied_total, asked, invoices, memos)
+    return _record(company, rq, opening, deposit, total, applied_total, asked, invoices, memos)
 
 
 def _link(txn: dict[str, Any], kind: str, amount: Decimal) -> dict[str, Any]:
@@ -149,19 +140,15 @@ def _link(txn: dict[str, Any], kind: str, amount: Decimal) -> dict[str, Any]:
             "Amount": amount_text(amount)}
 
 
-def _record(company: str, rq: etree._Element, body: etree._Element,
-            customer: dict[str, Any], account: dict[str, Any], deposit: dict[str, Any],
-            txn_date: str, total: Decimal, applied_total: Decimal,
+def _record(company: str, rq: etree._Element, opening: Opening, deposit: dict[str, Any],
+            total: Decimal, applied_total: Decimal,
             asked: list[tuple[str, Decimal, list[tuple[str, Decimal]]]],
             invoices: dict[str, dict[str, Any]], memos: dict[str, dict[str, Any]]
             ) -> etree._Element:
     """Everything checked: the payment, and what it did to its invoices and credit memos."""
-    txn_id, number = store.new_txn(company)
-    made = store.stamp()
-    payment: dict[str, Any] = {
-        "TxnID": txn_id, "TimeCreated": made, "TimeModified": made,
-        "EditSequence": store.edit_sequence(), "TxnNumber": str(number),
-        "CustomerRef": ref_to(customer), "ARAccountRef": ref_to(account), "TxnDate": txn_date,
+    body = opening.body
+    _, made, payment = new_transaction(company, opening)
+    payment |= {
         "RefNumber": text(body, "RefNumber") or None, "TotalAmount": amount_text(total),
         "Memo": text(body, "Memo") or None, "DepositToAccountRef": ref_to(deposit),
         "UnusedPayment": amount_text(total - applied_total), "UnusedCredits": "0.00",
@@ -193,9 +180,7 @@ def _record(company: str, rq: etree._Element, body: etree._Element,
         memo["EditSequence"], memo["TimeModified"] = store.edit_sequence(), made
         store.save(company, store.CREDIT_MEMOS, memo, "TxnID", memo["RefNumber"])
     store.save(company, store.PAYMENTS, payment, "TxnID", payment["RefNumber"] or "")
-    for field in ("Balance", "TotalBalance"):
-        customer[field] = amount_text(_money(customer, field) - total)
-    store.save(company, store.CUSTOMERS, customer, "ListID", customer["Name"])
+    move_customer_balance(company, opening.customer, -total)
     answer = rs(rq)
     answer.append(rets.payment(payment))
     return answer
