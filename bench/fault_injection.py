@@ -33,7 +33,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -83,7 +82,7 @@ class Redis:
 
 
 def setup_environment(tmp: Path) -> Redis:
-    from push_throughput import _free_port
+    from bench_env import free_port
 
     env = os.environ
     env.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'faults.db'}")
@@ -91,7 +90,7 @@ def setup_environment(tmp: Path) -> Redis:
     redis.start()
     atexit.register(redis.kill)
     env["REDIS_URL"] = redis.url
-    env["BASE_URL"] = f"http://127.0.0.1:{_free_port()}"
+    env["BASE_URL"] = f"http://127.0.0.1:{free_port()}"
     env["SANDBOX_MODE"] = "1"
     env["SANDBOX_RATE_LIMITS"] = "0"  # the storms below are the package's answers here
     env["DEMO_DATA"] = "0"
@@ -107,25 +106,11 @@ def setup_environment(tmp: Path) -> Redis:
 
 
 def build_app() -> tuple[Any, FaultInjector]:
-    import logging
+    from bench_env import serve_app
 
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from app import create_app
-
-    app = create_app()
-    with app.app_context():
-        upgrade(revision="heads")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # "timeout": the answer arrives well after the workers' HTTP timeout gave up on it.
-    injector = FaultInjector(app.wsgi_app, late_by=HTTP_TIMEOUT + 1.5)
-    app.wsgi_app = injector  # type: ignore[method-assign]
-    port = int(os.environ["BASE_URL"].rsplit(":", 1)[1])
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    atexit.register(server.shutdown)
-    return app, injector
+    app = serve_app(wrap=lambda wsgi: FaultInjector(wsgi, late_by=HTTP_TIMEOUT + 1.5))
+    return app, app.wsgi_app
 
 
 # ---------------------------------------------------------------------------- processes

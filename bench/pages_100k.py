@@ -22,7 +22,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -36,7 +35,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_env  # noqa: E402
 import requests  # noqa: E402
 
 from connectors import connector_class, package_keys  # noqa: E402
@@ -63,15 +64,10 @@ SPAN_DAYS = 45
 CHUNK = 5000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def setup_environment(args: argparse.Namespace, tmp: Path) -> str | None:
-    """Env for the app; returns the PostgreSQL schema made for this run, if any."""
-    env, schema = os.environ, None
+    """Env for the app; returns the PostgreSQL schema made for this run, if any. Never
+    DATABASE_URL from the environment: the bench fills a database (or schema) of its own."""
+    database_url, schema = f"sqlite:///{tmp / 'bench.db'}", None
     if args.database_url:
         from sqlalchemy import create_engine, text
 
@@ -80,21 +76,9 @@ def setup_environment(args: argparse.Namespace, tmp: Path) -> str | None:
         with create_engine(url).begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         joiner = "&" if "?" in args.database_url else "?"
-        env["DATABASE_URL"] = f"{args.database_url}{joiner}options=-csearch_path%3D{schema}"
+        database_url = f"{args.database_url}{joiner}options=-csearch_path%3D{schema}"
         atexit.register(_drop_schema, url, schema)
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.db'}"
-    if not env.get("REDIS_URL"):
-        from app.redis_conn import start_embedded_redis
-
-        proc, redis_url = start_embedded_redis(tmp / "redis")
-        atexit.register(proc.kill)
-        env["REDIS_URL"] = redis_url
-    env["BASE_URL"] = f"http://127.0.0.1:{_free_port()}"
-    env["DEMO_DATA"] = "0"
-    env.setdefault("SECRET_KEY", "bench-secret-key")
-    env["SANDBOX_MODE"] = "1"  # a local bench, not production (which needs real keys)
-    env["RQ_QUEUE"] = f"bench-{uuid.uuid4().hex[:8]}"
+    bench_env.setup_environment(tmp, database_url)
     return schema
 
 

@@ -17,15 +17,10 @@ replaying the recorded call times on a simulated clock (bench/ratesim.py).
 from __future__ import annotations
 
 import argparse
-import atexit
-import logging
 import math
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -38,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_env  # noqa: E402
 import requests  # noqa: E402
 from ratesim import Rule, simulate  # noqa: E402
 from readback import verify  # noqa: E402
@@ -110,34 +106,14 @@ def engine_budget(key: str) -> tuple[Rule, ...]:
 
 
 # ---------------------------------------------------------------------------- environment
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def setup_environment(args: argparse.Namespace, tmp: Path) -> None:
+    """bench_env's environment, and every rate limit off unless --real-limits."""
+    bench_env.setup_environment(tmp, args.database_url)
     env = os.environ
-    if args.database_url:
-        env["DATABASE_URL"] = args.database_url
-    elif not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.db'}"
-    if not env.get("REDIS_URL"):
-        from app.redis_conn import start_embedded_redis
-
-        proc, url = start_embedded_redis(tmp / "redis")
-        atexit.register(proc.kill)
-        env["REDIS_URL"] = url
-    env["BASE_URL"] = f"http://127.0.0.1:{_free_port()}"
-    env["SANDBOX_MODE"] = "1"
     # Measure our pipeline, not the sandbox's throttle (unless asked to check the simulation).
     env["SANDBOX_RATE_LIMITS"] = "1" if args.real_limits else "0"
     # Unthrottled measurement: our own call budget off too (worker subprocesses read the env).
     env["CALL_BUDGET_ENABLED"] = "1" if args.real_limits else "0"
-    env["DEMO_DATA"] = "0"
-    env.setdefault("SECRET_KEY", "bench-secret-key")
-    env["RQ_QUEUE"] = f"bench-{uuid.uuid4().hex[:8]}"
-    env.setdefault("HTTP_TIMEOUT_SECONDS", "30")
 
 
 class CallRecorder:
@@ -186,23 +162,9 @@ class CallRecorder:
 
 
 def build_app() -> tuple[Any, CallRecorder]:
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from app import create_app
-
-    app = create_app()
-    with app.app_context():
-        upgrade(revision="heads")
-    # Alembic's logging config turns on werkzeug's request lines; the table is the output here.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    recorder = CallRecorder(app.wsgi_app)
-    app.wsgi_app = recorder  # type: ignore[method-assign]
-    port = int(os.environ["BASE_URL"].rsplit(":", 1)[1])
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    atexit.register(server.shutdown)
-    return app, recorder
+    """The app served over HTTP with a CallRecorder in front of it."""
+    app = bench_env.serve_app(wrap=CallRecorder)
+    return app, app.wsgi_app
 
 
 # ---------------------------------------------------------------------------- the journey
@@ -473,12 +435,9 @@ def main() -> None:
     mix["payments"] = min(mix["payments"], max(0, mix["invoices"] - mix["credit_notes"]))
     packages = list(PACKAGES.values()) if args.package == "all" else [PACKAGES[args.package]]
 
-    os.chdir(ROOT)
-    tmp = Path(tempfile.mkdtemp(prefix="ledgerlink-bench-"))
+    tmp = bench_env.bench_folder(keep=args.keep)
     if args.keep:
         print(f"keeping {tmp} (database, worker log)")
-    else:
-        atexit.register(shutil.rmtree, tmp, True)
     setup_environment(args, tmp)
     app, recorder = build_app()
     measured = [measure(args, app, recorder, package, mix, tmp) for package in packages]

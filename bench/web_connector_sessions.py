@@ -18,14 +18,8 @@ moves only when the customer's PC calls.
 from __future__ import annotations
 
 import argparse
-import atexit
-import logging
 import os
-import shutil
-import socket
 import sys
-import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -37,7 +31,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_env  # noqa: E402
 import requests  # noqa: E402
 
 QBD = "quickbooks_desktop"
@@ -47,54 +43,16 @@ RECORD_ADDS = ("CustomerAdd", "InvoiceAdd", "CreditMemoAdd", "ReceivePaymentAdd"
 
 
 # ---------------------------------------------------------------------------- environment
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def setup_environment(tmp: Path) -> None:
-    """As bench/push_throughput.py: a temporary SQLite database unless DATABASE_URL is set, an
-    embedded Redis unless REDIS_URL is, sandbox mode; and, as tests/conftest.py does, the
-    company simulator checks every request against Intuit's schema when the specs are here."""
-    env = os.environ
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.db'}"
-    if not env.get("REDIS_URL"):
-        from app.redis_conn import start_embedded_redis
-
-        proc, url = start_embedded_redis(tmp / "redis")
-        atexit.register(proc.kill)
-        env["REDIS_URL"] = url
-    env["BASE_URL"] = f"http://127.0.0.1:{_free_port()}"
-    env["SANDBOX_MODE"] = "1"
-    env["DEMO_DATA"] = "0"
-    env.setdefault("SECRET_KEY", "bench-secret-key")
-    env["RQ_QUEUE"] = f"bench-{uuid.uuid4().hex[:8]}"
-    env.setdefault("HTTP_TIMEOUT_SECONDS", "30")
+    """bench_env's environment (as bench/push_throughput.py's) and, as tests/conftest.py
+    does, the company simulator checking every request against Intuit's schema when the
+    specs are here."""
+    bench_env.setup_environment(tmp)
     from connectors import package_module
 
     for name, relative in package_module(QBD, "settings").SANDBOX_SPECS.items():
         if (SHARED / relative).exists():
-            env[name] = str(SHARED / relative)
-
-
-def build_app() -> Any:
-    """The app, its migrations run, served over real HTTP at BASE_URL."""
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from app import create_app
-
-    app = create_app()
-    with app.app_context():
-        upgrade(revision="heads")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the figures are the output
-    port = int(os.environ["BASE_URL"].rsplit(":", 1)[1])
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    atexit.register(server.shutdown)
-    return app
+            os.environ[name] = str(SHARED / relative)
 
 
 @dataclass
@@ -171,24 +129,6 @@ def messages_of(request: str) -> list[str]:
     return names
 
 
-def expire_leases(app: Any, connection_id: int) -> None:
-    """What is out with the Web Connector outlives its lease, as it does between two sessions
-    on a real schedule (LEASE_SECONDS, 5 minutes by default, is far less than the interval).
-    The same as tests/webconnector/conftest.py's Desktop.expire_leases."""
-    from datetime import timedelta
-
-    from app.extensions import db
-    from app.models import Transfer, utcnow
-
-    with app.app_context():
-        for t in db.session.execute(db.select(Transfer).filter_by(
-                connection_id=connection_id, state="sending")).scalars():
-            if t.lease_until is not None:
-                t.lease_until = utcnow() - timedelta(seconds=1)
-        db.session.commit()
-        db.session.remove()
-
-
 def run_sessions(base_url: str, app: Any, company: Company, most: int,
                  cut: int = 0) -> list[Session]:
     """Sessions one after another until authenticate answers "none" (that last one included),
@@ -215,7 +155,7 @@ def run_sessions(base_url: str, app: Any, company: Company, most: int,
         started = time.monotonic()
         report = run_session(f"{base_url}/qbwc", company.username, company.password, process,
                              fault=fault)
-        expire_leases(app, company.connection_id)
+        bench_env.expire_leases(app, company.connection_id)
         sessions.append(Session(report, time.monotonic() - started, spent[0]))
         print(f"  session {len(sessions)}: {report.ended}, {len(report.requests)} request(s), "
               f"{sessions[-1].seconds:.1f} s", flush=True)
@@ -372,11 +312,9 @@ def main() -> None:
     # Payments and credit notes each take invoices of their own (see demo_records.generate).
     mix["payments"] = min(mix["payments"], max(0, mix["invoices"] - mix["credit_notes"]))
 
-    os.chdir(ROOT)
-    tmp = Path(tempfile.mkdtemp(prefix="ledgerlink-bench-"))
-    atexit.register(shutil.rmtree, tmp, True)
+    tmp = bench_env.bench_folder()
     setup_environment(tmp)
-    app = build_app()
+    app = bench_env.serve_app()
     from app.demo_records import generate
 
     base_url = os.environ["BASE_URL"]
