@@ -19,11 +19,12 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 run: $(BIN)/.installed
 	$(BIN)/python -m app.launch
 
-## Set up and run the whole test suite (lint and the import layers first).
+## Set up and run the test suite (lint and the import layers first), all but the full-size
+## journeys (`make e2e`): each of those has a smaller test here that covers what it checks.
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
@@ -34,10 +35,10 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/money_property.py
 	$(BIN)/python bench/web_connector_sessions.py
 
-## The full-size journeys of every package (browser journey, every package, exactly once), then
-## the push bench's figures for each package side by side.
+## The full-size journeys of every package (the tests marked e2e: every package, exactly once,
+## under faults), then the push bench's figures for each package side by side.
 e2e: $(BIN)/.installed-dev
-	$(BIN)/python -m pytest -q tests/journey
+	$(BIN)/python -m pytest -q -m e2e $(PYTEST_ARGS)
 	$(BIN)/python bench/push_throughput.py --package all
 	$(BIN)/python bench/web_connector_sessions.py
 

@@ -5,6 +5,9 @@ and still does when sessions are cut short at several points of the journey, wit
 sessions and expired leases in between (what a customer's PC that sleeps, loses QuickBooks or
 drops its network does over a working day).
 
+Both full-size journeys are marked e2e (`make e2e`); `make test` runs the same journeys at a
+tenth of the size (the cut-short one here, the straight one in tests/webconnector/).
+
 The harness (an app with QuickBooks Desktop registered, served over real HTTP beside the
 company simulator, driven by the simulated Web Connector's real zeep client) is
 tests/webconnector/conftest.py's, imported, not copied.
@@ -13,6 +16,8 @@ tests/webconnector/conftest.py's, imported, not copied.
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from app.demo_records import generate
 
@@ -34,6 +39,9 @@ def _full_journey(make_desktop: Any) -> tuple[Any, list[tuple[str, dict]]]:
     return books, payloads
 
 
+# make e2e only; in make test, tests/webconnector/test_journey.py's
+# test_the_journey_reaches_the_company_file_exactly_once runs the same journey (29 records).
+@pytest.mark.e2e
 def test_the_full_journey_reaches_the_company_file_exactly_once(desktop) -> None:  # type: ignore[no-untyped-def] # noqa: F811
     books, payloads = _full_journey(desktop)
     reports = books.sessions_until_idle(most=MOST_SESSIONS)
@@ -53,6 +61,10 @@ def test_the_full_journey_reaches_the_company_file_exactly_once(desktop) -> None
 # application (checked, then made) and payments, each cut after the previous cut's hand-out
 # outlived its lease. generate() lists parents first, so each wave's parents are in.
 WAVES = (slice(0, 150), slice(150, 250), slice(250, 270), slice(270, 370))
+# The same journey at a tenth of the size, for make test: the same waves (5 customers and 10
+# invoices, 10 invoices, 2 credit notes, 10 payments), cut as _tenth_cuts() says.
+TENTH = {"customers": 5, "invoices": 20, "payments": 10, "credit_notes": 2}
+TENTH_WAVES = (slice(0, 15), slice(15, 25), slice(25, 27), slice(27, 37))
 
 
 def _cuts() -> list[list[object]]:
@@ -84,6 +96,37 @@ def _cuts() -> list[list[object]]:
     ]
 
 
+def _tenth_cuts() -> list[list[object]]:
+    """_cuts() for the tenth-size waves, where every stage is one hand-out (50 records each):
+    the same kinds of cut at the same stages, but the two that end a wave lose the answer
+    before it reaches the service (instead of after), so that each wave's normal session still
+    has something to settle; the losses after are tests/webconnector/test_journey.py's."""
+    from sandboxes.quickbooks_desktop.wc_faults import (
+        AnswerWithError,
+        ConnectionErrorInstead,
+        NetworkFailure,
+        StopAfterRequest,
+    )
+
+    return [
+        # 5 customers and 10 invoices: lists, customers, invoices.
+        [ConnectionErrorInstead(request=0),
+         NetworkFailure("receiveResponseXML", 1, reached_server=False),  # lists' answer lost
+         StopAfterRequest(request=2),  # the PC slept with the customers out
+         NetworkFailure("receiveResponseXML", 3, reached_server=False)],  # invoices' answer
+        # 10 invoices more: one hand-out.
+        [AnswerWithError(request=1),
+         NetworkFailure("sendRequestXML", 1, reached_server=True)],
+        # 2 credit notes: added, their application checked, then made (a hand-out each).
+        [ConnectionErrorInstead(request=2),
+         NetworkFailure("receiveResponseXML", 2, reached_server=False),
+         StopAfterRequest(request=1)],
+        # 10 payments: one hand-out, its answer lost; then the check of it, cut short.
+        [NetworkFailure("receiveResponseXML", 1, reached_server=False),
+         StopAfterRequest(request=1)],
+    ]
+
+
 def _no_doubles(books: Any, posted: list[tuple[str, dict]]) -> None:
     """What was posted so far is in the company file, nothing of it twice."""
     found = books.books()
@@ -94,17 +137,29 @@ def _no_doubles(books: Any, posted: list[tuple[str, dict]]) -> None:
         assert len(values) == len(set(values)) == sum(p == path for p, _ in posted), path
 
 
-def test_the_full_journey_survives_sessions_cut_short(desktop) -> None:  # type: ignore[no-untyped-def] # noqa: F811
-    books = desktop()
-    payloads = generate(**FULL, prefix="")
-    for wave, cuts in zip(WAVES, _cuts(), strict=True):
+def _cut_short_journey(make_desktop: Any, mix: dict[str, int], waves: tuple[slice, ...],
+                       cuts: list[list[object]]) -> None:
+    books = make_desktop()
+    payloads = generate(**mix, prefix="")
+    for wave, wave_cuts in zip(waves, cuts, strict=True):
         books.post_all(payloads[wave])
-        for fault in cuts:
+        for fault in wave_cuts:
             cut = books.session(fault=fault)
-            assert cut.faults_met, (fault, cut)  # the session really was cut short there
+            assert cut.faults_met, (wave, fault, cut)  # the session really was cut short there
             books.expire_leases()  # what was out is uncertain once its lease runs out
         normal = books.session()
-        assert normal.completed, (normal.ended, normal.last_error)
+        assert normal.completed, (wave, normal.ended, normal.last_error)
         _no_doubles(books, payloads[:wave.stop])
     books.sessions_until_idle(most=MOST_SESSIONS)
     assert_exactly_once(books, payloads)
+
+
+# make e2e only; in make test, test_a_tenth_size_journey_survives_sessions_cut_short below is
+# the same journey through the same kinds of cut at the same stages (_tenth_cuts).
+@pytest.mark.e2e
+def test_the_full_journey_survives_sessions_cut_short(desktop) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    _cut_short_journey(desktop, FULL, WAVES, _cuts())
+
+
+def test_a_tenth_size_journey_survives_sessions_cut_short(desktop) -> None:  # type: ignore[no-untyped-def] # noqa: F811
+    _cut_short_journey(desktop, TENTH, TENTH_WAVES, _tenth_cuts())

@@ -26,12 +26,15 @@ def _group_gone(pgid: int) -> bool:
     return False
 
 
-def _wait_registered(app, count: int = 1) -> None:  # type: ignore[no-untyped-def]
+def _wait_registered(app, proc: subprocess.Popen) -> None:  # type: ignore[no-untyped-def]
+    """Until this worker process is registered with Redis. By its pid, not by a count: a
+    worker SIGKILLed by an earlier test stays registered until RQ's worker TTL runs out, and
+    signalling this one before it has set up its handlers would kill it outright."""
     with app.app_context():
         from app.queue import get_queue
 
         deadline = time.monotonic() + 60
-        while len(Worker.all(queue=get_queue())) < count:
+        while not any(w.pid == proc.pid for w in Worker.all(queue=get_queue())):
             assert time.monotonic() < deadline, "the worker never registered with Redis"
             time.sleep(0.1)
 
@@ -68,13 +71,13 @@ def test_idle_worker_stops_on_sigterm_and_sigkill_leaves_nothing_behind(  # type
     app, worker_process
 ) -> None:
     calm = worker_process()
-    _wait_registered(app)
+    _wait_registered(app, calm)
     calm.send_signal(signal.SIGTERM)
     assert calm.wait(30) == 0
     assert _group_gone(calm.pid)
 
     killed = worker_process()
-    _wait_registered(app)
+    _wait_registered(app, killed)
     time.sleep(1.5)  # let its scheduler settle in (RQ's used to be a forked child)
     killed.send_signal(signal.SIGKILL)
     killed.wait()

@@ -73,6 +73,8 @@ def _check_books(books, payloads) -> None:  # type: ignore[no-untyped-def]
         assert theirs[number].due == owed, number
 
 
+# make e2e only; in make test, tests/journey/test_push_journey_small.py runs it at a tenth.
+@pytest.mark.e2e
 @pytest.mark.parametrize("package", PACKAGES)
 def test_full_journey_exactly_once(package, connected_books, worker_process, app,  # type: ignore[no-untyped-def]
                                    monkeypatch) -> None:
@@ -98,6 +100,9 @@ def test_full_journey_exactly_once(package, connected_books, worker_process, app
     _check_books(books, payloads)
 
 
+# make e2e only; in make test, tests/resilience/test_worker_killed_quick.py runs this body on
+# quick recovery clocks.
+@pytest.mark.e2e
 @pytest.mark.parametrize("package", PACKAGES)
 def test_worker_killed_mid_run_still_exactly_once(package, connected_books, worker_process,  # type: ignore[no-untyped-def]
                                                    app) -> None:
