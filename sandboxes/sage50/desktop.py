@@ -52,3 +52,7 @@ def simulate(base_url: str, details: Mapping[str, object]) -> str:
             return f"Ledgerlink agent: {run} run(s), {leased} record(s) written or found"
         leased += int(found.group(1))
     return f"Ledgerlink agent: {MOST_RUNS} runs, {leased} record(s); more next time"
+
+# How often the agent checks in when it has nothing to do (SAGE50_POLL_SECONDS' default), for
+# bench/pull_journeys.py's "the journey at its real interval".
+CHECK_IN_SECONDS = 30
