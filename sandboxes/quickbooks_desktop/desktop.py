@@ -19,3 +19,7 @@ def simulate(base_url: str, details: Mapping[str, object]) -> str:
     said = f": {report.last_error}" if report.last_error and not report.completed else ""
     asked = len(report.requests)
     return f"Web Connector session {report.ended or 'ended'} ({asked} requests){said}"
+
+# How often the Web Connector runs by itself (the .qwc file's RunEveryNMinutes, 60 by
+# default), for bench/pull_journeys.py's "the journey at its real interval".
+CHECK_IN_SECONDS = 60 * 60
