@@ -33,14 +33,15 @@ lint: $(BIN)/.installed-dev
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/push_throughput.py
 	$(BIN)/python bench/money_property.py
-	$(BIN)/python bench/web_connector_sessions.py
+	$(BIN)/python bench/pull_journeys.py
 
 ## The full-size journeys of every package (the tests marked e2e: every package, exactly once,
 ## under faults), then the push bench's figures for each package side by side.
 e2e: $(BIN)/.installed-dev
 	$(BIN)/python -m pytest -q -m e2e $(PYTEST_ARGS)
 	$(BIN)/python bench/push_throughput.py --package all
-	$(BIN)/python bench/web_connector_sessions.py
+	$(BIN)/python bench/pull_journeys.py
+	$(BIN)/python bench/web_connector_sessions.py --cut 3
 
 ## Fault injection (worker SIGKILLs, Redis restart, 5xx/429 storms, ...): figures, no asserts.
 faults: $(BIN)/.installed-dev
