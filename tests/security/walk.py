@@ -90,6 +90,7 @@ FILLERS: dict[str, tuple[bool, Callable[[Side], list[Any]]]] = {
     "key": (False, lambda s: ["sales", "standard"]),  # our chart's account / tax-rate keys
     "package": (False, lambda s: _package_keys()),
     "action": (False, lambda s: _actions()),
+    "name": (False, lambda s: ["accounts", "tax_codes", "contacts"]),  # the agent's lists
 }
 MAX_COMBINATIONS = 40
 
