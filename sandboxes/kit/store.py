@@ -7,6 +7,7 @@ Writes are not committed until `commit()`; a request that fails calls `rollback(
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -74,6 +75,27 @@ class ObjectStore:
             session = db.session()
             session.delete(row)
             session.flush()
+
+
+class Companies:
+    """A desktop simulator's companies (company files), kept as objects of no tenant: each
+    under a random id, never guessed and never reused, that its desktop side names in every
+    call."""
+
+    def __init__(self, objects: ObjectStore, collection: str = "companies") -> None:
+        self.objects, self.collection = objects, collection
+
+    def get(self, company_id: str) -> dict[str, Any] | None:
+        return self.objects.get_data(GLOBAL, self.collection, company_id)
+
+    def save(self, found: dict[str, Any]) -> None:
+        self.objects.put(GLOBAL, self.collection, found["id"], found)
+
+    def new_id(self) -> str:
+        while True:
+            candidate = secrets.token_hex(8)
+            if self.get(candidate) is None:
+                return candidate
 
 
 def commit() -> None:
