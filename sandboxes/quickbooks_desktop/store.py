@@ -13,7 +13,6 @@ epoch second), EditSequence the epoch second as text.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sandboxes.kit.redis_conn import get_redis
-from sandboxes.kit.store import GLOBAL, ObjectStore
+from sandboxes.kit.store import Companies, ObjectStore
 
 PACKAGE = "quickbooks_desktop"
 COMPANIES = "companies"
@@ -64,20 +63,9 @@ def fold(name: str) -> str:
     return name.strip().lower()
 
 
-def company(company_id: str) -> dict[str, Any] | None:
-    return get_data(GLOBAL, COMPANIES, company_id)
-
-
-def save_company(found: dict[str, Any]) -> None:
-    put(GLOBAL, COMPANIES, found["id"], found)
-
-
-def new_company_id() -> str:
-    """A company file's id: random, never guessed, never reused."""
-    while True:
-        candidate = secrets.token_hex(8)
-        if company(candidate) is None:
-            return candidate
+# Each company file under a random id, never guessed, never reused (the kit's Companies).
+_companies = Companies(_objects, COMPANIES)
+company, save_company, new_company_id = _companies.get, _companies.save, _companies.new_id
 
 
 def _count(company_id: str, counter: str) -> int:
