@@ -9,13 +9,12 @@ case in Sage, so they are stored as given (the rules refuse lower case).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sandboxes.kit.redis_conn import get_redis
-from sandboxes.kit.store import GLOBAL, ObjectStore
+from sandboxes.kit.store import Companies, ObjectStore
 
 PACKAGE = "sage50"
 COMPANIES = "companies"
@@ -31,20 +30,9 @@ _objects = ObjectStore(PACKAGE)
 get_data, find_data, put = _objects.get_data, _objects.find_data, _objects.put
 
 
-def company(company_id: str) -> dict[str, Any] | None:
-    return get_data(GLOBAL, COMPANIES, company_id)
-
-
-def save_company(found: dict[str, Any]) -> None:
-    put(GLOBAL, COMPANIES, found["id"], found)
-
-
-def new_company_id() -> str:
-    """A company's id: random, never guessed, never reused."""
-    while True:
-        candidate = secrets.token_hex(8)
-        if company(candidate) is None:
-            return candidate
+# Each company under a random id, never guessed, never reused (the kit's Companies).
+_companies = Companies(_objects, COMPANIES)
+company, save_company, new_company_id = _companies.get, _companies.save, _companies.new_id
 
 
 def next_tran_number(company_id: str) -> int:
