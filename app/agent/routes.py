@@ -83,7 +83,7 @@ def put_list(name: str) -> Response:
     ctx = _context()
     if name not in LIST_BODIES:
         # Routed here, not left to the app's 404 page: the agent reads JSON words.
-        raise service.AgentRefused(404, "unknown_list", f"There is no list called “{name}”: "
+        raise service.AgentRefused(404, "unknown_list", f"There is no list called “{name[:40]}”: "
                                    f"send one of {', '.join(LIST_BODIES)}.")
     body = validated_body(LIST_BODIES[name]).model_dump(mode="json")
     return jsonify(stored=service.store_agent_list(ctx, name, body))
