@@ -47,6 +47,17 @@ def explain_rejection(rejected: Rejected, package: str, label: str) -> Explanati
             f"Link this customer to the existing {package} contact, or rename one of them, "
             "then press Retry.",
         )
+    if reason == "duplicate_reference" and _d(d, "reference_ours"):
+        # A customer or supplier reference Ledgerlink chose (Sage 50's account refs) that the
+        # package gives an account we did not make: a Retry chooses another one.
+        kind, ref = _d(d, "contact_kind", "contact"), _d(d, "reference", label)
+        return Explanation(
+            reason,
+            f"{package} already has another {kind} account with the reference {ref}, which "
+            f"Ledgerlink did not make, so it cannot take {contact} under it.",
+            f"If it is the same business, link them on the Linking page. If not, press Retry: "
+            f"Ledgerlink gives this {kind} another reference.",
+        )
     if reason == "duplicate_reference" and _d(d, "contact_kind"):
         # A customer or supplier whose code the package already gives another business
         # (KashFlow's codes): not a document, and not ours to rename there.

@@ -29,13 +29,13 @@ from app.models import Attempt, Connection, Run, Transfer, utcnow
 from app.models.transfer import PENDING, SENDING
 from app.records.snapshot import snapshot
 from app.sync.canonical import Chart
-from app.sync.package_refs import assign
+from app.sync.package_refs import assign, refused
 from app.sync.plan import ensure_transfers, plan_kind, set_state
 from app.sync.precreate import CONTACT_KINDS, look_before_creating
 from app.sync.push import BatchResult, apply_outcome, build_records, claim_batch
 from app.sync.records import KIND_ORDER, label, load_rows
 from app.sync.runs import active_run
-from connectors.base import Continue, Outcome, Sent, Uncertain
+from connectors.base import Continue, Outcome, Rejected, Sent, Uncertain
 from connectors.capabilities import ChoosesReferences, PullConnector, PullItem
 
 ADD = ""  # the first stage of every record
@@ -255,6 +255,8 @@ def apply_answer(connection: Connection, attempt_id: str, outcomes: dict[int, Ou
         if isinstance(outcome, Sent):
             t.stage = ADD  # done; a later stage that failed keeps its place for a Retry
         apply_outcome(t, outcome, snap, package, name, batch)
+        if isinstance(outcome, Rejected) and outcome.details.get("reference_ours"):
+            refused(connection, t)
     result.sent, result.failed, result.uncertain = batch.sent, batch.failed, batch.uncertain
     if run is not None:
         run.sent += batch.sent

@@ -14,11 +14,36 @@ import re
 from collections.abc import Sequence
 
 from app.extensions import db
-from app.models import Connection, Contact, Transfer
+from app.models import Connection, Contact, PackageList, Transfer, utcnow
 from app.sync.pulled_contacts import sent_references
 from connectors.capabilities import ChoosesReferences, PullItem
 
 _NOT_ALLOWED = re.compile(r"[^A-Z0-9]")
+
+
+TAKEN_LIST = "references_taken"  # refs the package refused as another account's
+
+
+def _refused_before(connection: Connection) -> set[str]:
+    row = db.session.execute(db.select(PackageList).filter_by(
+        connection_id=connection.id, kind=TAKEN_LIST)).scalar_one_or_none()
+    return {str(r).upper() for r in ((row.data or {}).get("entries", []) if row else [])}
+
+
+def refused(connection: Connection, transfer: Transfer) -> None:
+    """The package gives this transfer's reference to an account we did not make (one made
+    since its desktop side last sent its contacts): remember it as taken, and free the
+    transfer's, so that a Retry chooses another (the caller commits)."""
+    if not transfer.package_ref:
+        return
+    row = db.session.execute(db.select(PackageList).filter_by(
+        connection_id=connection.id, kind=TAKEN_LIST)).scalar_one_or_none()
+    if row is None:
+        row = PackageList(connection_id=connection.id, kind=TAKEN_LIST, data={"entries": []})
+        db.session.add(row)
+    entries = sorted({*((row.data or {}).get("entries", [])), transfer.package_ref})
+    row.data, row.fetched_at = {"entries": entries}, utcnow()
+    transfer.package_ref = ""
 
 
 def _taken(connection: Connection) -> set[str]:
@@ -29,7 +54,7 @@ def _taken(connection: Connection) -> set[str]:
         )).all()
     found = {ref.upper() for ref, _ in ours if ref}
     found |= {str(ext).upper() for _, ext in ours if ext}
-    return found | sent_references(connection)
+    return found | sent_references(connection) | _refused_before(connection)
 
 
 def fit(stem: str, length: int, taken: set[str]) -> str:
