@@ -41,7 +41,7 @@ def _reason(kind: str, field: str, message: str) -> RejectReason:
     return reason
 
 
-def _details(reason: RejectReason, payload: Mapping[str, Any]) -> dict[str, str]:
+def _details(kind: str, reason: RejectReason, payload: Mapping[str, Any]) -> dict[str, str]:
     lines = payload.get("lines") or [{}]
     if reason == "account_unknown":
         return {"account_code": str(lines[0].get("nominal_code")
@@ -52,6 +52,11 @@ def _details(reason: RejectReason, payload: Mapping[str, Any]) -> dict[str, str]
         return {"date": str(payload.get("date", ""))}
     if reason in ("contact_missing", "duplicate_name"):
         return {"contact_name": str(payload.get("name") or payload.get("account_ref", ""))}
+    if reason == "duplicate_reference" and "account_ref" in payload and "type" not in payload:
+        # A customer or supplier whose account ref (ours to choose) Sage already gives another
+        # account: the platform frees the ref, and a Retry chooses another.
+        return {"reference": str(payload["account_ref"]), "contact_kind": kind,
+                "reference_ours": "1"}
     if reason == "duplicate_reference":
         return {"reference": str(payload.get("reference") or payload.get("account_ref", ""))}
     if reason in ("invoice_missing", "amount_exceeds_due"):
@@ -70,4 +75,4 @@ def outcome(kind: str, payload: Mapping[str, Any], result: Mapping[str, Any]) ->
     message = str(result.get("message") or "Sage 50 refused the record.")
     field = str(result.get("field") or "")
     reason = _reason(kind, field, message)
-    return Rejected(reason, message, field or None, _details(reason, payload))
+    return Rejected(reason, message, field or None, _details(kind, reason, payload))
