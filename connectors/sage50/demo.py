@@ -2,7 +2,7 @@
 tax codes for our chart, and the agent's address and token for `flask demo --json`.
 
 The codes are the simulator's seed, Sage 50's standard UK chart (4000 Sales Type A, 4010 Sales
-Type B, 4900 Miscellaneous Income, 1200 Bank Current Account; T1 20%, T5 5%, T0 zero rated,
+Type B, 4900 Miscellaneous Income, 1200 Bank Current Account, 7500 Office Costs; T1 20%, T5 5%, T0 zero rated,
 T2 exempt). A real company has its own: the mapping page offers whatever its agent sent.
 """
 
@@ -49,6 +49,7 @@ DEMO = DemoSetup(
         "materials_sales": "4010",  # Sales Type B
         "callout_fees": "4900",  # Miscellaneous Income
         "bank": "1200",  # Bank Current Account
+        "expenses": "7500",  # Office Costs
     },
     tax_rates={"standard": "T1", "reduced": "T5", "zero": "T0", "exempt": "T2"},
     sandbox_details=_sandbox_details,
