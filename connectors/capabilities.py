@@ -16,6 +16,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, ClassVar, Literal
 
 import requests
@@ -236,6 +237,28 @@ class ListsByRequest(ListsFromDesktop, ABC):
     @abstractmethod
     def read_lists(self, answer: str) -> PulledLists:
         """The lists from the answer; BadReplyError (in words) when they cannot be read."""
+
+
+class WebConnectorContract(ABC):
+    """A package collected by Intuit's QuickBooks Web Connector brings the contract the Web
+    Connector speaks, so that the service (app/webconnector/) names no package: its SOAP
+    messages (a module with parse_call, reply, fault, SoapCall, SoapFault,
+    SOAP11_CONTENT_TYPE and FAULT_HTTP_STATUS), the service's WSDL, and the .qwc file."""
+
+    @classmethod
+    @abstractmethod
+    def soap_contract(cls) -> ModuleType: ...
+
+    @classmethod
+    @abstractmethod
+    def wsdl(cls, endpoint_url: str) -> bytes: ...
+
+    @classmethod
+    @abstractmethod
+    def qwc_file(cls, app_name: str, app_url: str, support_url: str, username: str,
+                 owner_id: str, file_id: str, run_every_minutes: int,
+                 description: str = "") -> bytes:
+        """The .qwc file; ValueError naming a field the Web Connector would refuse."""
 
 
 class ChoosesReferences(ABC):
