@@ -5,6 +5,7 @@ service (app/webconnector/) carries the documents both ways."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from types import ModuleType
 from typing import Any, ClassVar
 
 from connectors.base import (
@@ -23,11 +24,13 @@ from connectors.capabilities import (
     PulledLists,
     PullItem,
     SetupPage,
+    WebConnectorContract,
 )
-from connectors.quickbooks_desktop import lists, stages
+from connectors.quickbooks_desktop import lists, qwc, soap, stages, wsdl
 
 
-class QuickBooksDesktopConnector(SetupPage, ImportsContacts, ListsByRequest, PullConnector):
+class QuickBooksDesktopConnector(SetupPage, ImportsContacts, WebConnectorContract,
+                                 ListsByRequest, PullConnector):
     key: ClassVar[str] = "quickbooks_desktop"
     title: ClassVar[str] = "QuickBooks Desktop"
     tenant_word: ClassVar[str] = "company file"
@@ -53,6 +56,23 @@ class QuickBooksDesktopConnector(SetupPage, ImportsContacts, ListsByRequest, Pul
     def schedule_minutes(cls, settings: Mapping[str, Any]) -> int:
         # The .qwc file's RunEveryNMinutes: how often the Web Connector runs by itself.
         return max(1, int(settings.get("QBWC_RUN_EVERY_MINUTES", 60)))
+
+    # The Web Connector's own contract (soap.py, wsdl.py, qwc.py), for app/webconnector/.
+    @classmethod
+    def soap_contract(cls) -> ModuleType:
+        return soap
+
+    @classmethod
+    def wsdl(cls, endpoint_url: str) -> bytes:
+        return wsdl.wsdl(endpoint_url)
+
+    @classmethod
+    def qwc_file(cls, app_name: str, app_url: str, support_url: str, username: str,
+                 owner_id: str, file_id: str, run_every_minutes: int,
+                 description: str = "") -> bytes:
+        return qwc.qwc_file(app_name=app_name, app_url=app_url, support_url=support_url,
+                            username=username, owner_id=owner_id, file_id=file_id,
+                            run_every_minutes=run_every_minutes, description=description)
 
     def render_request(self, kind: RecordKind, stage: str, items: Sequence[PullItem]) -> str:
         return stages.render(stage, items)
