@@ -7,13 +7,13 @@ never with an error page; a fault of ours is a soap:Server fault (HTTP 500), log
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 
 from app.extensions import db
 from app.webconnector import service
-from connectors.quickbooks_desktop import soap
-from connectors.quickbooks_desktop.wsdl import wsdl
+from app.webconnector.contract import web_connector_contract
 
 bp = Blueprint("webconnector", __name__)
 _log = logging.getLogger(__name__)
@@ -27,13 +27,14 @@ def _endpoint_url() -> str:
 @bp.get("/qbwc")
 def describe() -> Response:
     if "wsdl" in {k.lower() for k in request.args}:
-        return Response(wsdl(_endpoint_url()), mimetype="text/xml")
+        return Response(web_connector_contract().wsdl(_endpoint_url()), mimetype="text/xml")
     return Response("Ledgerlink's QuickBooks Web Connector service. Add it to the Web "
                     "Connector with the .qwc file from Ledgerlink's connection page.\n",
                     mimetype="text/plain")
 
 
-def _dispatch(call: soap.SoapCall) -> object:
+def _dispatch(call: Any) -> object:
+    """The service's answer to one parsed call (the contract's SoapCall)."""
     p = call.params
 
     def s(name: str) -> str:
@@ -62,6 +63,7 @@ def _dispatch(call: soap.SoapCall) -> object:
 
 @bp.post("/qbwc")
 def endpoint() -> Response:
+    soap = web_connector_contract().soap_contract()
     try:
         call = soap.parse_call(request.get_data(cache=False),
                                request.headers.get("SOAPAction"))

@@ -12,8 +12,7 @@ from app.extensions import db
 from app.models import Company, Connection, PullClient
 from app.webconnector import tickets
 from connectors import connector_class
-from connectors.capabilities import PullConnector
-from connectors.quickbooks_desktop.qwc import qwc_file
+from connectors.capabilities import PullConnector, WebConnectorContract
 
 
 @dataclass
@@ -49,8 +48,10 @@ def qwc_for(connection: Connection) -> bytes:
         raise ValueError("Set up the Web Connector user first.")
     company = db.session.get(Company, connection.company_id)
     cls = connector_class(connection.package)
+    if not issubclass(cls, WebConnectorContract):
+        raise ValueError(f"{cls.title} is not collected through the Web Connector.")
     try:
-        return qwc_file(
+        return cls.qwc_file(
             app_name=f"Ledgerlink ({company.name if company else connection.tenant_name})"[:80],
             app_url=url_for("webconnector.endpoint", _external=True),
             support_url=url_for("webconnector.support", _external=True),
