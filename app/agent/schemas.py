@@ -19,7 +19,8 @@ class _In(BaseModel):
 
 class HeartbeatIn(_In):
     agent_version: str = Field("", max_length=40)
-    sage_version: str = Field("", max_length=60, description="The package's own version.")
+    package_version: str = Field("", max_length=60, description="The package's own version, "
+                                 "as the agent reads it.")
     company_name: str = Field("", max_length=255)
     last_error: str = Field("", max_length=2000)
 

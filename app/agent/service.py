@@ -155,7 +155,7 @@ def lists_due(connection: Connection) -> list[str]:
 def heartbeat(ctx: AgentContext, body: HeartbeatIn) -> dict[str, Any]:
     client = ctx.client
     client.client_version = body.agent_version
-    client.package_version = body.sage_version
+    client.package_version = body.package_version
     if body.company_name:
         client.company_file = body.company_name
         _name_after_the_company(ctx.connection, body.company_name)
