@@ -61,7 +61,8 @@ class AgentApi:
     def heartbeat(self, *, agent_version: str, sage_version: str, company_name: str,
                   last_error: str) -> dict[str, Any]:
         return self._call("POST", "heartbeat", {
-            "agent_version": agent_version, "sage_version": sage_version,
+            # The API is every desktop package's: Sage's version is "the package's".
+            "agent_version": agent_version, "package_version": sage_version,
             "company_name": company_name, "last_error": last_error})
 
     def put_list(self, name: str, items: list[dict[str, Any]]) -> dict[str, Any]:

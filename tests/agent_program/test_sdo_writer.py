@@ -188,7 +188,7 @@ def test_the_loop_sends_lists_then_writes_through_sdo(
         assert loop.run(once=True).written == 1
         assert loop.run(once=True).written == 1
         assert server.heartbeats[0]["company_name"] == "Acme Heating Ltd"
-        assert server.heartbeats[0]["sage_version"] == "30.1"
+        assert server.heartbeats[0]["package_version"] == "30.1"
         assert {a["code"] for a in server.stored_lists["accounts"]} >= {"4000", "1200"}
         assert "T1" in {t["code"] for t in server.stored_lists["tax_codes"]}
         acked = server.acked()
