@@ -239,7 +239,7 @@ def test_the_heartbeat_reaches_the_dashboard_and_silence_the_digest(app, office,
         db.session.commit()
         db.session.remove()
     answer = call(books, "POST", "heartbeat", {
-        "agent_version": "0.1.7", "sage_version": "30.1.0.120",
+        "agent_version": "0.1.7", "package_version": "30.1.0.120",
         "company_name": "Acme Heating Ltd", "last_error": "Sage 50 is locked by another user"})
     assert answer.status_code == 200, answer.text
     assert set(answer.json()["lists_due"]) == {"accounts", "tax_codes", "contacts"}
