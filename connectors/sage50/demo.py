@@ -2,8 +2,9 @@
 tax codes for our chart, and the agent's address and token for `flask demo --json`.
 
 The codes are the simulator's seed, Sage 50's standard UK chart (4000 Sales Type A, 4010 Sales
-Type B, 4900 Miscellaneous Income, 1200 Bank Current Account, 7500 Office Costs; T1 20%, T5 5%, T0 zero rated,
-T2 exempt). A real company has its own: the mapping page offers whatever its agent sent.
+Type B, 4900 Miscellaneous Income, 1200 Bank Current Account, 7500 Office Costs; T1 20%, T5
+5%, T0 zero rated, T2 exempt). A real company has its own: the mapping page offers whatever
+its agent sent.
 """
 
 from __future__ import annotations
